@@ -1,0 +1,110 @@
+# procsnoop — one Makefile, out-of-tree build in $(BUILD).
+#
+#   make            install missing Debian packages, build build/procsnoop
+#   make run        build, then trace everything
+#   make test       build, run every test, print "N passed, N failed"
+#   make bench      overhead / throughput / loss benchmark
+#   make install    copy the binary to $(DESTDIR)$(PREFIX)/bin
+
+BUILD    ?= build
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+CC       ?= cc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+SAN      ?=
+
+DEPS_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
+	libmicrohttpd-dev python3 make gcc libc6-dev
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
+	-e 's/ppc64le/powerpc/' -e 's/s390x/s390/' -e 's/riscv64/riscv/')
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Wno-missing-field-initializers -D_GNU_SOURCE -MMD -MP \
+	-Isrc -I$(BUILD)
+LDLIBS   += -lbpf -lelf -lz
+ifneq ($(SAN),)
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-Wno-unused-function -MMD -MP -Isrc -Isrc/bpf -I$(BUILD)
+
+BPF_SRCS  := $(wildcard src/bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst src/bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS     := $(patsubst src/bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+
+LIB_SRCS    := $(wildcard src/lib/*.c)
+TRACER_SRCS := $(wildcard src/tracers/*.c)
+RUNNER_SRCS := $(wildcard src/runner/*.c)
+APP_SRCS    := src/main.c $(TRACER_SRCS) $(RUNNER_SRCS)
+UNIT_SRCS   := $(wildcard tests/unit/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+LIB_OBJS  := $(call obj,$(LIB_SRCS))
+APP_OBJS  := $(call obj,$(APP_SRCS))
+UNIT_OBJS := $(call obj,$(UNIT_SRCS))
+
+DEPS_STAMP := $(BUILD)/.deps-installed
+
+.SECONDARY:
+.PHONY: all deps run test unit-bin bench install clean format
+all: $(BUILD)/procsnoop
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): scripts/install-deps.sh
+	@mkdir -p $(@D)
+	@scripts/install-deps.sh $(DEPS_PKGS)
+	@touch $@
+
+$(BUILD)/vmlinux.h: | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bpf/%.bpf.o: src/bpf/%.bpf.c $(BUILD)/vmlinux.h | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp.o
+	$(BPFTOOL) gen object $@ $@.tmp.o && rm -f $@.tmp.o
+
+$(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
+
+# Application objects may include any skeleton.
+$(APP_OBJS): | $(SKELS)
+
+$(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/procsnoop: $(APP_OBJS) $(LIB_OBJS)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+unit-bin: $(BUILD)/unit-tests
+
+run: $(BUILD)/procsnoop
+	$(BUILD)/procsnoop
+
+# Unit tests, the same under ASan+UBSan, then the end-to-end tests as root.
+test: $(BUILD)/procsnoop $(BUILD)/unit-tests
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 unit-bin >/dev/null
+	@BUILD=$(BUILD) python3 tests/run.py
+
+bench: $(BUILD)/procsnoop
+	@BUILD=$(BUILD) bench/run.sh
+
+install: $(BUILD)/procsnoop
+	install -D -m 0755 $(BUILD)/procsnoop $(DESTDIR)$(PREFIX)/bin/procsnoop
+
+format:
+	clang-format -i src/*.h src/*/*.c src/*/*.h tests/unit/*.c
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

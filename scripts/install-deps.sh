@@ -1,0 +1,21 @@
+#!/bin/sh
+# Installs the Debian packages procsnoop needs to build, test and benchmark,
+# but only those that are missing.  Called by the Makefile before it builds.
+set -eu
+missing=""
+for pkg in "$@"; do
+	if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed"; then
+		missing="$missing $pkg"
+	fi
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "procsnoop: missing packages:$missing (run as root, or install them)" >&2
+	exit 1
+fi
+echo "procsnoop: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+# Package lists are empty on a fresh machine until the first update.
+apt-get update -qq >/dev/null || apt-get update
+apt-get install -y -qq --no-install-recommends $missing >/dev/null || \
+	apt-get install -y --no-install-recommends $missing

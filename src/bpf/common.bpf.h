@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What every tracer's kernel half shares: the filter check, the event
+ * header fill, the ring buffer with its wakeup policy, and the loss counter.
+ * The maps here are created once by user space and shared by every object
+ * of a session (bpf_map__reuse_fd), so several tracers feed one stream.
+ */
+#ifndef PROCSNOOP_COMMON_BPF_H
+#define PROCSNOOP_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "events.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+const volatile struct filter_config cfg = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+/* Failed reservations, per CPU, indexed by enum event_type. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EVENT_TYPE_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+/* Events submitted per CPU; every 64th submit looks at the fill level. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} submits SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_filter SEC(".maps");
+
+static __always_inline bool comm_matches(void)
+{
+	char comm[COMM_LEN];
+
+	bpf_get_current_comm(comm, sizeof(comm));
+#pragma unroll
+	for (int i = 0; i < COMM_LEN; i++) {
+		if (comm[i] != cfg.comm[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
+}
+
+/* The filters every tracer shares; pid_tgid from bpf_get_current_pid_tgid(). */
+static __always_inline bool filter_pass(__u64 pid_tgid)
+{
+	if (cfg.pid && (__u32)(pid_tgid >> 32) != cfg.pid)
+		return false;
+	if (cfg.tid && (__u32)pid_tgid != cfg.tid)
+		return false;
+	if (cfg.uid_set && (__u32)bpf_get_current_uid_gid() != cfg.uid)
+		return false;
+	if (cfg.ppid) {
+		struct task_struct *task = (void *)bpf_get_current_task();
+
+		if ((__u32)BPF_CORE_READ(task, real_parent, tgid) != cfg.ppid)
+			return false;
+	}
+	if (cfg.comm_set && !comm_matches())
+		return false;
+	if (cfg.cgroup_set && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
+		return false;
+	return true;
+}
+
+static __always_inline void count_lost(__u32 type)
+{
+	__u64 *n = bpf_map_lookup_elem(&lost, &type);
+
+	if (n)
+		*n += 1;
+}
+
+/* Reserve an event; on failure the loss is counted against its type. */
+static __always_inline void *event_reserve(__u32 size, __u32 type)
+{
+	void *e = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!e)
+		count_lost(type);
+	return e;
+}
+
+static __always_inline void header_fill(struct event_header *h, __u16 type, __u16 size,
+					__u64 pid_tgid)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+
+	h->ts_ns = bpf_ktime_get_ns();
+	h->cgroup_id = bpf_get_current_cgroup_id();
+	h->pid = pid_tgid >> 32;
+	h->tid = (__u32)pid_tgid;
+	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	h->uid = (__u32)bpf_get_current_uid_gid();
+	h->type = type;
+	h->size = size;
+	h->_pad = 0;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/*
+ * Submit without waking the reader, which drains on a short timer.  Every
+ * 64th submit on a CPU checks the fill level (bpf_ringbuf_query reads the
+ * reader's cache line, ~1 us) and wakes the reader once it passes
+ * cfg.wake_bytes, so a burst cannot fill the buffer between two timer ticks.
+ */
+static __always_inline void event_submit(void *e)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&submits, &zero);
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (n && ((++*n) & 63) == 0 &&
+	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg.wake_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+}
+
+#endif /* PROCSNOOP_COMMON_BPF_H */

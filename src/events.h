@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The contract between the kernel half and the user half: fixed-width
+ * structs, a common header at the start of every event, a type tag.
+ * Included by BPF code (after vmlinux.h) and by user-space code.
+ */
+#ifndef PROCSNOOP_EVENTS_H
+#define PROCSNOOP_EVENTS_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define COMM_LEN 16
+
+enum event_type {
+	EVENT_NONE = 0,
+	EVENT_SIG = 1,
+	EVENT_OPEN = 2,
+	EVENT_EXEC = 3,
+	EVENT_EXIT = 4,
+	EVENT_USER = 5, /* records of `procsnoop run` programs */
+	EVENT_TYPE_MAX = 6,
+};
+
+/* Every event of a built-in tracer starts with this header. */
+struct event_header {
+	__u64 ts_ns; /* CLOCK_MONOTONIC, bpf_ktime_get_ns() */
+	__u64 cgroup_id;
+	__u32 pid; /* tgid */
+	__u32 tid;
+	__u32 ppid;
+	__u32 uid;
+	__u16 type; /* enum event_type */
+	__u16 size; /* bytes of the whole event */
+	__u32 _pad;
+	char comm[COMM_LEN];
+};
+
+/*
+ * Filters every tracer applies in the kernel before it reserves anything.
+ * A zero field means "no filter".  Lives in each object's .rodata as `cfg`.
+ */
+struct filter_config {
+	__u32 pid;
+	__u32 tid;
+	__u32 ppid;
+	__u32 uid;
+	__u8 uid_set;
+	__u8 comm_set;
+	__u8 cgroup_set;
+	__u8 _pad;
+	/* Force a reader wakeup once this many bytes wait in the ring buffer. */
+	__u32 wake_bytes;
+	char comm[COMM_LEN];
+};
+
+/* ---- procsnoop sig ---------------------------------------------------- */
+
+enum sig_source {
+	SIG_SRC_KERNEL = 0,
+	SIG_SRC_KILL,
+	SIG_SRC_TKILL,
+	SIG_SRC_TGKILL,
+	SIG_SRC_RT_SIGQUEUEINFO,
+	SIG_SRC_RT_TGSIGQUEUEINFO,
+	SIG_SRC_PIDFD_SEND_SIGNAL,
+	SIG_SRC_MAX,
+};
+
+/* The kernel's enum trace_signal_result, plus "not generated". */
+#define SIG_RESULT_NONE (-1)
+
+/* source_mode bits in the sig tracer's .rodata */
+#define SIG_MODE_SYSCALL 1
+#define SIG_MODE_KERNEL 2
+
+struct sig_event {
+	struct event_header h;
+	__s32 sig;
+	__s32 target_pid; /* as passed: may be 0, -1 or -pgid for kill() */
+	__s32 target_tid; /* tkill, tgkill, rt_tgsigqueueinfo; 0 otherwise */
+	__s32 ret; /* syscall return value; 0 for kernel signals */
+	__s32 result; /* enum trace_signal_result or SIG_RESULT_NONE */
+	__s32 code; /* si_code */
+	__u32 source; /* enum sig_source */
+	__u32 _pad;
+	char target_comm[COMM_LEN];
+};
+
+#endif /* PROCSNOOP_EVENTS_H */

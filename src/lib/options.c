@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/options.h"
+#include "lib/parse.h"
+
+enum {
+	OPT_TID = 0x100,
+	OPT_PPID,
+	OPT_COMM,
+	OPT_CGROUP,
+	OPT_NUMERIC,
+};
+
+static const struct argp_option common_options[] = {
+	{ NULL, 0, NULL, 0, "Filters (in the kernel, for every tracer):", 10 },
+	{ "pid", 'p', "PID", 0, "Only events of this process", 10 },
+	{ "tid", OPT_TID, "TID", 0, "Only events of this thread", 10 },
+	{ "ppid", OPT_PPID, "PPID", 0, "Only events of children of this process", 10 },
+	{ "uid", 'u', "UID", 0, "Only events of this user (id or name)", 10 },
+	{ "comm", OPT_COMM, "COMM", 0, "Only events of this command name (exact)", 10 },
+	{ "cgroup", OPT_CGROUP, "PATH", 0,
+	  "Only events in this cgroup v2 or below (absolute, or relative to the cgroup2 mount)",
+	  10 },
+	{ NULL, 0, NULL, 0, "Output:", 20 },
+	{ "output", 'o', "FORMAT", 0, "table (default) or json (one object per line)", 20 },
+	{ "numeric", OPT_NUMERIC, NULL, 0, "Signals as numbers in the table", 20 },
+	{ "duration", 'd', "SECONDS", 0, "Stop after this long", 20 },
+	{ "buffer-size", 'b', "BYTES", 0,
+	  "Ring buffer size: a power of two, K and M suffixes (default 8M)", 20 },
+	{ "verbose", 'v', NULL, 0, "libbpf output; twice: its debug output too", 20 },
+	{},
+};
+
+void options__usage_error(const struct argp_state *state, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "%s: ", state && state->name ? state->name : "procsnoop");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_USAGE);
+}
+
+#define CHECK(call, what)                                                        \
+	do {                                                                     \
+		if (call)                                                        \
+			options__usage_error(state, "invalid %s '%s': %s", what, \
+					     arg, why);                          \
+	} while (0)
+
+static error_t parse_common(int key, char *arg, struct argp_state *state)
+{
+	struct common_opts *o = state->input;
+	const char *why = "";
+
+	switch (key) {
+	case 'p':
+		CHECK(parse__pid(arg, &o->filter.pid, &why), "PID");
+		break;
+	case OPT_TID:
+		CHECK(parse__pid(arg, &o->filter.tid, &why), "TID");
+		break;
+	case OPT_PPID:
+		CHECK(parse__pid(arg, &o->filter.ppid, &why), "PPID");
+		break;
+	case 'u':
+		CHECK(parse__uid(arg, &o->filter.uid, &why), "user");
+		o->filter.uid_set = 1;
+		break;
+	case OPT_COMM:
+		CHECK(parse__comm(arg, o->filter.comm, &why), "command name");
+		o->filter.comm_set = 1;
+		break;
+	case OPT_CGROUP:
+		CHECK(parse__cgroup(arg, &o->session.cgroup_path, &why), "cgroup");
+		break;
+	case 'o':
+		if (strcmp(arg, "table") == 0)
+			o->output = OUTPUT_TABLE;
+		else if (strcmp(arg, "json") == 0)
+			o->output = OUTPUT_JSON;
+		else
+			options__usage_error(state, "invalid output format '%s': table or json",
+					     arg);
+		break;
+	case OPT_NUMERIC:
+		o->numeric = true;
+		break;
+	case 'd':
+		CHECK(parse__seconds(arg, &o->duration, &why), "duration");
+		break;
+	case 'b':
+		CHECK(parse__buffer_size(arg, &o->session.buffer_bytes, &why), "buffer size");
+		break;
+	case 'v':
+		o->verbosity++;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+const struct argp common_argp = {
+	.options = common_options,
+	.parser = parse_common,
+};

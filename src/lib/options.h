@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The options every tracer shares, as an argp child parser. */
+#ifndef PROCSNOOP_OPTIONS_H
+#define PROCSNOOP_OPTIONS_H
+
+#include <argp.h>
+#include <stdbool.h>
+#include "events.h"
+#include "lib/session.h"
+
+enum output_format { OUTPUT_TABLE, OUTPUT_JSON };
+
+struct common_opts {
+	struct filter_config filter;
+	struct session_opts session;
+	enum output_format output;
+	double duration;
+	int verbosity;
+	bool numeric;
+};
+
+/* Its input is a struct common_opts. */
+extern const struct argp common_argp;
+
+/* Usage errors: one line on stderr, exit status 2. */
+#define EXIT_USAGE 2
+void options__usage_error(const struct argp_state *state, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+
+#endif

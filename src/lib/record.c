@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Turns one field of a record into a value the sinks render. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "lib/names.h"
+#include "lib/schema.h"
+
+static int64_t read_int(const void *p, size_t size)
+{
+	switch (size) {
+	case 1: return *(const int8_t *)p;
+	case 2: { int16_t v; memcpy(&v, p, 2); return v; }
+	case 4: { int32_t v; memcpy(&v, p, 4); return v; }
+	default: { int64_t v; memcpy(&v, p, 8); return v; }
+	}
+}
+
+static uint64_t read_uint(const void *p, size_t size)
+{
+	switch (size) {
+	case 1: return *(const uint8_t *)p;
+	case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
+	case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
+	default: { uint64_t v; memcpy(&v, p, 8); return v; }
+	}
+}
+
+static void text(struct value *v, const char *s)
+{
+	v->kind = V_TEXT;
+	v->s = s;
+	v->len = strlen(s);
+}
+
+static void format_time(uint64_t mono_ns, const struct render_opts *ro, bool json, char *buf,
+			size_t len)
+{
+	int64_t real = (int64_t)mono_ns + ro->mono_to_real_ns;
+	time_t sec = real / 1000000000;
+	long nsec = real % 1000000000;
+	struct tm tm;
+
+	if (json) {
+		gmtime_r(&sec, &tm);
+		snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nsec);
+	} else {
+		localtime_r(&sec, &tm);
+		snprintf(buf, len, "%02d:%02d:%02d.%06ld", tm.tm_hour, tm.tm_min, tm.tm_sec,
+			 nsec / 1000);
+	}
+}
+
+void field__value(const struct field *f, const void *ev, size_t size, const struct render_opts *ro,
+		  bool json, struct value *v, char *scratch, size_t scratch_len)
+{
+	const char *p = (const char *)ev + f->offset;
+	const char *name;
+	int64_t i;
+
+	memset(v, 0, sizeof(*v));
+	if (f->kind == FK_CUSTOM) {
+		f->format(f, ev, size, ro, json, v, scratch, scratch_len);
+		return;
+	}
+	if ((size_t)f->offset + f->size > size) {
+		v->kind = V_NULL;
+		return;
+	}
+	switch (f->kind) {
+	case FK_INT:
+		v->kind = V_INT;
+		v->i = read_int(p, f->size);
+		break;
+	case FK_UINT:
+		v->kind = V_UINT;
+		v->u = read_uint(p, f->size);
+		break;
+	case FK_HEX:
+		if (json) {
+			v->kind = V_UINT;
+			v->u = read_uint(p, f->size);
+		} else {
+			snprintf(scratch, scratch_len, "0x%llx",
+				 (unsigned long long)read_uint(p, f->size));
+			text(v, scratch);
+		}
+		break;
+	case FK_BOOL:
+		text(v, read_uint(p, f->size) ? "true" : "false");
+		break;
+	case FK_STR:
+		v->kind = V_BYTES;
+		v->s = p;
+		v->len = strnlen(p, f->size);
+		break;
+	case FK_TIME:
+		format_time(read_uint(p, f->size), ro, json, scratch, scratch_len);
+		text(v, scratch);
+		break;
+	case FK_SIGNAL:
+		i = read_int(p, f->size);
+		if (ro->numeric && !json) {
+			v->kind = V_INT;
+			v->i = i;
+		} else {
+			text(v, signal__format((int)i, scratch, scratch_len));
+		}
+		break;
+	case FK_RET:
+		i = read_int(p, f->size);
+		if (!json && i < 0 && (name = errno__name((int)-i))) {
+			text(v, name);
+		} else {
+			v->kind = V_INT;
+			v->i = i;
+		}
+		break;
+	case FK_ERRNO:
+		i = read_int(p, f->size);
+		if (i >= 0) {
+			v->kind = V_NULL;
+		} else if ((name = errno__name((int)-i))) {
+			text(v, name);
+		} else {
+			snprintf(scratch, scratch_len, "%lld", (long long)-i);
+			text(v, scratch);
+		}
+		break;
+	case FK_ENUM:
+		i = read_int(p, f->size);
+		if (i >= 0 && i < f->nnames && f->names[i])
+			text(v, f->names[i]);
+		else if (i < 0)
+			v->kind = V_NULL;
+		else {
+			v->kind = V_INT;
+			v->i = i;
+		}
+		break;
+	case FK_CUSTOM:
+		break;
+	}
+}

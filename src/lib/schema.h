@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * An event is a record: a common header plus typed fields described by a
+ * schema.  The table header, table rows, JSON keys and metric labels all
+ * come from the one schema, so they cannot drift apart.
+ */
+#ifndef PROCSNOOP_SCHEMA_H
+#define PROCSNOOP_SCHEMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "events.h"
+
+enum field_kind {
+	FK_INT,	   /* signed integer of size 1, 2, 4 or 8 */
+	FK_UINT,   /* unsigned integer of size 1, 2, 4 or 8 */
+	FK_HEX,	   /* unsigned integer shown as 0x... in the table */
+	FK_STR,	   /* char[size], up to the first NUL */
+	FK_TIME,   /* __u64 CLOCK_MONOTONIC ns */
+	FK_SIGNAL, /* signal number: name, or number with --numeric */
+	FK_RET,	   /* return value: the table shows an errno name when negative */
+	FK_ERRNO,  /* the errno name of a negative return value, else null */
+	FK_ENUM,   /* index into names[]; out of range is null */
+	FK_BOOL,
+	FK_CUSTOM, /* formatted by the field's format callback */
+};
+
+/* Where a field appears. */
+#define F_TABLE 0x1 /* a table column */
+#define F_JSON 0x2  /* a JSON key */
+#define F_BOTH (F_TABLE | F_JSON)
+#define F_LEFT 0x4  /* left-aligned table column */
+
+/* Table column groups a tracer can switch on; G_BASE is always on. */
+#define G_BASE 0x1u
+
+struct value {
+	enum { V_NULL, V_INT, V_UINT, V_BYTES, V_TEXT } kind;
+	int64_t i;
+	uint64_t u;
+	const char *s; /* V_BYTES: untrusted bytes to escape; V_TEXT: plain ASCII */
+	size_t len;
+};
+
+struct render_opts {
+	bool numeric;		/* signals as numbers */
+	int64_t mono_to_real_ns; /* add to a CLOCK_MONOTONIC time for wall-clock time */
+};
+
+struct field;
+typedef void (*field_format_fn)(const struct field *f, const void *ev, size_t size,
+				const struct render_opts *ro, bool json, struct value *v,
+				char *scratch, size_t scratch_len);
+
+struct field {
+	const char *key;    /* JSON key, metric label */
+	const char *header; /* table column header */
+	enum field_kind kind;
+	uint16_t offset;
+	uint16_t size;
+	int16_t width; /* table column width */
+	uint16_t flags;
+	uint32_t groups; /* table column groups that show it */
+	const char *const *names; /* FK_ENUM */
+	int nnames;
+	field_format_fn format; /* FK_CUSTOM */
+};
+
+struct schema {
+	const char *name; /* "sig": the TYPE column and JSON "type" */
+	enum event_type type;
+	const struct field *fields;
+	int nfields;
+};
+
+/* The scratch buffer must hold at least 64 bytes. */
+void field__value(const struct field *f, const void *ev, size_t size, const struct render_opts *ro,
+		  bool json, struct value *v, char *scratch, size_t scratch_len);
+
+/* Field table entries for the common header. */
+#define HDR_FIELD(k, h, kind_, member, w, fl, grp)                                        \
+	{ .key = k, .header = h, .kind = kind_,                                            \
+	  .offset = offsetof(struct event_header, member),                                \
+	  .size = sizeof(((struct event_header *)0)->member), .width = w, .flags = fl,     \
+	  .groups = grp }
+#define EV_FIELD(type, k, h, kind_, member, w, fl, grp)                                   \
+	{ .key = k, .header = h, .kind = kind_, .offset = offsetof(type, member),           \
+	  .size = sizeof(((type *)0)->member), .width = w, .flags = fl, .groups = grp }
+#define EV_ENUM(type, k, h, member, w, fl, grp, names_)                                   \
+	{ .key = k, .header = h, .kind = FK_ENUM, .offset = offsetof(type, member),         \
+	  .size = sizeof(((type *)0)->member), .width = w, .flags = fl, .groups = grp,      \
+	  .names = names_, .nnames = sizeof(names_) / sizeof(names_[0]) }
+
+#endif

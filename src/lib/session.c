@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "lib/log.h"
+#include "lib/session.h"
+
+#define MAX_OBJECTS 16
+
+struct session {
+	int ringbuf_fd, lost_fd, submits_fd, cgroup_map_fd, cgroup_fd;
+	uint32_t buffer_bytes;
+	int ncpus;
+	int nobjs;
+	struct {
+		struct bpf_object_skeleton *skel;
+		void *outer;
+	} objs[MAX_OBJECTS];
+};
+
+static const char *const tracefs_dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+
+const char *tracefs__path(void)
+{
+	for (size_t i = 0; i < sizeof(tracefs_dirs) / sizeof(tracefs_dirs[0]); i++) {
+		char probe[128];
+
+		snprintf(probe, sizeof(probe), "%s/trace_pipe", tracefs_dirs[i]);
+		if (access(probe, F_OK) == 0)
+			return tracefs_dirs[i];
+	}
+	return tracefs_dirs[0];
+}
+
+int tracefs__ensure(void)
+{
+	if (access("/sys/kernel/tracing/trace_pipe", F_OK) == 0 ||
+	    access("/sys/kernel/debug/tracing/trace_pipe", F_OK) == 0)
+		return 0;
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) && errno != EBUSY) {
+		int err = -errno;
+
+		pr_err("cannot mount tracefs on /sys/kernel/tracing: %s", strerror(errno));
+		return err;
+	}
+	pr_debug("mounted tracefs on /sys/kernel/tracing");
+	return 0;
+}
+
+static int create_maps(struct session *s)
+{
+	s->ringbuf_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "events", 0, 0, s->buffer_bytes, NULL);
+	if (s->ringbuf_fd < 0)
+		goto fail;
+	s->lost_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "lost", 4, 8, EVENT_TYPE_MAX, NULL);
+	if (s->lost_fd < 0)
+		goto fail;
+	s->submits_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "submits", 4, 8, 1, NULL);
+	if (s->submits_fd < 0)
+		goto fail;
+	s->cgroup_map_fd = bpf_map_create(BPF_MAP_TYPE_CGROUP_ARRAY, "cgroup_filter", 4, 4, 1, NULL);
+	if (s->cgroup_map_fd < 0)
+		goto fail;
+	return 0;
+fail:
+	pr_err("cannot create BPF maps: %s (procsnoop needs root, or CAP_BPF and CAP_PERFMON)",
+	       strerror(errno));
+	return -errno;
+}
+
+int session__new(const struct session_opts *opts, struct session **out)
+{
+	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+	struct session *s;
+	int err;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->ringbuf_fd = s->lost_fd = s->submits_fd = s->cgroup_map_fd = s->cgroup_fd = -1;
+	s->buffer_bytes = opts->buffer_bytes ? opts->buffer_bytes : SESSION_DEFAULT_BUFFER;
+	s->ncpus = libbpf_num_possible_cpus();
+	if (s->ncpus <= 0) {
+		free(s);
+		return -EINVAL;
+	}
+	/* Kernels since 5.11 charge BPF memory to the memory cgroup; this may fail harmlessly. */
+	setrlimit(RLIMIT_MEMLOCK, &unlimited);
+
+	err = tracefs__ensure();
+	if (!err)
+		err = create_maps(s);
+	if (!err && opts->cgroup_path) {
+		int key = 0;
+
+		s->cgroup_fd = open(opts->cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (s->cgroup_fd < 0 ||
+		    bpf_map_update_elem(s->cgroup_map_fd, &key, &s->cgroup_fd, BPF_ANY)) {
+			err = -errno;
+			pr_err("cannot use cgroup %s: %s", opts->cgroup_path, strerror(errno));
+		}
+	}
+	if (err) {
+		session__destroy(s);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
+void session__fill_filter(const struct session *s, struct filter_config *cfg)
+{
+	cfg->cgroup_set = s->cgroup_fd >= 0;
+	cfg->wake_bytes = s->buffer_bytes / 4;
+}
+
+static int reuse(struct bpf_object *obj, const char *name, int fd)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, name);
+
+	if (!map)
+		return 0;
+	return bpf_map__reuse_fd(map, fd);
+}
+
+int session__add(struct session *s, struct bpf_object_skeleton *skel, void *outer)
+{
+	struct bpf_object *obj = *skel->obj;
+	int err;
+
+	if (s->nobjs == MAX_OBJECTS)
+		return -E2BIG;
+	s->objs[s->nobjs].skel = skel;
+	s->objs[s->nobjs].outer = outer;
+	s->nobjs++;
+	err = reuse(obj, "events", s->ringbuf_fd);
+	if (!err)
+		err = reuse(obj, "lost", s->lost_fd);
+	if (!err)
+		err = reuse(obj, "submits", s->submits_fd);
+	if (!err)
+		err = reuse(obj, "cgroup_filter", s->cgroup_map_fd);
+	if (err)
+		pr_err("cannot share maps with %s: %s", bpf_object__name(obj), strerror(-err));
+	return err;
+}
+
+int session__start(struct session *s)
+{
+	int err;
+
+	for (int i = 0; i < s->nobjs; i++) {
+		struct bpf_object_skeleton *skel = s->objs[i].skel;
+
+		log__reset_libbpf();
+		err = bpf_object__load_skeleton(skel);
+		if (err) {
+			log__flush_libbpf(40);
+			pr_err("cannot load the BPF programs of %s: %s", skel->name,
+			       strerror(-err));
+			return err;
+		}
+		err = bpf_object__attach_skeleton(skel);
+		if (err) {
+			log__flush_libbpf(10);
+			pr_err("cannot attach the BPF programs of %s: %s", skel->name,
+			       strerror(-err));
+			return err;
+		}
+	}
+	log__reset_libbpf();
+	return 0;
+}
+
+int session__ringbuf_fd(const struct session *s)
+{
+	return s->ringbuf_fd;
+}
+
+int session__read_lost(const struct session *s, uint64_t *lost)
+{
+	uint64_t percpu[s->ncpus];
+
+	for (uint32_t t = 0; t < EVENT_TYPE_MAX; t++) {
+		lost[t] = 0;
+		if (bpf_map_lookup_elem(s->lost_fd, &t, percpu))
+			return -errno;
+		for (int c = 0; c < s->ncpus; c++)
+			lost[t] += percpu[c];
+	}
+	return 0;
+}
+
+void session__destroy(struct session *s)
+{
+	if (!s)
+		return;
+	for (int i = s->nobjs - 1; i >= 0; i--) {
+		bpf_object__destroy_skeleton(s->objs[i].skel);
+		free(s->objs[i].outer);
+	}
+	if (s->ringbuf_fd >= 0)
+		close(s->ringbuf_fd);
+	if (s->lost_fd >= 0)
+		close(s->lost_fd);
+	if (s->submits_fd >= 0)
+		close(s->submits_fd);
+	if (s->cgroup_map_fd >= 0)
+		close(s->cgroup_map_fd);
+	if (s->cgroup_fd >= 0)
+		close(s->cgroup_fd);
+	free(s);
+}

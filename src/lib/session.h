@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A session owns what the BPF objects of one procsnoop process share: the
+ * ring buffer, the loss counters, the cgroup filter; it loads and attaches
+ * every object added to it and detaches them all on destroy.
+ */
+#ifndef PROCSNOOP_SESSION_H
+#define PROCSNOOP_SESSION_H
+
+#include <stdint.h>
+#include <bpf/libbpf.h>
+#include "events.h"
+
+struct session_opts {
+	uint32_t buffer_bytes; /* ring buffer size: a power of two, at least a page */
+	const char *cgroup_path; /* a cgroup v2 directory, or NULL */
+};
+
+#define SESSION_DEFAULT_BUFFER (8u << 20)
+
+struct session;
+
+/* Mounts tracefs when missing and creates the shared maps. */
+int session__new(const struct session_opts *opts, struct session **out);
+/* Fills the parts of a filter that the session knows (cgroup, wakeup threshold). */
+void session__fill_filter(const struct session *s, struct filter_config *cfg);
+/*
+ * Takes an opened (not loaded) skeleton: its maps named events, lost,
+ * submits and cgroup_filter become the session's.  `outer` is the
+ * skeleton's own struct, freed on destroy.
+ */
+int session__add(struct session *s, struct bpf_object_skeleton *skel, void *outer);
+/* Loads and attaches everything added; a verifier rejection shows its log. */
+int session__start(struct session *s);
+int session__ringbuf_fd(const struct session *s);
+/* Sums the per-CPU loss counters into lost[EVENT_TYPE_MAX]. */
+int session__read_lost(const struct session *s, uint64_t *lost);
+void session__destroy(struct session *s);
+
+/* Mounts tracefs on /sys/kernel/tracing when it is not there; 0 or -errno. */
+int tracefs__ensure(void);
+/* The mount point of tracefs, e.g. "/sys/kernel/tracing". */
+const char *tracefs__path(void);
+
+#endif

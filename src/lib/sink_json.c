@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdlib.h>
+#include <string.h>
+#include "lib/sink.h"
+#include "lib/strbuf.h"
+
+struct json_sink {
+	struct sink base;
+	FILE *out;
+	struct render_opts ro;
+	struct strbuf line;
+	char scratch[256];
+};
+
+/* Appends "key":value; invalid UTF-8 in a string adds "key_hex" with the exact bytes. */
+static void add_member(struct strbuf *sb, const char *key, const struct value *v)
+{
+	strbuf__addc(sb, '"');
+	strbuf__adds(sb, key);
+	strbuf__add(sb, "\":", 2);
+	switch (v->kind) {
+	case V_NULL:
+		strbuf__adds(sb, "null");
+		break;
+	case V_INT:
+		strbuf__addf(sb, "%lld", (long long)v->i);
+		break;
+	case V_UINT:
+		strbuf__addf(sb, "%llu", (unsigned long long)v->u);
+		break;
+	case V_TEXT:
+	case V_BYTES:
+		strbuf__addc(sb, '"');
+		if (escape__json(sb, v->s, v->len)) {
+			strbuf__add(sb, "\",\"", 3);
+			strbuf__adds(sb, key);
+			strbuf__add(sb, "_hex\":\"", 7);
+			escape__hex(sb, v->s, v->len);
+		}
+		strbuf__addc(sb, '"');
+		break;
+	}
+}
+
+static void json_record(struct sink *s, const struct schema *sc, const void *ev, size_t size)
+{
+	struct json_sink *j = (struct json_sink *)s;
+	struct value v = { .kind = V_TEXT, .s = sc->name, .len = strlen(sc->name) };
+
+	strbuf__addc(&j->line, '{');
+	add_member(&j->line, "type", &v);
+	for (int i = 0; i < sc->nfields; i++) {
+		const struct field *f = &sc->fields[i];
+
+		if (!(f->flags & F_JSON))
+			continue;
+		field__value(f, ev, size, &j->ro, true, &v, j->scratch, sizeof(j->scratch));
+		strbuf__addc(&j->line, ',');
+		add_member(&j->line, f->key, &v);
+	}
+	strbuf__add(&j->line, "}\n", 2);
+	fwrite(j->line.buf, 1, j->line.len, j->out);
+	strbuf__reset(&j->line);
+}
+
+static void json_lost(struct sink *s, const char *type_name, uint64_t count, uint64_t ts_ns,
+		      const char *where)
+{
+	struct json_sink *j = (struct json_sink *)s;
+	static const struct field time_field =
+		HDR_FIELD("time", "TIME", FK_TIME, ts_ns, 0, F_JSON, 0);
+	struct value v;
+
+	field__value(&time_field, &(struct event_header){ .ts_ns = ts_ns },
+		     sizeof(struct event_header), &j->ro, true, &v, j->scratch,
+		     sizeof(j->scratch));
+	fprintf(j->out,
+		"{\"type\":\"lost\",\"time\":\"%s\",\"ts_ns\":%llu,\"lost_type\":\"%s\","
+		"\"count\":%llu,\"where\":\"%s\"}\n",
+		v.s, (unsigned long long)ts_ns, type_name, (unsigned long long)count, where);
+}
+
+static int json_flush(struct sink *s)
+{
+	return sink__flush_file(((struct json_sink *)s)->out);
+}
+
+static void json_destroy(struct sink *s)
+{
+	struct json_sink *j = (struct json_sink *)s;
+
+	strbuf__free(&j->line);
+	free(j);
+}
+
+static const struct sink_ops json_ops = {
+	.record = json_record,
+	.lost = json_lost,
+	.flush = json_flush,
+	.destroy = json_destroy,
+};
+
+struct sink *sink_json__new(FILE *out, const struct render_opts *ro)
+{
+	struct json_sink *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return NULL;
+	j->base.ops = &json_ops;
+	j->out = out;
+	j->ro = *ro;
+	return &j->base;
+}

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/sink.h"
+#include "lib/strbuf.h"
+
+#define MAX_COLS 64
+
+struct table_sink {
+	struct sink base;
+	FILE *out;
+	struct render_opts ro;
+	const struct schema *const *schemas;
+	int nschemas;
+	uint32_t groups;
+	struct strbuf line;
+	char scratch[256];
+};
+
+int sink__flush_file(FILE *out)
+{
+	if (fflush(out) == EOF || ferror(out))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+static bool shown(const struct table_sink *t, const struct field *f)
+{
+	return (f->flags & F_TABLE) && (f->groups & t->groups);
+}
+
+static bool is_header_field(const struct field *f)
+{
+	return f->offset < sizeof(struct event_header) && f->kind != FK_CUSTOM;
+}
+
+static void pad(struct strbuf *sb, size_t cols, int width)
+{
+	for (size_t i = cols; (int)i < width; i++)
+		strbuf__addc(sb, ' ');
+}
+
+/* Appends a value's table text; returns its display width. */
+static size_t add_value(struct table_sink *t, const struct value *v)
+{
+	char num[32];
+	int n;
+
+	switch (v->kind) {
+	case V_NULL:
+		strbuf__addc(&t->line, '-');
+		return 1;
+	case V_INT:
+		n = snprintf(num, sizeof(num), "%lld", (long long)v->i);
+		strbuf__add(&t->line, num, n);
+		return n;
+	case V_UINT:
+		n = snprintf(num, sizeof(num), "%llu", (unsigned long long)v->u);
+		strbuf__add(&t->line, num, n);
+		return n;
+	case V_TEXT:
+		strbuf__add(&t->line, v->s, v->len);
+		return v->len;
+	case V_BYTES:
+		return escape__table(&t->line, v->s, v->len);
+	}
+	return 0;
+}
+
+static void add_cell(struct table_sink *t, const struct field *f, const struct value *v, bool last)
+{
+	size_t start = t->line.len, cols;
+	struct strbuf cell = {};
+
+	if (f->flags & F_LEFT || last) {
+		cols = add_value(t, v);
+		if (!last)
+			pad(&t->line, cols, f->width);
+	} else {
+		/* Right-aligned: render, then shift behind the padding. */
+		cols = add_value(t, v);
+		if ((int)cols < f->width) {
+			strbuf__add(&cell, t->line.buf + start, t->line.len - start);
+			t->line.len = start;
+			pad(&t->line, cols, f->width);
+			strbuf__add(&t->line, cell.buf, cell.len);
+			strbuf__free(&cell);
+		}
+	}
+	if (!last)
+		strbuf__addc(&t->line, ' ');
+}
+
+static void print_header_single(struct table_sink *t)
+{
+	const struct schema *sc = t->schemas[0];
+	int last = -1;
+
+	for (int i = 0; i < sc->nfields; i++)
+		if (shown(t, &sc->fields[i]))
+			last = i;
+	for (int i = 0; i <= last; i++) {
+		const struct field *f = &sc->fields[i];
+		struct value v = { .kind = V_TEXT, .s = f->header, .len = strlen(f->header) };
+
+		if (shown(t, f))
+			add_cell(t, f, &v, i == last);
+	}
+}
+
+/* The fixed columns of a table of several schemas. */
+static const struct field multi_cols[] = {
+	HDR_FIELD("time", "TIME", FK_TIME, ts_ns, 15, F_BOTH | F_LEFT, G_BASE),
+	{ .key = "type", .header = "TYPE", .kind = FK_STR, .width = 4, .flags = F_BOTH | F_LEFT },
+	HDR_FIELD("pid", "PID", FK_UINT, pid, 7, F_BOTH, G_BASE),
+	HDR_FIELD("comm", "COMM", FK_STR, comm, 16, F_BOTH | F_LEFT, G_BASE),
+	{ .key = "details", .header = "DETAILS", .kind = FK_STR, .flags = F_TABLE | F_LEFT },
+};
+
+static void print_header_multi(struct table_sink *t)
+{
+	for (int i = 0; i < 5; i++) {
+		struct value v = { .kind = V_TEXT, .s = multi_cols[i].header,
+				   .len = strlen(multi_cols[i].header) };
+
+		add_cell(t, &multi_cols[i], &v, i == 4);
+	}
+}
+
+static void row_single(struct table_sink *t, const struct schema *sc, const void *ev, size_t size)
+{
+	int last = -1;
+
+	for (int i = 0; i < sc->nfields; i++)
+		if (shown(t, &sc->fields[i]))
+			last = i;
+	for (int i = 0; i <= last; i++) {
+		const struct field *f = &sc->fields[i];
+		struct value v;
+
+		if (!shown(t, f))
+			continue;
+		field__value(f, ev, size, &t->ro, false, &v, t->scratch, sizeof(t->scratch));
+		add_cell(t, f, &v, i == last);
+	}
+}
+
+static void row_multi(struct table_sink *t, const struct schema *sc, const void *ev, size_t size)
+{
+	struct value v;
+	bool first = true;
+
+	for (int i = 0; i < 4; i++) {
+		if (i == 1) {
+			v = (struct value){ .kind = V_TEXT, .s = sc->name, .len = strlen(sc->name) };
+		} else {
+			field__value(&multi_cols[i], ev, size, &t->ro, false, &v, t->scratch,
+				     sizeof(t->scratch));
+		}
+		add_cell(t, &multi_cols[i], &v, false);
+	}
+	for (int i = 0; i < sc->nfields; i++) {
+		const struct field *f = &sc->fields[i];
+
+		if (!shown(t, f) || is_header_field(f))
+			continue;
+		field__value(f, ev, size, &t->ro, false, &v, t->scratch, sizeof(t->scratch));
+		if (!first)
+			strbuf__addc(&t->line, ' ');
+		first = false;
+		strbuf__adds(&t->line, f->key);
+		strbuf__addc(&t->line, '=');
+		add_value(t, &v);
+	}
+}
+
+static void emit_line(struct table_sink *t)
+{
+	/* Trailing blanks of padded cells are noise. */
+	while (t->line.len && t->line.buf[t->line.len - 1] == ' ')
+		t->line.len--;
+	strbuf__addc(&t->line, '\n');
+	fwrite(t->line.buf, 1, t->line.len, t->out);
+	strbuf__reset(&t->line);
+}
+
+static void table_record(struct sink *s, const struct schema *sc, const void *ev, size_t size)
+{
+	struct table_sink *t = (struct table_sink *)s;
+
+	if (t->nschemas == 1)
+		row_single(t, sc, ev, size);
+	else
+		row_multi(t, sc, ev, size);
+	emit_line(t);
+}
+
+static void table_lost(struct sink *s, const char *type_name, uint64_t count, uint64_t ts_ns,
+		       const char *where)
+{
+	struct table_sink *t = (struct table_sink *)s;
+	struct value v;
+
+	field__value(&multi_cols[0], &(struct event_header){ .ts_ns = ts_ns },
+		     sizeof(struct event_header), &t->ro, false, &v, t->scratch,
+		     sizeof(t->scratch));
+	strbuf__addf(&t->line, "%s LOST %llu %s events (%s)", v.s, (unsigned long long)count,
+		     type_name,
+		     strcmp(where, "kernel") == 0 ? "ring buffer full" : "output too slow");
+	emit_line(t);
+}
+
+static int table_flush(struct sink *s)
+{
+	return sink__flush_file(((struct table_sink *)s)->out);
+}
+
+static void table_destroy(struct sink *s)
+{
+	struct table_sink *t = (struct table_sink *)s;
+
+	strbuf__free(&t->line);
+	free(t);
+}
+
+static const struct sink_ops table_ops = {
+	.record = table_record,
+	.lost = table_lost,
+	.flush = table_flush,
+	.destroy = table_destroy,
+};
+
+struct sink *sink_table__new(FILE *out, const struct render_opts *ro,
+			     const struct schema *const *schemas, int nschemas, uint32_t groups)
+{
+	struct table_sink *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->base.ops = &table_ops;
+	t->out = out;
+	t->ro = *ro;
+	t->schemas = schemas;
+	t->nschemas = nschemas;
+	t->groups = groups | G_BASE;
+	if (nschemas == 1)
+		print_header_single(t);
+	else
+		print_header_multi(t);
+	emit_line(t);
+	return &t->base;
+}

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+#include "lib/log.h"
+#include "lib/stream.h"
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+void stream__install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	/* A second Ctrl-C kills at once. */
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_flags = 0;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* A closed pipe shows up as EPIPE on write. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+const char *event_type__name(int type)
+{
+	static const char *const names[EVENT_TYPE_MAX] = {
+		[EVENT_SIG] = "sig", [EVENT_OPEN] = "open", [EVENT_EXEC] = "exec",
+		[EVENT_EXIT] = "exit", [EVENT_USER] = "event",
+	};
+
+	if (type > 0 && type < EVENT_TYPE_MAX && names[type])
+		return names[type];
+	return "unknown";
+}
+
+struct stream_ctx {
+	const struct stream_opts *opts;
+	struct stream_stats *stats;
+	int out_err; /* first output error */
+};
+
+static uint64_t now_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct stream_ctx *c = ctx;
+	const struct event_header *h = data;
+	const struct schema *sc;
+
+	if (c->out_err)
+		return -EPIPE; /* stop consuming: nobody reads any more */
+	if (size < sizeof(*h) || h->type >= EVENT_TYPE_MAX || !c->opts->schemas[h->type]) {
+		c->stats->malformed++;
+		return 0;
+	}
+	sc = c->opts->schemas[h->type];
+	c->stats->events[h->type]++;
+	for (int i = 0; i < c->opts->nsinks; i++)
+		sink__record(c->opts->sinks[i], sc, data, size);
+	return 0;
+}
+
+static void report_lost(struct session *s, struct stream_ctx *c)
+{
+	uint64_t lost[EVENT_TYPE_MAX];
+
+	if (session__read_lost(s, lost))
+		return;
+	for (int t = 0; t < EVENT_TYPE_MAX; t++) {
+		uint64_t more = lost[t] - c->stats->lost[t];
+
+		if (lost[t] <= c->stats->lost[t])
+			continue;
+		c->stats->lost[t] = lost[t];
+		for (int i = 0; i < c->opts->nsinks; i++)
+			sink__lost(c->opts->sinks[i], event_type__name(t), more, now_mono_ns(),
+				   "kernel");
+	}
+}
+
+/* A pipe whose reader has gone reports POLLERR even when nothing is written. */
+static bool output_gone(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = 0 };
+
+	return fd >= 0 && poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
+
+static int flush_all(struct stream_ctx *c)
+{
+	for (int i = 0; i < c->opts->nsinks; i++) {
+		int err = sink__flush(c->opts->sinks[i]);
+
+		if (err && !c->out_err)
+			c->out_err = err;
+	}
+	return c->out_err;
+}
+
+static void print_summary(const struct stream_stats *st)
+{
+	uint64_t events = 0, lost = 0;
+	char detail[256] = "";
+	size_t off = 0;
+
+	for (int t = 0; t < EVENT_TYPE_MAX; t++) {
+		events += st->events[t];
+		lost += st->lost[t];
+		if (st->lost[t] && off < sizeof(detail))
+			off += snprintf(detail + off, sizeof(detail) - off, "%s%s %llu",
+					off ? ", " : " (", event_type__name(t),
+					(unsigned long long)st->lost[t]);
+	}
+	if (off && off < sizeof(detail))
+		snprintf(detail + off, sizeof(detail) - off, ")");
+	fprintf(stderr, "procsnoop: %llu events, %llu lost%s\n", (unsigned long long)events,
+		(unsigned long long)lost, detail);
+}
+
+int stream__run(struct session *s, const struct stream_opts *opts, struct stream_stats *stats)
+{
+	struct stream_ctx c = { .opts = opts, .stats = stats };
+	uint64_t deadline = 0;
+	struct ring_buffer *rb;
+	int err = 0;
+
+	memset(stats, 0, sizeof(*stats));
+	rb = ring_buffer__new(session__ringbuf_fd(s), on_event, &c, NULL);
+	if (!rb) {
+		err = -errno;
+		pr_err("cannot open the ring buffer: %s", strerror(errno));
+		return err;
+	}
+	if (opts->duration_s > 0)
+		deadline = now_mono_ns() + (uint64_t)(opts->duration_s * 1e9);
+
+	while (!stop_signal) {
+		int timeout = STREAM_DRAIN_MS;
+
+		if (deadline) {
+			uint64_t now = now_mono_ns();
+
+			if (now >= deadline)
+				break;
+			if ((deadline - now) / 1000000 < (uint64_t)timeout)
+				timeout = (deadline - now) / 1000000 + 1;
+		}
+		err = ring_buffer__poll(rb, timeout);
+		if (err >= 0 || err == -EINTR)
+			err = ring_buffer__consume(rb);
+		if (err < 0 && err != -EINTR && err != -EPIPE) {
+			pr_err("reading the ring buffer failed: %s", strerror(-err));
+			break;
+		}
+		err = 0;
+		stats->batches++;
+		report_lost(s, &c);
+		if (flush_all(&c))
+			break;
+		if (output_gone(opts->watch_fd)) {
+			c.out_err = -EPIPE;
+			break;
+		}
+	}
+	/* Everything the kernel already handed over still gets out. */
+	if (!c.out_err && !err) {
+		ring_buffer__consume(rb);
+		report_lost(s, &c);
+		flush_all(&c);
+	}
+	ring_buffer__free(rb);
+	if (c.out_err && c.out_err != -EPIPE) {
+		pr_err("writing the output failed: %s", strerror(-c.out_err));
+		err = c.out_err;
+	}
+	if (!opts->quiet_summary)
+		print_summary(stats);
+	return err;
+}

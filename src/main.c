@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The command table: subcommand words select tracers (or the runner). */
+#include <argp.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "lib/log.h"
+#include "lib/sink.h"
+#include "lib/stream.h"
+#include "tracers/tracer.h"
+
+const char *argp_program_version = "procsnoop 0.1";
+const char *argp_program_bug_address = NULL;
+
+static const struct tracer *const tracers[] = {
+	&sig_tracer,
+};
+#define NTRACERS (int)(sizeof(tracers) / sizeof(tracers[0]))
+
+/* Exact name, else a unique prefix. */
+static const struct tracer *find_tracer(const char *word)
+{
+	const struct tracer *found = NULL;
+	size_t n = strlen(word);
+
+	for (int i = 0; i < NTRACERS; i++) {
+		if (strcmp(tracers[i]->name, word) == 0)
+			return tracers[i];
+		if (strncmp(tracers[i]->name, word, n) == 0) {
+			if (found)
+				return NULL;
+			found = tracers[i];
+		}
+	}
+	return found;
+}
+
+static error_t tracer_parser(int key, char *arg, struct argp_state *state)
+{
+	struct tracer_input *in = state->input;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = in->common;
+		break;
+	case ARGP_KEY_ARG:
+		options__usage_error(state, "unexpected argument '%s'", arg);
+	}
+	if (in->tracer && in->tracer->parse)
+		return in->tracer->parse(key, arg, state);
+	return key == ARGP_KEY_INIT ? 0 : ARGP_ERR_UNKNOWN;
+}
+
+static char *all_doc(void)
+{
+	static char doc[4096];
+	size_t off = 0;
+
+	off += snprintf(doc + off, sizeof(doc) - off,
+			"Trace what processes do, through eBPF: signals, opens, execs and exits."
+			"\vCommands (several may be named; none means all of them):\n");
+	for (int i = 0; i < NTRACERS && off < sizeof(doc); i++)
+		off += snprintf(doc + off, sizeof(doc) - off, "  %-6s %s\n", tracers[i]->name,
+				tracers[i]->summary);
+	if (off < sizeof(doc))
+		snprintf(doc + off, sizeof(doc) - off,
+			 "\n`procsnoop COMMAND --help` shows a command's own options.\n"
+			 "Exit status: 0 on a clean stop, 1 on a runtime failure, 2 on bad usage.");
+	return doc;
+}
+
+static int run_tracers(const struct tracer *const *sel, int nsel, void *const *opts,
+		       struct common_opts *common)
+{
+	struct stream_opts so = { .duration_s = common->duration, .watch_fd = STDOUT_FILENO };
+	const struct schema *schemas[EVENT_TYPE_MAX];
+	struct render_opts ro = { .numeric = common->numeric };
+	struct stream_stats stats;
+	struct session *s = NULL;
+	struct timespec mono, real;
+	uint32_t groups = 0;
+	struct sink *sink;
+	int err;
+
+	log__init("procsnoop", common->verbosity);
+	stream__install_signals();
+	err = session__new(&common->session, &s);
+	for (int i = 0; !err && i < nsel; i++) {
+		err = sel[i]->open(s, common, opts[i]);
+		if (sel[i]->table_groups)
+			groups |= sel[i]->table_groups(opts[i]);
+		so.schemas[sel[i]->schema->type] = sel[i]->schema;
+		schemas[i] = sel[i]->schema;
+	}
+	if (!err)
+		err = session__start(s);
+	if (err) {
+		session__destroy(s);
+		return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	ro.mono_to_real_ns = (real.tv_sec - mono.tv_sec) * 1000000000ll +
+			     (real.tv_nsec - mono.tv_nsec);
+	/* Output leaves once per drain: a large buffer, flushed by the stream. */
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	if (common->output == OUTPUT_JSON)
+		sink = sink_json__new(stdout, &ro);
+	else
+		sink = sink_table__new(stdout, &ro, schemas, nsel, groups);
+	if (!sink) {
+		session__destroy(s);
+		pr_err("out of memory");
+		return 1;
+	}
+	so.sinks[so.nsinks++] = sink;
+	err = stream__run(s, &so, &stats);
+	sink__destroy(sink);
+	session__destroy(s);
+	return err ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct tracer *sel[NTRACERS];
+	void *opts[NTRACERS] = {};
+	struct common_opts common = {};
+	struct tracer_input in = { .common = &common };
+	struct argp_child children[] = { { &common_argp, 0, NULL, 0 }, {} };
+	struct argp argp = { .parser = tracer_parser, .children = children };
+	char name[64];
+	int nsel = 0, first = 1, err;
+
+	argp_err_exit_status = EXIT_USAGE;
+	while (first < argc && argv[first][0] != '-') {
+		const struct tracer *t = find_tracer(argv[first]);
+		bool dup = false;
+
+		if (!t) {
+			fprintf(stderr, "procsnoop: unknown command '%s' (try procsnoop --help)\n",
+				argv[first]);
+			return EXIT_USAGE;
+		}
+		for (int i = 0; i < nsel; i++)
+			dup |= sel[i] == t;
+		if (!dup)
+			sel[nsel++] = t;
+		first++;
+	}
+	if (nsel == 1) {
+		in.tracer = sel[0];
+		argp.options = sel[0]->options;
+		argp.doc = sel[0]->doc;
+		snprintf(name, sizeof(name), "procsnoop %s", sel[0]->name);
+	} else {
+		argp.doc = all_doc();
+		snprintf(name, sizeof(name), "procsnoop");
+		if (!nsel)
+			for (int i = 0; i < NTRACERS; i++)
+				sel[nsel++] = tracers[i];
+	}
+	for (int i = 0; i < nsel; i++) {
+		opts[i] = calloc(1, sel[i]->opts_size ? sel[i]->opts_size : 1);
+		if (!opts[i])
+			return 1;
+	}
+	if (nsel == 1)
+		in.opts = opts[0];
+	/* argp reports as "procsnoop sig: ..." */
+	argv[first - 1] = name;
+	err = argp_parse(&argp, argc - first + 1, argv + first - 1, 0, NULL, &in);
+	if (err)
+		return EXIT_USAGE;
+	err = run_tracers(sel, nsel, opts, &common);
+	for (int i = 0; i < nsel; i++)
+		free(opts[i]);
+	return err;
+}

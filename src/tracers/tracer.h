@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What a built-in tracer gives the command table. */
+#ifndef PROCSNOOP_TRACER_H
+#define PROCSNOOP_TRACER_H
+
+#include <argp.h>
+#include <stdint.h>
+#include "lib/options.h"
+#include "lib/schema.h"
+#include "lib/session.h"
+
+/* The argp input of a tracer's own parser. */
+struct tracer;
+struct tracer_input {
+	const struct tracer *tracer;
+	struct common_opts *common;
+	void *opts; /* the tracer's options, opts_size bytes, zeroed */
+};
+
+struct tracer {
+	const char *name; /* subcommand, TYPE column, JSON "type" */
+	const char *summary; /* one line for `procsnoop --help` */
+	const char *doc; /* argp doc of the subcommand */
+	const struct argp_option *options; /* its own options, or NULL */
+	argp_parser_t parse; /* state->input is a struct tracer_input */
+	size_t opts_size;
+	const struct schema *schema;
+	/* Table column groups its options switch on (G_BASE is always on). */
+	uint32_t (*table_groups)(const void *opts);
+	/* Opens its skeleton, sets .rodata from the options, hands it to the session. */
+	int (*open)(struct session *s, const struct common_opts *common, const void *opts);
+};
+
+extern const struct tracer sig_tracer;
+
+#endif
