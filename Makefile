@@ -42,6 +42,8 @@ TRACER_SRCS := $(wildcard src/tracers/*.c)
 RUNNER_SRCS := $(wildcard src/runner/*.c)
 APP_SRCS    := src/main.c $(TRACER_SRCS) $(RUNNER_SRCS)
 UNIT_SRCS   := $(wildcard tests/unit/*.c)
+ACTOR_SRCS  := $(wildcard tests/e2e/*.c)
+ACTORS      := $(patsubst tests/e2e/%.c,$(BUILD)/tests/%,$(ACTOR_SRCS))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB_OBJS  := $(call obj,$(LIB_SRCS))
@@ -87,11 +89,16 @@ $(BUILD)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
 
 unit-bin: $(BUILD)/unit-tests
 
+# Small programs the end-to-end tests run to cause known syscalls.
+$(BUILD)/tests/%: tests/e2e/%.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) -O1 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE $< -o $@ -lpthread
+
 run: $(BUILD)/procsnoop
 	$(BUILD)/procsnoop
 
 # Unit tests, the same under ASan+UBSan, then the end-to-end tests as root.
-test: $(BUILD)/procsnoop $(BUILD)/unit-tests
+test: $(BUILD)/procsnoop $(BUILD)/unit-tests $(ACTORS)
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 unit-bin >/dev/null
 	@BUILD=$(BUILD) python3 tests/run.py
 

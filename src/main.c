@@ -117,6 +117,11 @@ static int run_tracers(const struct tracer *const *sel, int nsel, void *const *o
 		return 1;
 	}
 	so.sinks[so.nsinks++] = sink;
+	/* Tests and scripts wait for this line: every program is attached. */
+	fprintf(stderr, "procsnoop: tracing");
+	for (int i = 0; i < nsel; i++)
+		fprintf(stderr, " %s", sel[i]->name);
+	fprintf(stderr, ", Ctrl-C to stop\n");
 	err = stream__run(s, &so, &stats);
 	sink__destroy(sink);
 	session__destroy(s);

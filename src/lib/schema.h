@@ -31,6 +31,8 @@ enum field_kind {
 #define F_JSON 0x2  /* a JSON key */
 #define F_BOTH (F_TABLE | F_JSON)
 #define F_LEFT 0x4  /* left-aligned table column */
+/* A bounded value (a signal name, a result, an errno name) fit for a metric label. */
+#define F_LABEL 0x8
 
 /* Table column groups a tracer can switch on; G_BASE is always on. */
 #define G_BASE 0x1u

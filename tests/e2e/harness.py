@@ -1,0 +1,147 @@
+"""What the end-to-end tests share: run procsnoop, wait until it traces, collect its output."""
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
+PROCSNOOP = os.path.join(BUILD, "procsnoop")
+
+
+def tool(name):
+    """Path of a test program built from tests/e2e/NAME.c."""
+    return os.path.join(BUILD, "tests", name)
+
+
+class Trace:
+    """A running procsnoop. Output lines are collected by a thread as they arrive."""
+
+    def __init__(self, *args, json_output=True, ready_timeout=60, stdout=None):
+        self.args = [PROCSNOOP, *args] + (["-o", "json"] if json_output else [])
+        self.json = json_output
+        self.proc = subprocess.Popen(self.args, stdout=stdout or subprocess.PIPE,
+                                     stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        self.lines = []
+        self.err_lines = []
+        self.cond = threading.Condition()
+        self.ready = False
+        self.threads = [threading.Thread(target=self._read_err, daemon=True)]
+        if stdout is None:
+            self.threads.append(threading.Thread(target=self._read_out, daemon=True))
+        for t in self.threads:
+            t.start()
+        deadline = time.monotonic() + ready_timeout
+        with self.cond:
+            while not self.ready:
+                if self.proc.poll() is not None:
+                    self._join()
+                    raise AssertionError(f"procsnoop exited {self.proc.returncode} before tracing: "
+                                         + "".join(self.err_lines)[-2000:])
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self.kill()
+                    raise AssertionError("procsnoop did not start tracing: "
+                                         + "".join(self.err_lines)[-2000:])
+                self.cond.wait(min(left, 0.2))
+
+    def _read_out(self):
+        for raw in self.proc.stdout:
+            with self.cond:
+                self.lines.append(raw)
+                self.cond.notify_all()
+
+    def _read_err(self):
+        for raw in self.proc.stderr:
+            line = raw.decode("utf-8", "replace")
+            with self.cond:
+                self.err_lines.append(line)
+                if "procsnoop: tracing" in line:
+                    self.ready = True
+                self.cond.notify_all()
+
+    def _join(self):
+        for t in self.threads:
+            t.join(timeout=10)
+
+    def events(self):
+        """Every JSON record so far (needs json_output)."""
+        with self.cond:
+            lines = list(self.lines)
+        return [json.loads(l) for l in lines if l.strip()]
+
+    def text(self):
+        with self.cond:
+            return b"".join(self.lines).decode("utf-8", "replace")
+
+    def wait_for(self, pred, timeout=5.0, count=1):
+        """Waits until `count` events match pred; returns them."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                found = []
+                for l in self.lines:
+                    if not l.strip():
+                        continue
+                    e = json.loads(l) if self.json else l.decode("utf-8", "replace")
+                    if pred(e):
+                        found.append(e)
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0 or self.proc.poll() is not None:
+                    raise AssertionError(f"expected {count} matching event(s), got {len(found)}: "
+                                         f"{found[:3]}; stderr: {''.join(self.err_lines)[-500:]}")
+                self.cond.wait(min(left, 0.1))
+
+    def stop(self, sig=signal.SIGINT, timeout=20):
+        """Stops procsnoop with sig; returns its exit status."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"procsnoop did not stop within {timeout}s of {sig}")
+        self._join()
+        return rc
+
+    def stderr(self):
+        return "".join(self.err_lines)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._join()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.kill()
+
+
+def run(*args, timeout=60, **kw):
+    """Runs a command to completion; returns the CompletedProcess."""
+    return subprocess.run(list(args), capture_output=True, timeout=timeout, **kw)
+
+
+def usage_error(*args):
+    """Runs procsnoop with bad input: asserts exit 2 and one line on stderr; returns the line."""
+    p = run(PROCSNOOP, *args)
+    err = p.stderr.decode("utf-8", "replace")
+    assert p.returncode == 2, f"{args}: exit {p.returncode}, stderr {err!r}"
+    assert p.stdout == b"", f"{args}: unexpected stdout {p.stdout[:200]!r}"
+    lines = [l for l in err.splitlines() if l.strip()]
+    assert len(lines) == 1, f"{args}: expected one line on stderr, got {lines}"
+    return lines[0]
+
+
+def assert_fields(event, **expected):
+    """Asserts that event has exactly these values for these keys."""
+    for k, v in expected.items():
+        assert k in event, f"no key {k!r} in {event}"
+        assert event[k] == v, f"{k}: expected {v!r}, got {event[k]!r} in {event}"

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Runs every test procsnoop has and prints one closing line "N passed, N failed".
+
+  unit tests       build/unit-tests, and the same under ASan+UBSan (build/asan/unit-tests)
+  end-to-end       tests/e2e/test_*.py: every function named test_*, as root, real BPF
+
+Arguments (or the TESTS environment variable) select tests whose name contains them.
+"""
+import importlib.util
+import os
+import subprocess
+import sys
+import time
+import traceback
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+
+passed = failed = 0
+failures = []
+
+
+def selected(name, patterns):
+    return not patterns or any(p in name for p in patterns)
+
+
+def record(name, ok, detail="", secs=0.0):
+    global passed, failed
+    if ok:
+        passed += 1
+        print(f"ok   {name} ({secs:.1f}s)", flush=True)
+    else:
+        failed += 1
+        failures.append(name)
+        print(f"FAIL {name}: {detail}", flush=True)
+
+
+def run_unit(binary, label, patterns):
+    if not os.path.exists(binary):
+        record(label, False, f"{binary} was not built")
+        return
+    proc = subprocess.run([binary], capture_output=True, text=True, timeout=300)
+    seen = 0
+    for line in proc.stdout.splitlines():
+        if line.startswith("ok ") or line.startswith("not ok "):
+            ok = line.startswith("ok ")
+            name = line.split(" ", 2 if ok else 3)[-1]
+            if selected(f"{label}.{name}", patterns):
+                record(f"{label}.{name}", ok, line)
+            seen += 1
+        elif line.strip():
+            print("     " + line)
+    if proc.returncode != 0 or seen == 0:
+        record(f"{label} (exit {proc.returncode})", False, proc.stderr.strip()[-2000:])
+
+
+def run_e2e(patterns):
+    e2e = os.path.join(ROOT, "tests", "e2e")
+    for fname in sorted(os.listdir(e2e)):
+        if not (fname.startswith("test_") and fname.endswith(".py")):
+            continue
+        mod_name = fname[:-3]
+        spec = importlib.util.spec_from_file_location(mod_name, os.path.join(e2e, fname))
+        mod = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(mod)
+        except Exception:
+            record(mod_name, False, traceback.format_exc())
+            continue
+        for name in [n for n in dir(mod) if n.startswith("test_")]:
+            full = f"{mod_name}.{name}"
+            if not selected(full, patterns):
+                continue
+            start = time.monotonic()
+            try:
+                getattr(mod, name)()
+                record(full, True, secs=time.monotonic() - start)
+            except Exception as e:  # noqa: BLE001 - any failure is a failed test
+                detail = "".join(traceback.format_exception_only(type(e), e)).strip()
+                tb = traceback.extract_tb(e.__traceback__)
+                where = next((f"{os.path.basename(f.filename)}:{f.lineno}" for f in reversed(tb)
+                              if f.filename.endswith(fname)), "")
+                record(full, False, f"{where} {detail}"[-3000:])
+
+
+def main():
+    patterns = sys.argv[1:] or [p for p in os.environ.get("TESTS", "").split(",") if p]
+    run_unit(os.path.join(BUILD, "unit-tests"), "unit", patterns)
+    run_unit(os.path.join(BUILD, "asan", "unit-tests"), "asan", patterns)
+    if os.geteuid() != 0:
+        record("e2e (needs root)", False, "the end-to-end tests load BPF programs: run as root")
+    else:
+        run_e2e(patterns)
+    if failures:
+        print("failed: " + ", ".join(failures))
+    print(f"{passed} passed, {failed} failed", flush=True)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
