@@ -44,6 +44,8 @@ APP_SRCS    := src/main.c $(TRACER_SRCS) $(RUNNER_SRCS)
 UNIT_SRCS   := $(wildcard tests/unit/*.c)
 ACTOR_SRCS  := $(wildcard tests/e2e/*.c)
 ACTORS      := $(patsubst tests/e2e/%.c,$(BUILD)/tests/%,$(ACTOR_SRCS))
+BENCH_SRCS  := $(wildcard bench/*.c)
+BENCH_BINS  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB_OBJS  := $(call obj,$(LIB_SRCS))
@@ -89,6 +91,11 @@ $(BUILD)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
 
 unit-bin: $(BUILD)/unit-tests
 
+# Workload generators of the benchmarks.
+$(BUILD)/bench/%: bench/%.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE $< -o $@ -lpthread
+
 # Small programs the end-to-end tests run to cause known syscalls.
 $(BUILD)/tests/%: tests/e2e/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
@@ -100,10 +107,10 @@ run: $(BUILD)/procsnoop
 # Unit tests, the same under ASan+UBSan, then the end-to-end tests as root.
 test: $(BUILD)/procsnoop $(BUILD)/unit-tests $(ACTORS)
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 unit-bin >/dev/null
-	@BUILD=$(BUILD) python3 tests/run.py
+	@BUILD=$(BUILD) TESTS=$(TESTS) python3 tests/run.py
 
-bench: $(BUILD)/procsnoop
-	@BUILD=$(BUILD) bench/run.sh
+bench: $(BUILD)/procsnoop $(BENCH_BINS)
+	@BUILD=$(BUILD) BENCH=$(BENCH) bench/run.sh
 
 install: $(BUILD)/procsnoop
 	install -D -m 0755 $(BUILD)/procsnoop $(DESTDIR)$(PREFIX)/bin/procsnoop
