@@ -15,7 +15,8 @@ cpu_seconds() {
 	awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"
 }
 
-# Starts a tracer in the background with its output to $2; waits until it traces.
+# Starts a tracer in the background with its output to $1; waits until READY_PATTERN
+# shows on its stderr or stdout.
 # Sets TRACER_PID. Usage: start_tracer OUTFILE READY_PATTERN CMD...
 start_tracer() {
 	local out=$1 pattern=$2 err
@@ -24,7 +25,7 @@ start_tracer() {
 	"$@" >"$out" 2>"$err" &
 	TRACER_PID=$!
 	for _ in $(seq 1 300); do
-		if grep -q -- "$pattern" "$err" 2>/dev/null; then
+		if grep -q -- "$pattern" "$err" "$out" 2>/dev/null; then
 			rm -f "$err"
 			return 0
 		fi
