@@ -70,12 +70,8 @@ static __always_inline bool filter_pass(__u64 pid_tgid)
 		return false;
 	if (cfg.uid_set && (__u32)bpf_get_current_uid_gid() != cfg.uid)
 		return false;
-	if (cfg.ppid) {
-		struct task_struct *task = (void *)bpf_get_current_task();
-
-		if ((__u32)BPF_CORE_READ(task, real_parent, tgid) != cfg.ppid)
-			return false;
-	}
+	if (cfg.ppid && (__u32)bpf_get_current_task_btf()->real_parent->tgid != cfg.ppid)
+		return false;
 	if (cfg.comm_set && !comm_matches())
 		return false;
 	if (cfg.cgroup_set && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
@@ -104,13 +100,13 @@ static __always_inline void *event_reserve(__u32 size, __u32 type)
 static __always_inline void header_fill(struct event_header *h, __u16 type, __u16 size,
 					__u64 pid_tgid)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 
 	h->ts_ns = bpf_ktime_get_ns();
 	h->cgroup_id = bpf_get_current_cgroup_id();
 	h->pid = pid_tgid >> 32;
 	h->tid = (__u32)pid_tgid;
-	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	h->ppid = task->real_parent->tgid;
 	h->uid = (__u32)bpf_get_current_uid_gid();
 	h->type = type;
 	h->size = size;

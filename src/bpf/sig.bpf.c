@@ -5,6 +5,11 @@
  * (signal_generate).  A signal_generate that fires inside a traced syscall
  * of the same thread adds its delivery result to that syscall's event
  * instead of making a second one.
+ *
+ * The syscall's entry state lives in task storage: it costs a pointer
+ * dereference instead of a hash update and delete, and the kernel frees it
+ * when the thread dies, so a thread that dies inside the syscall (a process
+ * that sends itself SIGKILL) cannot leak it.
  */
 #include "common.bpf.h"
 
@@ -17,6 +22,7 @@ const volatile __u8 failed_only = 0;
 const volatile __u32 source_mode = SIG_MODE_SYSCALL | SIG_MODE_KERNEL;
 
 struct inflight {
+	__u32 active;
 	__s32 sig;
 	__s32 target_pid;
 	__s32 target_tid;
@@ -24,15 +30,13 @@ struct inflight {
 	__s32 code;
 	__u32 source;
 	__u32 generated;
-	__u32 _pad;
 	char target_comm[COMM_LEN];
 };
 
-/* LRU: a thread that dies inside the syscall never runs the exit program. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 10240);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct inflight);
 } inflight SEC(".maps");
 
@@ -48,17 +52,26 @@ static __always_inline bool sig_wanted(int sig)
 static __always_inline int on_enter(__u32 source, int sig, int tpid, int ttid)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
-	struct inflight f = {};
+	struct inflight *f;
 
 	if (!sig_wanted(sig) || !filter_pass(id))
 		return 0;
-	f.sig = sig;
-	f.target_pid = tpid;
-	f.target_tid = ttid;
-	f.result = SIG_RESULT_NONE;
-	f.source = source;
-	bpf_map_update_elem(&inflight, &tid, &f, BPF_ANY);
+	f = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!f) {
+		/* No memory, or a nested BPF program holds the storage: say so. */
+		count_lost(EVENT_SIG);
+		return 0;
+	}
+	f->active = 1;
+	f->sig = sig;
+	f->target_pid = tpid;
+	f->target_tid = ttid;
+	f->result = SIG_RESULT_NONE;
+	f->code = 0;
+	f->source = source;
+	f->generated = 0;
+	f->target_comm[0] = 0;
 	return 0;
 }
 
@@ -70,18 +83,18 @@ static __always_inline bool target_wanted(int tpid, int ttid)
 static __always_inline int on_exit(long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
-	struct inflight *f = bpf_map_lookup_elem(&inflight, &tid);
+	struct inflight *f = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
 	struct sig_event *e;
 
-	if (!f)
+	if (!f || !f->active)
 		return 0;
+	f->active = 0;
 	if (!(source_mode & SIG_MODE_SYSCALL) || (failed_only && ret >= 0) ||
 	    !target_wanted(f->target_pid, f->target_tid))
-		goto out;
+		return 0;
 	e = event_reserve(sizeof(*e), EVENT_SIG);
 	if (!e)
-		goto out;
+		return 0;
 	header_fill(&e->h, EVENT_SIG, sizeof(*e), id);
 	e->sig = f->sig;
 	e->target_pid = f->target_pid;
@@ -93,8 +106,6 @@ static __always_inline int on_exit(long ret)
 	e->_pad = 0;
 	__builtin_memcpy(e->target_comm, f->target_comm, COMM_LEN);
 	event_submit(e);
-out:
-	bpf_map_delete_elem(&inflight, &tid);
 	return 0;
 }
 
@@ -180,8 +191,7 @@ int BPF_PROG(signal_generate, int sig, struct kernel_siginfo *info, struct task_
 	     int group, int result)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
-	struct inflight *f = bpf_map_lookup_elem(&inflight, &tid);
+	struct inflight *f = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
 	struct sig_event *e;
 	int code, tgid;
 
@@ -192,7 +202,7 @@ int BPF_PROG(signal_generate, int sig, struct kernel_siginfo *info, struct task_
 		code = BPF_CORE_READ(info, si_code);
 	tgid = BPF_CORE_READ(task, tgid);
 
-	if (f && f->sig == sig) {
+	if (f && f->active && f->sig == sig) {
 		/* Raised by a traced syscall of this thread: complete its event. */
 		if (!f->generated) {
 			f->generated = 1;

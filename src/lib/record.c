@@ -33,23 +33,63 @@ static void text(struct value *v, const char *s)
 	v->len = strlen(s);
 }
 
+/* Writes n decimal digits of v, zero-padded. */
+static char *put_digits(char *p, unsigned long v, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		p[i] = '0' + v % 10;
+		v /= 10;
+	}
+	return p + n;
+}
+
+/*
+ * Converting the seconds costs a localtime_r and a printf; events come in
+ * bursts within one second, so the last conversion is memoized per thread.
+ */
 static void format_time(uint64_t mono_ns, const struct render_opts *ro, bool json, char *buf,
 			size_t len)
 {
+	static __thread struct {
+		time_t sec;
+		bool json, valid;
+		char text[40];
+		size_t len;
+	} memo;
 	int64_t real = (int64_t)mono_ns + ro->mono_to_real_ns;
 	time_t sec = real / 1000000000;
 	long nsec = real % 1000000000;
 	struct tm tm;
+	char *p;
 
-	if (json) {
-		gmtime_r(&sec, &tm);
-		snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
-			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nsec);
-	} else {
-		localtime_r(&sec, &tm);
-		snprintf(buf, len, "%02d:%02d:%02d.%06ld", tm.tm_hour, tm.tm_min, tm.tm_sec,
-			 nsec / 1000);
+	if (len < 48) {
+		buf[0] = 0;
+		return;
 	}
+	if (!memo.valid || memo.sec != sec || memo.json != json) {
+		if (json) {
+			gmtime_r(&sec, &tm);
+			memo.len = snprintf(memo.text, sizeof(memo.text),
+					    "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900,
+					    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		} else {
+			localtime_r(&sec, &tm);
+			memo.len = snprintf(memo.text, sizeof(memo.text), "%02d:%02d:%02d.",
+					    tm.tm_hour, tm.tm_min, tm.tm_sec);
+		}
+		memo.sec = sec;
+		memo.json = json;
+		memo.valid = true;
+	}
+	memcpy(buf, memo.text, memo.len);
+	p = buf + memo.len;
+	if (json) {
+		p = put_digits(p, nsec, 9);
+		*p++ = 'Z';
+	} else {
+		p = put_digits(p, nsec / 1000, 6);
+	}
+	*p = 0;
 }
 
 void field__value(const struct field *f, const void *ev, size_t size, const struct render_opts *ro,

@@ -23,10 +23,10 @@ static void add_member(struct strbuf *sb, const char *key, const struct value *v
 		strbuf__adds(sb, "null");
 		break;
 	case V_INT:
-		strbuf__addf(sb, "%lld", (long long)v->i);
+		strbuf__add_i64(sb, v->i);
 		break;
 	case V_UINT:
-		strbuf__addf(sb, "%llu", (unsigned long long)v->u);
+		strbuf__add_u64(sb, v->u);
 		break;
 	case V_TEXT:
 	case V_BYTES:

@@ -15,6 +15,7 @@ struct table_sink {
 	int nschemas;
 	uint32_t groups;
 	struct strbuf line;
+	struct strbuf cell; /* a right-aligned cell, before its padding */
 	char scratch[256];
 };
 
@@ -37,56 +38,47 @@ static bool is_header_field(const struct field *f)
 
 static void pad(struct strbuf *sb, size_t cols, int width)
 {
-	for (size_t i = cols; (int)i < width; i++)
-		strbuf__addc(sb, ' ');
+	if ((int)cols < width)
+		strbuf__pad(sb, ' ', width - cols);
 }
 
-/* Appends a value's table text; returns its display width. */
-static size_t add_value(struct table_sink *t, const struct value *v)
+/* Appends a value's table text to sb; returns its display width. */
+static size_t add_value(struct strbuf *sb, const struct value *v)
 {
-	char num[32];
-	int n;
+	size_t start = sb->len;
 
 	switch (v->kind) {
 	case V_NULL:
-		strbuf__addc(&t->line, '-');
+		strbuf__addc(sb, '-');
 		return 1;
 	case V_INT:
-		n = snprintf(num, sizeof(num), "%lld", (long long)v->i);
-		strbuf__add(&t->line, num, n);
-		return n;
+		strbuf__add_i64(sb, v->i);
+		return sb->len - start;
 	case V_UINT:
-		n = snprintf(num, sizeof(num), "%llu", (unsigned long long)v->u);
-		strbuf__add(&t->line, num, n);
-		return n;
+		strbuf__add_u64(sb, v->u);
+		return sb->len - start;
 	case V_TEXT:
-		strbuf__add(&t->line, v->s, v->len);
+		strbuf__add(sb, v->s, v->len);
 		return v->len;
 	case V_BYTES:
-		return escape__table(&t->line, v->s, v->len);
+		return escape__table(sb, v->s, v->len);
 	}
 	return 0;
 }
 
 static void add_cell(struct table_sink *t, const struct field *f, const struct value *v, bool last)
 {
-	size_t start = t->line.len, cols;
-	struct strbuf cell = {};
+	size_t cols;
 
 	if (f->flags & F_LEFT || last) {
-		cols = add_value(t, v);
+		cols = add_value(&t->line, v);
 		if (!last)
 			pad(&t->line, cols, f->width);
 	} else {
-		/* Right-aligned: render, then shift behind the padding. */
-		cols = add_value(t, v);
-		if ((int)cols < f->width) {
-			strbuf__add(&cell, t->line.buf + start, t->line.len - start);
-			t->line.len = start;
-			pad(&t->line, cols, f->width);
-			strbuf__add(&t->line, cell.buf, cell.len);
-			strbuf__free(&cell);
-		}
+		strbuf__reset(&t->cell);
+		cols = add_value(&t->cell, v);
+		pad(&t->line, cols, f->width);
+		strbuf__add(&t->line, t->cell.buf, t->cell.len);
 	}
 	if (!last)
 		strbuf__addc(&t->line, ' ');
@@ -171,7 +163,7 @@ static void row_multi(struct table_sink *t, const struct schema *sc, const void 
 		first = false;
 		strbuf__adds(&t->line, f->key);
 		strbuf__addc(&t->line, '=');
-		add_value(t, &v);
+		add_value(&t->line, &v);
 	}
 }
 
@@ -221,6 +213,7 @@ static void table_destroy(struct sink *s)
 	struct table_sink *t = (struct table_sink *)s;
 
 	strbuf__free(&t->line);
+	strbuf__free(&t->cell);
 	free(t);
 }
 

@@ -53,7 +53,7 @@ void strbuf__add(struct strbuf *sb, const char *s, size_t n)
 
 void strbuf__addc(struct strbuf *sb, char c)
 {
-	if (!grow(sb, 1))
+	if (sb->len + 2 > sb->cap && !grow(sb, 1))
 		return;
 	sb->buf[sb->len++] = c;
 	sb->buf[sb->len] = 0;
@@ -78,6 +78,37 @@ void strbuf__addf(struct strbuf *sb, const char *fmt, ...)
 	vsnprintf(sb->buf + sb->len, n + 1, fmt, ap);
 	va_end(ap);
 	sb->len += n;
+}
+
+void strbuf__add_u64(struct strbuf *sb, unsigned long long v)
+{
+	char buf[24];
+	char *p = buf + sizeof(buf);
+
+	do {
+		*--p = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	strbuf__add(sb, p, buf + sizeof(buf) - p);
+}
+
+void strbuf__add_i64(struct strbuf *sb, long long v)
+{
+	if (v < 0) {
+		strbuf__addc(sb, '-');
+		strbuf__add_u64(sb, -(unsigned long long)v);
+	} else {
+		strbuf__add_u64(sb, v);
+	}
+}
+
+void strbuf__pad(struct strbuf *sb, char c, size_t n)
+{
+	if (!n || !grow(sb, n))
+		return;
+	memset(sb->buf + sb->len, c, n);
+	sb->len += n;
+	sb->buf[sb->len] = 0;
 }
 
 size_t utf8__seq_len(const unsigned char *s, size_t n)

@@ -18,6 +18,11 @@ void strbuf__add(struct strbuf *sb, const char *s, size_t n);
 void strbuf__addc(struct strbuf *sb, char c);
 void strbuf__adds(struct strbuf *sb, const char *s);
 void strbuf__addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Decimal numbers without printf, which dominated the per-event cost. */
+void strbuf__add_u64(struct strbuf *sb, unsigned long long v);
+void strbuf__add_i64(struct strbuf *sb, long long v);
+/* n copies of c */
+void strbuf__pad(struct strbuf *sb, char c, size_t n);
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 when the byte starts none. */
 size_t utf8__seq_len(const unsigned char *s, size_t n);
