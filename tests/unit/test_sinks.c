@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The table and JSON sinks render a schema: header, alignment, escaping, lost lines. */
+#include <stdlib.h>
+#include "lib/names.h"
+#include "lib/sink.h"
+#include "unit.h"
+
+struct demo_event {
+	struct event_header h;
+	__s32 sig;
+	__s32 ret;
+	__s32 result;
+	char name[8];
+};
+
+static const struct field demo_fields[] = {
+	HDR_FIELD("time", "TIME", FK_TIME, ts_ns, 15, F_BOTH | F_LEFT, G_BASE),
+	HDR_FIELD("pid", "PID", FK_UINT, pid, 7, F_BOTH, G_BASE),
+	HDR_FIELD("comm", "COMM", FK_STR, comm, 16, F_BOTH | F_LEFT, G_BASE),
+	EV_FIELD(struct demo_event, "sig", "SIG", FK_SIGNAL, sig, 9, F_BOTH | F_LEFT, G_BASE),
+	EV_FIELD(struct demo_event, "ret", "RET", FK_RET, ret, 6, F_BOTH | F_LEFT, G_BASE),
+	EV_FIELD(struct demo_event, "error", "ERROR", FK_ERRNO, ret, 0, F_JSON, G_BASE),
+	EV_ENUM(struct demo_event, "result", "RESULT", result, 10, F_BOTH | F_LEFT, 0x2,
+		sigresult_names),
+	EV_FIELD(struct demo_event, "name", "NAME", FK_STR, name, 8, F_BOTH | F_LEFT, G_BASE),
+};
+
+static const struct schema demo = { "demo", EVENT_SIG, demo_fields, 8 };
+
+static struct demo_event event(void)
+{
+	struct demo_event e = {
+		.h = { .ts_ns = 0, .pid = 42, .type = EVENT_SIG, .size = sizeof(e) },
+		.sig = 15, .ret = -3, .result = 1,
+	};
+
+	memcpy(e.h.comm, "a b\nc", 6);
+	memcpy(e.name, "q\"\xff", 4);
+	return e;
+}
+
+/* Renders into memory; UTC keeps the TIME column predictable. */
+static char *render(int json, uint32_t groups, bool numeric, bool lost)
+{
+	static char *buf;
+	size_t len;
+	FILE *f;
+	struct render_opts ro = { .numeric = numeric, .mono_to_real_ns = 3723000000000ll };
+	const struct schema *schemas[] = { &demo };
+	struct demo_event e = event();
+	struct sink *s;
+
+	setenv("TZ", "UTC", 1);
+	free(buf);
+	f = open_memstream(&buf, &len);
+	s = json ? sink_json__new(f, &ro) : sink_table__new(f, &ro, schemas, 1, groups);
+	sink__record(s, &demo, &e, sizeof(e));
+	if (lost)
+		sink__lost(s, "demo", 7, 0, "kernel");
+	CHECK_INT(sink__flush(s), 0);
+	sink__destroy(s);
+	fclose(f);
+	return buf;
+}
+
+TEST(table_header_and_row_share_one_layout)
+{
+	CHECK_STR(render(0, 0, false, false),
+		  "TIME                PID COMM             SIG       RET    NAME\n"
+		  "01:02:03.000000      42 a b\\nc           SIGTERM   ESRCH  q\"\\xff\n");
+}
+
+TEST(table_groups_add_columns)
+{
+	CHECK_STR(render(0, 0x2, false, false),
+		  "TIME                PID COMM             SIG       RET    RESULT     NAME\n"
+		  "01:02:03.000000      42 a b\\nc           SIGTERM   ESRCH  ignored    q\"\\xff\n");
+}
+
+TEST(table_numeric_signals)
+{
+	const char *out = render(0, 0, true, false);
+
+	CHECK(strstr(out, " 15        ESRCH ") != NULL);
+}
+
+TEST(table_lost_line)
+{
+	const char *out = render(0, 0, false, true);
+
+	CHECK(strstr(out, "\n01:02:03.000000 LOST 7 demo events (ring buffer full)\n") != NULL);
+}
+
+TEST(json_record_is_exact)
+{
+	CHECK_STR(render(1, 0, false, false),
+		  "{\"type\":\"demo\",\"time\":\"1970-01-01T01:02:03.000000000Z\",\"pid\":42,"
+		  "\"comm\":\"a b\\nc\",\"sig\":\"SIGTERM\",\"ret\":-3,\"error\":\"ESRCH\","
+		  "\"result\":\"ignored\",\"name\":\"q\\\"\\ufffd\",\"name_hex\":\"7122ff\"}\n");
+}
+
+TEST(json_lost_record)
+{
+	const char *out = render(1, 0, false, true);
+
+	CHECK(strstr(out, "{\"type\":\"lost\",\"time\":\"1970-01-01T01:02:03.000000000Z\","
+			  "\"ts_ns\":0,\"lost_type\":\"demo\",\"count\":7,\"where\":\"kernel\"}\n") !=
+	      NULL);
+}
+
+TEST(json_null_for_no_error)
+{
+	struct render_opts ro = { 0 };
+	struct demo_event e = event();
+	struct value v;
+	char scratch[64];
+
+	e.ret = 0;
+	field__value(&demo_fields[5], &e, sizeof(e), &ro, true, &v, scratch, sizeof(scratch));
+	CHECK_INT(v.kind, V_NULL);
+	e.result = -1;
+	field__value(&demo_fields[6], &e, sizeof(e), &ro, true, &v, scratch, sizeof(scratch));
+	CHECK_INT(v.kind, V_NULL);
+	/* A field beyond the event's real size is null, never read. */
+	field__value(&demo_fields[7], &e, sizeof(e.h), &ro, true, &v, scratch, sizeof(scratch));
+	CHECK_INT(v.kind, V_NULL);
+}
