@@ -21,9 +21,14 @@ struct table_sink {
 
 int sink__flush_file(FILE *out)
 {
-	if (fflush(out) == EOF || ferror(out))
-		return errno ? -errno : -EIO;
-	return 0;
+	for (;;) {
+		errno = 0;
+		if (fflush(out) != EOF && !ferror(out))
+			return 0;
+		if (errno != EINTR)
+			return errno ? -errno : -EIO;
+		clearerr(out);
+	}
 }
 
 static bool shown(const struct table_sink *t, const struct field *f)

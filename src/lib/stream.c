@@ -21,10 +21,14 @@ void stream__install_signals(void)
 	struct sigaction sa = { .sa_handler = on_signal };
 
 	sigemptyset(&sa.sa_mask);
-	/* A second Ctrl-C kills at once. */
-	sa.sa_flags = SA_RESETHAND;
+	/*
+	 * A second Ctrl-C kills at once.  SA_RESTART keeps a write to a slow
+	 * reader going; epoll_wait returns EINTR regardless, so the loop sees
+	 * the signal within one drain period.
+	 */
+	sa.sa_flags = SA_RESETHAND | SA_RESTART;
 	sigaction(SIGINT, &sa, NULL);
-	sa.sa_flags = 0;
+	sa.sa_flags = SA_RESTART;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	/* A closed pipe shows up as EPIPE on write. */
