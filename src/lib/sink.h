@@ -3,6 +3,7 @@
 #ifndef PROCSNOOP_SINK_H
 #define PROCSNOOP_SINK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include "lib/schema.h"
@@ -16,6 +17,8 @@ struct sink_ops {
 		     const char *where);
 	/* 0, or a negative errno when the output can take no more (-EPIPE). */
 	int (*flush)(struct sink *s);
+	/* Optional: true while the output's reader lags so far behind that records must drop. */
+	bool (*backlogged)(struct sink *s);
 	void (*destroy)(struct sink *s);
 };
 
@@ -48,6 +51,11 @@ static inline void sink__lost(struct sink *s, const char *type_name, uint64_t co
 static inline int sink__flush(struct sink *s)
 {
 	return s->ops->flush(s);
+}
+
+static inline bool sink__backlogged(struct sink *s)
+{
+	return s->ops->backlogged && s->ops->backlogged(s);
 }
 
 static inline void sink__destroy(struct sink *s)

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdlib.h>
 #include <string.h>
+#include "lib/output.h"
 #include "lib/sink.h"
 #include "lib/strbuf.h"
 
 struct json_sink {
 	struct sink base;
-	FILE *out;
+	struct output *out;
 	struct render_opts ro;
 	struct strbuf line;
 	char scratch[256];
@@ -59,7 +60,7 @@ static void json_record(struct sink *s, const struct schema *sc, const void *ev,
 		add_member(&j->line, f->key, &v);
 	}
 	strbuf__add(&j->line, "}\n", 2);
-	fwrite(j->line.buf, 1, j->line.len, j->out);
+	output__write(j->out, j->line.buf, j->line.len);
 	strbuf__reset(&j->line);
 }
 
@@ -74,21 +75,29 @@ static void json_lost(struct sink *s, const char *type_name, uint64_t count, uin
 	field__value(&time_field, &(struct event_header){ .ts_ns = ts_ns },
 		     sizeof(struct event_header), &j->ro, true, &v, j->scratch,
 		     sizeof(j->scratch));
-	fprintf(j->out,
-		"{\"type\":\"lost\",\"time\":\"%s\",\"ts_ns\":%llu,\"lost_type\":\"%s\","
-		"\"count\":%llu,\"where\":\"%s\"}\n",
-		v.s, (unsigned long long)ts_ns, type_name, (unsigned long long)count, where);
+	strbuf__addf(&j->line,
+		     "{\"type\":\"lost\",\"time\":\"%s\",\"ts_ns\":%llu,\"lost_type\":\"%s\","
+		     "\"count\":%llu,\"where\":\"%s\"}\n",
+		     v.s, (unsigned long long)ts_ns, type_name, (unsigned long long)count, where);
+	output__write(j->out, j->line.buf, j->line.len);
+	strbuf__reset(&j->line);
 }
 
 static int json_flush(struct sink *s)
 {
-	return sink__flush_file(((struct json_sink *)s)->out);
+	return output__flush(((struct json_sink *)s)->out);
+}
+
+static bool json_backlogged(struct sink *s)
+{
+	return output__backlogged(((struct json_sink *)s)->out);
 }
 
 static void json_destroy(struct sink *s)
 {
 	struct json_sink *j = (struct json_sink *)s;
 
+	output__close(j->out, 1000);
 	strbuf__free(&j->line);
 	free(j);
 }
@@ -97,6 +106,7 @@ static const struct sink_ops json_ops = {
 	.record = json_record,
 	.lost = json_lost,
 	.flush = json_flush,
+	.backlogged = json_backlogged,
 	.destroy = json_destroy,
 };
 
@@ -107,7 +117,11 @@ struct sink *sink_json__new(FILE *out, const struct render_opts *ro)
 	if (!j)
 		return NULL;
 	j->base.ops = &json_ops;
-	j->out = out;
+	j->out = output__new(out, 0);
+	if (!j->out) {
+		free(j);
+		return NULL;
+	}
 	j->ro = *ro;
 	return &j->base;
 }

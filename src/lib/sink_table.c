@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/output.h"
 #include "lib/sink.h"
 #include "lib/strbuf.h"
 
@@ -9,7 +10,7 @@
 
 struct table_sink {
 	struct sink base;
-	FILE *out;
+	struct output *out;
 	struct render_opts ro;
 	const struct schema *const *schemas;
 	int nschemas;
@@ -178,7 +179,7 @@ static void emit_line(struct table_sink *t)
 	while (t->line.len && t->line.buf[t->line.len - 1] == ' ')
 		t->line.len--;
 	strbuf__addc(&t->line, '\n');
-	fwrite(t->line.buf, 1, t->line.len, t->out);
+	output__write(t->out, t->line.buf, t->line.len);
 	strbuf__reset(&t->line);
 }
 
@@ -210,13 +211,19 @@ static void table_lost(struct sink *s, const char *type_name, uint64_t count, ui
 
 static int table_flush(struct sink *s)
 {
-	return sink__flush_file(((struct table_sink *)s)->out);
+	return output__flush(((struct table_sink *)s)->out);
+}
+
+static bool table_backlogged(struct sink *s)
+{
+	return output__backlogged(((struct table_sink *)s)->out);
 }
 
 static void table_destroy(struct sink *s)
 {
 	struct table_sink *t = (struct table_sink *)s;
 
+	output__close(t->out, 1000);
 	strbuf__free(&t->line);
 	strbuf__free(&t->cell);
 	free(t);
@@ -226,6 +233,7 @@ static const struct sink_ops table_ops = {
 	.record = table_record,
 	.lost = table_lost,
 	.flush = table_flush,
+	.backlogged = table_backlogged,
 	.destroy = table_destroy,
 };
 
@@ -237,7 +245,11 @@ struct sink *sink_table__new(FILE *out, const struct render_opts *ro,
 	if (!t)
 		return NULL;
 	t->base.ops = &table_ops;
-	t->out = out;
+	t->out = output__new(out, 0);
+	if (!t->out) {
+		free(t);
+		return NULL;
+	}
 	t->ro = *ro;
 	t->schemas = schemas;
 	t->nschemas = nschemas;

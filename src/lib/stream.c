@@ -51,6 +51,8 @@ struct stream_ctx {
 	const struct stream_opts *opts;
 	struct stream_stats *stats;
 	int out_err; /* first output error */
+	/* Records a sink had to drop and has not reported yet, per sink and type. */
+	uint64_t unreported[4][EVENT_TYPE_MAX];
 };
 
 static uint64_t now_mono_ns(void)
@@ -75,9 +77,34 @@ static int on_event(void *ctx, void *data, size_t size)
 	}
 	sc = c->opts->schemas[h->type];
 	c->stats->events[h->type]++;
-	for (int i = 0; i < c->opts->nsinks; i++)
-		sink__record(c->opts->sinks[i], sc, data, size);
+	for (int i = 0; i < c->opts->nsinks; i++) {
+		struct sink *s = c->opts->sinks[i];
+
+		if (sink__backlogged(s)) {
+			/* Its reader stopped reading: keep draining the kernel, count the drop. */
+			c->unreported[i][h->type]++;
+			c->stats->dropped[h->type]++;
+			continue;
+		}
+		sink__record(s, sc, data, size);
+	}
 	return 0;
+}
+
+static void report_dropped(struct stream_ctx *c)
+{
+	for (int i = 0; i < c->opts->nsinks; i++) {
+		struct sink *s = c->opts->sinks[i];
+
+		if (sink__backlogged(s))
+			continue;
+		for (int t = 0; t < EVENT_TYPE_MAX; t++) {
+			if (!c->unreported[i][t])
+				continue;
+			sink__lost(s, event_type__name(t), c->unreported[i][t], now_mono_ns(), "user");
+			c->unreported[i][t] = 0;
+		}
+	}
 }
 
 static void report_lost(struct session *s, struct stream_ctx *c)
@@ -119,13 +146,14 @@ static int flush_all(struct stream_ctx *c)
 
 static void print_summary(const struct stream_stats *st)
 {
-	uint64_t events = 0, lost = 0;
+	uint64_t events = 0, lost = 0, dropped = 0;
 	char detail[256] = "";
 	size_t off = 0;
 
 	for (int t = 0; t < EVENT_TYPE_MAX; t++) {
 		events += st->events[t];
 		lost += st->lost[t];
+		dropped += st->dropped[t];
 		if (st->lost[t] && off < sizeof(detail))
 			off += snprintf(detail + off, sizeof(detail) - off, "%s%s %llu",
 					off ? ", " : " (", event_type__name(t),
@@ -133,8 +161,12 @@ static void print_summary(const struct stream_stats *st)
 	}
 	if (off && off < sizeof(detail))
 		snprintf(detail + off, sizeof(detail) - off, ")");
-	fprintf(stderr, "procsnoop: %llu events, %llu lost%s\n", (unsigned long long)events,
+	fprintf(stderr, "procsnoop: %llu events, %llu lost%s", (unsigned long long)events,
 		(unsigned long long)lost, detail);
+	if (dropped)
+		fprintf(stderr, ", %llu not written (the output was too slow)",
+			(unsigned long long)dropped);
+	fputc('\n', stderr);
 }
 
 int stream__run(struct session *s, const struct stream_opts *opts, struct stream_stats *stats)
@@ -175,6 +207,7 @@ int stream__run(struct session *s, const struct stream_opts *opts, struct stream
 		err = 0;
 		stats->batches++;
 		report_lost(s, &c);
+		report_dropped(&c);
 		if (flush_all(&c))
 			break;
 		if (output_gone(opts->watch_fd)) {
@@ -186,6 +219,7 @@ int stream__run(struct session *s, const struct stream_opts *opts, struct stream
 	if (!c.out_err && !err) {
 		ring_buffer__consume(rb);
 		report_lost(s, &c);
+		report_dropped(&c);
 		flush_all(&c);
 	}
 	ring_buffer__free(rb);

@@ -27,6 +27,7 @@ struct stream_opts {
 struct stream_stats {
 	uint64_t events[EVENT_TYPE_MAX];
 	uint64_t lost[EVENT_TYPE_MAX]; /* counted in the kernel */
+	uint64_t dropped[EVENT_TYPE_MAX]; /* dropped in user space: the output lagged */
 	uint64_t malformed;
 	uint64_t batches;
 };

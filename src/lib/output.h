@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Where the text sinks write.  A pipe or socket is written without
+ * blocking, through a bounded backlog: when its reader stops reading,
+ * procsnoop keeps draining the kernel and the stream drops (and counts)
+ * records instead of stalling.  Files, terminals and memory streams go
+ * through stdio as usual.
+ */
+#ifndef PROCSNOOP_OUTPUT_H
+#define PROCSNOOP_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define OUTPUT_DEFAULT_BACKLOG (16u << 20)
+
+struct output;
+
+struct output *output__new(FILE *f, size_t backlog_cap);
+void output__write(struct output *o, const char *p, size_t n);
+/* True while the backlog is full: the caller should drop, not write. */
+bool output__backlogged(const struct output *o);
+/* Writes what it can without blocking; 0, or a negative errno (-EPIPE, -ENOSPC). */
+int output__flush(struct output *o);
+/* Writes the rest, waiting at most timeout_ms for a slow reader; then frees. */
+int output__close(struct output *o, int timeout_ms);
+
+#endif

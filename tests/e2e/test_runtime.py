@@ -1,0 +1,96 @@
+"""The shared runtime under stress: a reader that stops reading, SIGSTOP/SIGCONT, a full
+disk, kill -9. Driven through procsnoop sig, whose events are the cheapest to cause."""
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+
+from harness import PROCSNOOP, Trace, run, tool
+from test_sig import ACTOR, Target, act
+
+
+def test_stalled_reader_drops_in_user_space_and_catches_up():
+    n = 300000
+    with Target() as target:
+        p = subprocess.Popen([PROCSNOOP, "sig", "-o", "json", "--target", str(target.pid),
+                              "-s", "0", "--comm", "stallpump"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            # Wait for "tracing" on stderr without reading stdout at all.
+            line = p.stderr.readline()
+            assert b"procsnoop: tracing" in line, line
+            act("comm:stallpump", f"killn:{target.pid}:0:{n}")
+            time.sleep(0.5)
+            # The kernel side kept being drained while nobody read: procsnoop is alive.
+            assert p.poll() is None
+            out = p.stdout.read1(1 << 20)
+            p.send_signal(signal.SIGINT)
+            rest, err = p.communicate(timeout=30)
+        finally:
+            p.kill()
+    assert p.returncode == 0, err
+    lines = (out + rest).decode().splitlines()
+    recs = [json.loads(l) for l in lines if l.startswith("{")]
+    got = sum(1 for r in recs if r["type"] == "sig")
+    user = sum(r["count"] for r in recs if r["type"] == "lost" and r["where"] == "user")
+    kern = sum(r["count"] for r in recs if r["type"] == "lost" and r["where"] == "kernel")
+    assert user > 0, "a stalled reader should make procsnoop drop in user space"
+    assert got + user + kern == n, (got, user, kern)
+    m = re.search(rb"procsnoop: (\d+) events, (\d+) lost.*, (\d+) not written", err)
+    assert m, err
+    assert int(m.group(3)) == user and int(m.group(2)) == kern
+
+
+def test_sigstop_sigcont():
+    with Target() as target, Trace("sig", "--target", str(target.pid), "-s", "0") as tr:
+        act(f"killn:{target.pid}:0:100")
+        tr.wait_for(lambda e: True, count=100)
+        tr.proc.send_signal(signal.SIGSTOP)
+        act(f"killn:{target.pid}:0:1000")
+        time.sleep(0.3)
+        assert len(tr.events()) == 100
+        tr.proc.send_signal(signal.SIGCONT)
+        tr.wait_for(lambda e: True, count=1100)
+        assert tr.stop() == 0
+        assert "procsnoop: 1100 events, 0 lost" in tr.stderr()
+
+
+def test_disk_full_is_a_clear_error():
+    with open("/dev/full", "w") as full, Target() as target:
+        tr = Trace("sig", "--target", str(target.pid), stdout=full)
+        try:
+            act(f"kill:{target.pid}:10")
+            assert tr.proc.wait(timeout=10) == 1
+        finally:
+            tr.kill()
+        assert "writing the output failed: No space left on device" in tr.stderr(), tr.stderr()
+
+
+def prog_ids(pid):
+    ids = set()
+    for fd in os.listdir(f"/proc/{pid}/fdinfo"):
+        try:
+            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                m = re.search(r"^prog_id:\s*(\d+)", f.read(), re.M)
+        except OSError:
+            continue
+        if m:
+            ids.add(int(m.group(1)))
+    return ids
+
+
+def test_kill_9_leaves_nothing_attached():
+    with Trace("sig") as tr:
+        ids = prog_ids(tr.proc.pid)
+        assert len(ids) >= 13, ids  # 6 enter, 6 exit, signal_generate
+        tr.proc.kill()
+        tr.proc.wait()
+    deadline = time.monotonic() + 10
+    while True:
+        alive = [i for i in ids if run("bpftool", "prog", "show", "id", str(i)).returncode == 0]
+        if not alive or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert not alive, f"programs still loaded after kill -9: {alive}"
