@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "lib/log.h"
+#include "lib/privilege.h"
 #include "lib/sink.h"
 #include "lib/stream.h"
 #include "tracers/tracer.h"
@@ -117,6 +118,11 @@ static int run_tracers(const struct tracer *const *sel, int nsel, void *const *o
 		return 1;
 	}
 	so.sinks[so.nsinks++] = sink;
+	if (privilege__drop(&common->user)) {
+		sink__destroy(sink);
+		session__destroy(s);
+		return 1;
+	}
 	/* Tests and scripts wait for this line: every program is attached. */
 	fprintf(stderr, "procsnoop: tracing");
 	for (int i = 0; i < nsel; i++)

@@ -12,6 +12,7 @@ enum {
 	OPT_COMM,
 	OPT_CGROUP,
 	OPT_NUMERIC,
+	OPT_USER,
 };
 
 static const struct argp_option common_options[] = {
@@ -31,6 +32,8 @@ static const struct argp_option common_options[] = {
 	{ "buffer-size", 'b', "BYTES", 0,
 	  "Ring buffer size: a power of two, K and M suffixes (default 8M)", 20 },
 	{ "verbose", 'v', NULL, 0, "libbpf output; twice: its debug output too", 20 },
+	{ "user", OPT_USER, "USER", 0,
+	  "Once attached, run as this user (capabilities are dropped in any case)", 20 },
 	{},
 };
 
@@ -100,6 +103,9 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		break;
 	case 'v':
 		o->verbosity++;
+		break;
+	case OPT_USER:
+		CHECK(privilege__parse_user(arg, &o->user, &why), "user");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

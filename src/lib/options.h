@@ -6,6 +6,7 @@
 #include <argp.h>
 #include <stdbool.h>
 #include "events.h"
+#include "lib/privilege.h"
 #include "lib/session.h"
 
 enum output_format { OUTPUT_TABLE, OUTPUT_JSON };
@@ -17,6 +18,7 @@ struct common_opts {
 	double duration;
 	int verbosity;
 	bool numeric;
+	struct run_as user; /* --user: whom to run as once attached */
 };
 
 /* Its input is a struct common_opts. */

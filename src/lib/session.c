@@ -6,6 +6,10 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "lib/log.h"
@@ -26,22 +30,25 @@ struct session {
 
 static const char *const tracefs_dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
 
+/* statfs, not access(): a non-root user with CAP_BPF may not search tracefs. */
+static bool is_tracefs(const char *path)
+{
+	struct statfs st;
+
+	return statfs(path, &st) == 0 && st.f_type == TRACEFS_MAGIC;
+}
+
 const char *tracefs__path(void)
 {
-	for (size_t i = 0; i < sizeof(tracefs_dirs) / sizeof(tracefs_dirs[0]); i++) {
-		char probe[128];
-
-		snprintf(probe, sizeof(probe), "%s/trace_pipe", tracefs_dirs[i]);
-		if (access(probe, F_OK) == 0)
+	for (size_t i = 0; i < sizeof(tracefs_dirs) / sizeof(tracefs_dirs[0]); i++)
+		if (is_tracefs(tracefs_dirs[i]))
 			return tracefs_dirs[i];
-	}
 	return tracefs_dirs[0];
 }
 
 int tracefs__ensure(void)
 {
-	if (access("/sys/kernel/tracing/trace_pipe", F_OK) == 0 ||
-	    access("/sys/kernel/debug/tracing/trace_pipe", F_OK) == 0)
+	if (is_tracefs("/sys/kernel/tracing") || is_tracefs("/sys/kernel/debug/tracing"))
 		return 0;
 	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) && errno != EBUSY) {
 		int err = -errno;

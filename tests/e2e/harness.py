@@ -19,8 +19,9 @@ def tool(name):
 class Trace:
     """A running procsnoop. Output lines are collected by a thread as they arrive."""
 
-    def __init__(self, *args, json_output=True, ready_timeout=60, stdout=None):
-        self.args = [PROCSNOOP, *args] + (["-o", "json"] if json_output else [])
+    def __init__(self, *args, json_output=True, ready_timeout=60, stdout=None, prefix=(),
+                 binary=None):
+        self.args = [*prefix, binary or PROCSNOOP, *args] + (["-o", "json"] if json_output else [])
         self.json = json_output
         self.proc = subprocess.Popen(self.args, stdout=stdout or subprocess.PIPE,
                                      stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
