@@ -361,3 +361,25 @@ def test_help():
     for flag in ("--signal", "--target", "--failed", "--kill", "--source", "--pid", "--cgroup",
                  "--output", "--duration", "--buffer-size"):
         assert flag in out, flag
+
+
+def test_comm_with_quote_newline_and_invalid_utf8():
+    name = b'q"t\n\xff\\x'
+    with Target() as target:
+        with Trace("sig", "--target", str(target.pid)) as tr, \
+                Trace("sig", "--target", str(target.pid), json_output=False) as tt:
+            subprocess.run([ACTOR, b"comm:" + name, f"kill:{target.pid}:10"], check=True,
+                           capture_output=True)
+            [e] = tr.wait_for(by_source("kill"))
+            assert e["comm"] == 'q"t\n\ufffd\\x', e
+            assert bytes.fromhex(e["comm_hex"]) == name
+            [row] = tt.wait_for(lambda l: "SIGUSR1" in l)
+            assert row.split()[4] == 'q"t\\n\\xff\\\\x', row
+
+
+def test_verbose_shows_libbpf():
+    p = run(PROCSNOOP, "sig", "-vv", "-d", "0.2", "-s", "0")
+    assert p.returncode == 0
+    assert b"libbpf: " in p.stderr
+    q = run(PROCSNOOP, "sig", "-d", "0.2", "-s", "0")
+    assert b"libbpf: " not in q.stderr
