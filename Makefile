@@ -104,9 +104,10 @@ $(BUILD)/tests/%: tests/e2e/%.c | $(DEPS_STAMP)
 run: $(BUILD)/procsnoop
 	$(BUILD)/procsnoop
 
-# Unit tests, the same under ASan+UBSan, then the end-to-end tests as root.
+# Unit tests, the same under ASan+UBSan, the end-to-end tests as root, then some of them
+# again against the ASan+UBSan build.
 test: $(BUILD)/procsnoop $(BUILD)/unit-tests $(ACTORS)
-	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 unit-bin >/dev/null
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 unit-bin all >/dev/null
 	@BUILD=$(BUILD) TESTS=$(TESTS) python3 tests/run.py
 
 bench: $(BUILD)/procsnoop $(BENCH_BINS)

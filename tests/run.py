@@ -3,6 +3,8 @@
 
   unit tests       build/unit-tests, and the same under ASan+UBSan (build/asan/unit-tests)
   end-to-end       tests/e2e/test_*.py: every function named test_*, as root, real BPF
+  sanitized        the tests a module lists in SANITIZED, again, against the ASan+UBSan
+                   build of procsnoop (build/asan/procsnoop): any report fails them
 
 Arguments (or the TESTS environment variable) select tests whose name contains them.
 """
@@ -55,12 +57,20 @@ def run_unit(binary, label, patterns):
         record(f"{label} (exit {proc.returncode})", False, proc.stderr.strip()[-2000:])
 
 
-def run_e2e(patterns):
+def fresh_modules():
+    """Test modules import each other and the harness: drop them so they re-read the env."""
+    for name in list(sys.modules):
+        if name == "harness" or name.startswith("test_"):
+            del sys.modules[name]
+
+
+def run_e2e(patterns, label="", only_listed=False):
     e2e = os.path.join(ROOT, "tests", "e2e")
+    fresh_modules()
     for fname in sorted(os.listdir(e2e)):
         if not (fname.startswith("test_") and fname.endswith(".py")):
             continue
-        mod_name = fname[:-3]
+        mod_name = label + fname[:-3]
         spec = importlib.util.spec_from_file_location(mod_name, os.path.join(e2e, fname))
         mod = importlib.util.module_from_spec(spec)
         try:
@@ -68,7 +78,10 @@ def run_e2e(patterns):
         except Exception:
             record(mod_name, False, traceback.format_exc())
             continue
-        for name in [n for n in dir(mod) if n.startswith("test_")]:
+        names = [n for n in dir(mod) if n.startswith("test_")]
+        if only_listed:
+            names = [n for n in names if n in getattr(mod, "SANITIZED", ())]
+        for name in names:
             full = f"{mod_name}.{name}"
             if not selected(full, patterns):
                 continue
@@ -92,6 +105,14 @@ def main():
         record("e2e (needs root)", False, "the end-to-end tests load BPF programs: run as root")
     else:
         run_e2e(patterns)
+        asan_bin = os.path.join(BUILD, "asan", "procsnoop")
+        os.environ["PROCSNOOP_BIN"] = asan_bin
+        os.environ.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:exitcode=99")
+        os.environ.setdefault("UBSAN_OPTIONS", "halt_on_error=1:exitcode=99:print_stacktrace=1")
+        if not os.path.exists(asan_bin):
+            record("asan-e2e", False, f"{asan_bin} was not built")
+        else:
+            run_e2e(patterns, label="asan-", only_listed=True)
     if failures:
         print("failed: " + ", ".join(failures))
     print(f"{passed} passed, {failed} failed", flush=True)

@@ -8,7 +8,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
-PROCSNOOP = os.path.join(BUILD, "procsnoop")
+# tests/run.py points this at the ASan+UBSan build for the sanitized pass.
+PROCSNOOP = os.environ.get("PROCSNOOP_BIN") or os.path.join(BUILD, "procsnoop")
 
 
 def tool(name):

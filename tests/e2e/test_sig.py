@@ -317,12 +317,14 @@ def test_lost_events_are_counted_exactly():
         assert tr.stop() == 0
         evs = tr.events()
         got = len([e for e in evs if e["type"] == "sig"])
-        lost = sum(e["count"] for e in evs if e["type"] == "lost")
+        lost = sum(e["count"] for e in evs if e["type"] == "lost" and e["where"] == "kernel")
+        # A slow build (ASan) may also fall behind its reader and drop in user space.
+        dropped = sum(e["count"] for e in evs if e["type"] == "lost" and e["where"] == "user")
         assert lost > 0, "a one-page buffer should overflow"
-        assert got + lost == n, (got, lost)
-        assert all(e["lost_type"] == "sig" and e["where"] == "kernel"
-                   for e in evs if e["type"] == "lost")
-        assert f"procsnoop: {got} events, {lost} lost (sig {lost})" in tr.stderr(), tr.stderr()
+        assert got + lost + dropped == n, (got, lost, dropped)
+        assert all(e["lost_type"] == "sig" for e in evs if e["type"] == "lost")
+        assert f"procsnoop: {got + dropped} events, {lost} lost (sig {lost})" in tr.stderr(), \
+            tr.stderr()
 
 
 def test_lost_events_inline_in_table():
@@ -383,3 +385,9 @@ def test_verbose_shows_libbpf():
     assert b"libbpf: " in p.stderr
     q = run(PROCSNOOP, "sig", "-d", "0.2", "-s", "0")
     assert b"libbpf: " not in q.stderr
+
+
+# Run again against the ASan+UBSan build by tests/run.py.
+SANITIZED = ["test_each_syscall_json", "test_each_syscall_table", "test_kernel_sigsegv_and_sigchld",
+             "test_lost_events_are_counted_exactly", "test_comm_with_quote_newline_and_invalid_utf8",
+             "test_head_closes_pipe", "test_bad_input"]
