@@ -4,7 +4,8 @@
   unit tests       build/unit-tests, and the same under ASan+UBSan (build/asan/unit-tests)
   end-to-end       tests/e2e/test_*.py: every function named test_*, as root, real BPF
   sanitized        the tests a module lists in SANITIZED, again, against the ASan+UBSan
-                   build of procsnoop (build/asan/procsnoop): any report fails them
+                   build of procsnoop (build/asan/procsnoop), and again under valgrind
+                   (tests/valgrind.supp): any report fails them
 
 Arguments (or the TESTS environment variable) select tests whose name contains them.
 """
@@ -97,6 +98,19 @@ def run_e2e(patterns, label="", only_listed=False):
                 record(full, False, f"{where} {detail}"[-3000:])
 
 
+def valgrind_wrapper():
+    """A script that runs build/procsnoop under memcheck; any error exits 99."""
+    path = os.path.join(BUILD, "procsnoop-valgrind")
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\n"
+                f"exec valgrind --quiet --error-exitcode=99 --leak-check=full "
+                f"--errors-for-leak-kinds=definite "
+                f"--suppressions={os.path.join(ROOT, 'tests', 'valgrind.supp')} "
+                f"{os.path.join(BUILD, 'procsnoop')} \"$@\"\n")
+    os.chmod(path, 0o755)
+    return path
+
+
 def main():
     patterns = sys.argv[1:] or [p for p in os.environ.get("TESTS", "").split(",") if p]
     run_unit(os.path.join(BUILD, "unit-tests"), "unit", patterns)
@@ -113,6 +127,9 @@ def main():
             record("asan-e2e", False, f"{asan_bin} was not built")
         else:
             run_e2e(patterns, label="asan-", only_listed=True)
+        os.environ["PROCSNOOP_BIN"] = valgrind_wrapper()
+        run_e2e(patterns, label="valgrind-", only_listed=True)
+        del os.environ["PROCSNOOP_BIN"]
     if failures:
         print("failed: " + ", ".join(failures))
     print(f"{passed} passed, {failed} failed", flush=True)

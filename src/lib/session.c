@@ -197,6 +197,8 @@ int session__read_lost(const struct session *s, uint64_t *lost)
 
 	for (uint32_t t = 0; t < EVENT_TYPE_MAX; t++) {
 		lost[t] = 0;
+		/* valgrind cannot see the kernel fill a per-CPU value. */
+		memset(percpu, 0, sizeof(percpu));
 		if (bpf_map_lookup_elem(s->lost_fd, &t, percpu))
 			return -errno;
 		for (int c = 0; c < s->ncpus; c++)
