@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "lib/log.h"
+#include "lib/metrics.h"
 #include "lib/privilege.h"
 #include "lib/sink.h"
 #include "lib/stream.h"
@@ -83,11 +84,22 @@ static int run_tracers(const struct tracer *const *sel, int nsel, void *const *o
 	struct session *s = NULL;
 	struct timespec mono, real;
 	uint32_t groups = 0;
-	struct sink *sink;
+	struct sink *sink = NULL, *metrics = NULL;
 	int err;
 
 	log__init("procsnoop", common->verbosity);
 	stream__install_signals();
+	for (int i = 0; i < nsel; i++)
+		schemas[i] = sel[i]->schema;
+	/* Before anything loads: a port in use or an unknown label is a usage error. */
+	if (common->metrics.listen) {
+		err = sink_metrics__new(&common->metrics, schemas, nsel, &metrics);
+		if (err)
+			return err == -ENOMEM ? 1 : EXIT_USAGE;
+		so.sinks[so.nsinks++] = metrics;
+	}
+	if (common->quiet)
+		so.watch_fd = -1;
 	err = session__new(&common->session, &s);
 	for (int i = 0; !err && i < nsel; i++) {
 		err = sel[i]->open(s, common, opts[i]);
@@ -99,30 +111,40 @@ static int run_tracers(const struct tracer *const *sel, int nsel, void *const *o
 	if (!err)
 		err = session__start(s);
 	if (err) {
+		sink__destroy(metrics);
 		session__destroy(s);
 		return 1;
 	}
+	if (metrics && sink_metrics__watch_ringbuf(metrics, session__ringbuf_fd(s)))
+		pr_warn("metrics: the ring buffer fill level is not available");
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &real);
 	ro.mono_to_real_ns = (real.tv_sec - mono.tv_sec) * 1000000000ll +
 			     (real.tv_nsec - mono.tv_nsec);
 	/* Output leaves once per drain: a large buffer, flushed by the stream. */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	if (common->output == OUTPUT_JSON)
+	if (common->quiet)
+		;
+	else if (common->output == OUTPUT_JSON)
 		sink = sink_json__new(stdout, &ro);
 	else
 		sink = sink_table__new(stdout, &ro, schemas, nsel, groups);
-	if (!sink) {
+	if (!sink && !common->quiet) {
+		sink__destroy(metrics);
 		session__destroy(s);
 		pr_err("out of memory");
 		return 1;
 	}
-	so.sinks[so.nsinks++] = sink;
+	if (sink)
+		so.sinks[so.nsinks++] = sink;
 	if (privilege__drop(&common->user)) {
 		sink__destroy(sink);
+		sink__destroy(metrics);
 		session__destroy(s);
 		return 1;
 	}
+	if (metrics)
+		fprintf(stderr, "procsnoop: serving metrics at %s\n", sink_metrics__url(metrics));
 	/* Tests and scripts wait for this line: every program is attached. */
 	fprintf(stderr, "procsnoop: tracing");
 	for (int i = 0; i < nsel; i++)
@@ -130,6 +152,7 @@ static int run_tracers(const struct tracer *const *sel, int nsel, void *const *o
 	fprintf(stderr, ", Ctrl-C to stop\n");
 	err = stream__run(s, &so, &stats);
 	sink__destroy(sink);
+	sink__destroy(metrics);
 	session__destroy(s);
 	return err ? 1 : 0;
 }

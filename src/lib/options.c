@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,9 @@ enum {
 	OPT_CGROUP,
 	OPT_NUMERIC,
 	OPT_USER,
+	OPT_METRICS,
+	OPT_METRICS_LABELS,
+	OPT_METRICS_MAX_SERIES,
 };
 
 static const struct argp_option common_options[] = {
@@ -34,6 +38,16 @@ static const struct argp_option common_options[] = {
 	{ "verbose", 'v', NULL, 0, "libbpf output; twice: its debug output too", 20 },
 	{ "user", OPT_USER, "USER", 0,
 	  "Once attached, run as this user (capabilities are dropped in any case)", 20 },
+	{ "quiet", 'q', NULL, 0, "No event output (with --metrics: a quiet exporter)", 20 },
+	{ NULL, 0, NULL, 0, "Prometheus metrics:", 30 },
+	{ "metrics", OPT_METRICS, "[ADDR:]PORT", 0,
+	  "Serve /metrics over HTTP on this port (address 127.0.0.1 unless given: "
+	  "0.0.0.0:9100, [::1]:9100)", 30 },
+	{ "metrics-labels", OPT_METRICS_LABELS, "FIELDS", 0,
+	  "Also label the counters by these fields (comma-separated keys: comm,uid)", 30 },
+	{ "metrics-max-series", OPT_METRICS_MAX_SERIES, "N", 0,
+	  "At most N label sets; events past them are counted in one overflow series "
+	  "(default 1000)", 30 },
 	{},
 };
 
@@ -106,6 +120,38 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_USER:
 		CHECK(privilege__parse_user(arg, &o->user, &why), "user");
+		break;
+	case 'q':
+		o->quiet = true;
+		break;
+	case OPT_METRICS: {
+		struct sockaddr_storage addr;
+		socklen_t len;
+
+		CHECK(metrics__parse_listen(arg, &addr, &len, &why), "metrics address");
+		o->metrics.listen = arg;
+		break;
+	}
+	case OPT_METRICS_LABELS:
+		CHECK(metrics__check_labels(arg, &why), "metrics labels");
+		o->metrics.labels = arg;
+		break;
+	case OPT_METRICS_MAX_SERIES: {
+		unsigned long n;
+		char *end;
+
+		errno = 0;
+		n = strtoul(arg, &end, 10);
+		if (arg[0] < '0' || arg[0] > '9' || *end || errno || n < 1 || n > 10000000)
+			options__usage_error(state, "invalid metrics max series '%s': a number "
+					     "from 1 to 10000000", arg);
+		o->metrics.max_series = n;
+		break;
+	}
+	case ARGP_KEY_END:
+		if ((o->metrics.labels || o->metrics.max_series) && !o->metrics.listen)
+			options__usage_error(state, "--metrics-labels and --metrics-max-series "
+					     "need --metrics");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include "events.h"
 #include "lib/privilege.h"
+#include "lib/metrics.h"
 #include "lib/session.h"
 
 enum output_format { OUTPUT_TABLE, OUTPUT_JSON };
@@ -19,6 +20,8 @@ struct common_opts {
 	int verbosity;
 	bool numeric;
 	struct run_as user; /* --user: whom to run as once attached */
+	bool quiet; /* -q: no event output (an exporter with --metrics) */
+	struct metrics_opts metrics;
 };
 
 /* Its input is a struct common_opts. */
