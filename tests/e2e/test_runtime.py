@@ -19,8 +19,10 @@ def test_stalled_reader_drops_in_user_space_and_catches_up():
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             # Wait for "tracing" on stderr without reading stdout at all.
-            line = p.stderr.readline()
-            assert b"procsnoop: tracing" in line, line
+            line = b""
+            while b"procsnoop: tracing" not in line:
+                line = p.stderr.readline()
+                assert line, "procsnoop ended before tracing"
             act("comm:stallpump", f"killn:{target.pid}:0:{n}")
             time.sleep(0.5)
             # The kernel side kept being drained while nobody read: procsnoop is alive.
