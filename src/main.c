@@ -191,6 +191,7 @@ int main(int argc, char **argv)
 		snprintf(name, sizeof(name), "procsnoop %s", sel[0]->name);
 	} else {
 		argp.doc = all_doc();
+		argp.args_doc = "[COMMAND...]";
 		snprintf(name, sizeof(name), "procsnoop");
 		if (!nsel)
 			for (int i = 0; i < NTRACERS; i++)

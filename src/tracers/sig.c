@@ -169,8 +169,7 @@ static const struct schema sig_schema = {
 
 const struct tracer sig_tracer = {
 	.name = "sig",
-	.summary = "signals sent by kill, tkill, tgkill, rt_(tg)sigqueueinfo, pidfd_send_signal "
-		   "and raised by the kernel",
+	.summary = "signals sent by syscalls and raised by the kernel",
 	.doc = "Trace signals: who sends which signal to whom, and with what result.\v"
 	       "Each signal appears once. A signal sent by a syscall carries the syscall's "
 	       "return value and, when the kernel generated it, the delivery result "
