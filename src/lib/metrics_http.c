@@ -218,10 +218,12 @@ int metrics_server__new(const struct sockaddr_storage *addr, socklen_t addrlen,
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	srv->daemon = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-		on_request, srv, MHD_OPTION_LISTEN_SOCKET, srv->fd,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		/* A client that sends garbage, or nothing, cannot hold a connection. */
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10, MHD_OPTION_CONNECTION_LIMIT,
+		on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_LISTEN_SOCKET, srv->fd,
+		/* Malformed requests (no Host, bad header lines) get a 400, not a guess. */
+		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
+		/* A client that sends garbage, or nothing, cannot hold a connection for long. */
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)5, MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned int)64, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 		MHD_OPTION_END);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -1,0 +1,349 @@
+"""--metrics end to end: real signals, counted by procsnoop, scraped and stored by a real
+Prometheus server (Debian's package, installed when missing), read back through its HTTP API."""
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from harness import PROCSNOOP, ROOT, Trace, tool, usage_error
+
+ACTOR = tool("sigactor")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(url, method="GET", timeout=5):
+    """(status, headers, body) of one request."""
+    req = urllib.request.Request(url, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, dict(r.headers), r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read().decode()
+
+
+def raw_http(port, payload, timeout=8):
+    """Sends raw bytes; returns the status line of the answer ('' when closed without one)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(payload)
+        data = b""
+        try:
+            while b"\r\n" not in data:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+        except socket.timeout:
+            raise AssertionError(f"no answer nor close within {timeout}s to {payload[:40]!r}")
+        return data.split(b"\r\n")[0].decode("latin-1")
+
+
+class Exporter(Trace):
+    """procsnoop with --metrics on a port it picks itself (port 0), read from its stderr."""
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, "--metrics", "127.0.0.1:0", json_output=False, **kw)
+        m = re.search(r"serving metrics at (http://127\.0\.0\.1:(\d+)/metrics)", self.stderr())
+        assert m, self.stderr()
+        self.url, self.port = m.group(1), int(m.group(2))
+
+    def samples(self):
+        """{'name{labels}': value} of one scrape."""
+        status, headers, body = http(self.url)
+        assert status == 200, (status, body)
+        assert headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8", headers
+        out = {}
+        for line in body.splitlines():
+            if line and not line.startswith("#"):
+                key, value = line.rsplit(" ", 1)
+                out[key] = float(value)
+        return out
+
+
+def actor(*steps):
+    p = subprocess.run([ACTOR, *steps], capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert p.returncode == 0, f"sigactor {steps}: {p.returncode} {p.stderr!r}"
+
+
+class Target:
+    """A process that blocks every signal: each one sent stays pending."""
+
+    def __enter__(self):
+        self.proc = subprocess.Popen([ACTOR, "block"], stdout=subprocess.PIPE,
+                                     stdin=subprocess.DEVNULL)
+        assert self.proc.stdout.readline() == b"ready\n"
+        self.pid = self.proc.pid
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.kill()
+        self.proc.wait()
+
+
+def ensure_prometheus():
+    if shutil.which("prometheus"):
+        return shutil.which("prometheus")
+    p = subprocess.run([os.path.join(ROOT, "scripts", "install-deps.sh"), "prometheus"],
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=900)
+    assert p.returncode == 0, f"installing prometheus failed: {p.stderr.decode()[-2000:]}"
+    path = shutil.which("prometheus")
+    assert path, "the prometheus package installed no prometheus binary"
+    return path
+
+
+class Prometheus:
+    """A Prometheus server on a free loopback port, scraping `target` every second, with its
+    own storage; stopped and removed on exit whatever happens."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def __enter__(self):
+        binary = ensure_prometheus()
+        self.dir = tempfile.mkdtemp(prefix="procsnoop-prom-")
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        config = os.path.join(self.dir, "prometheus.yml")
+        with open(config, "w") as f:
+            f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+                    "scrape_configs:\n  - job_name: procsnoop\n    static_configs:\n"
+                    f"      - targets: ['{self.target}']\n")
+        self.log = open(os.path.join(self.dir, "log"), "wb")
+        self.proc = subprocess.Popen(
+            [binary, f"--config.file={config}", f"--storage.tsdb.path={self.dir}/data",
+             f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=warn"],
+            stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                assert self.proc.poll() is None, f"prometheus exited: {self.log_text()}"
+                try:
+                    if http(f"{self.base}/-/ready", timeout=1)[0] == 200:
+                        break
+                except OSError:
+                    pass
+                assert time.monotonic() < deadline, f"prometheus not ready: {self.log_text()}"
+                time.sleep(0.2)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def log_text(self):
+        self.log.flush()
+        with open(os.path.join(self.dir, "log"), "rb") as f:
+            return f.read().decode("utf-8", "replace")[-2000:]
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def query(self, expr):
+        """{frozenset(labels without __name__, job, instance): value} of an instant query."""
+        status, _, body = http(f"{self.base}/api/v1/query?" +
+                               urllib.parse.urlencode({"query": expr}))
+        assert status == 200, (status, body)
+        doc = json.loads(body)
+        assert doc["status"] == "success", doc
+        out = {}
+        for r in doc["data"]["result"]:
+            labels = {k: v for k, v in r["metric"].items()
+                      if k not in ("__name__", "job", "instance")}
+            out[frozenset(labels.items())] = float(r["value"][1])
+        return out
+
+    def wait_for(self, expr, expected, timeout=30):
+        """Polls until the query's result equals expected; returns the last result."""
+        deadline = time.monotonic() + timeout
+        while True:
+            got = self.query(expr)
+            if got == expected or time.monotonic() > deadline:
+                return got
+            time.sleep(0.5)
+
+
+def series(**labels):
+    return frozenset(labels.items())
+
+
+def test_metrics_prometheus_stores_signal_counts():
+    with Target() as target, \
+            Exporter("sig", "-q", "--comm", "mtest", "--metrics-labels", "comm") as ex, \
+            Prometheus(f"127.0.0.1:{ex.port}") as prom:
+        assert prom.wait_for("up", {series(): 1.0}) == {series(): 1.0}, prom.log_text()
+        t = target.pid
+        # Known signals: 7 SIGUSR1 to a target that blocks it (1 delivered, 6 already
+        # pending), a kill(pid, 0), 3 SIGTERM to no such process, 1 SIGUSR2 by tkill; the
+        # actor's exit raises 1 SIGCHLD in this (ignoring) test process.
+        actor("comm:mtest", f"killn:{t}:10:7", f"kill:{t}:0", "killn:4194000:15:3",
+              f"tkill:{t}:12")
+        expected = {
+            series(sig="SIGUSR1", source="kill", result="delivered", comm="mtest"): 1.0,
+            series(sig="SIGUSR1", source="kill", result="already_pending", comm="mtest"): 6.0,
+            series(sig="0", source="kill", comm="mtest"): 1.0,
+            series(sig="SIGTERM", source="kill", error="ESRCH", comm="mtest"): 3.0,
+            series(sig="SIGUSR2", source="tkill", result="delivered", comm="mtest"): 1.0,
+            series(sig="SIGCHLD", source="kernel", result="ignored", comm="mtest"): 1.0,
+        }
+        got = prom.wait_for("procsnoop_sig_events_total", expected)
+        assert got == expected, f"stored {got}"
+        assert prom.wait_for('procsnoop_events_total{type="sig"}',
+                             {series(type="sig"): 13.0}) == {series(type="sig"): 13.0}
+        lost = prom.query("procsnoop_lost_events_total")
+        assert lost == {series(type="sig", where="kernel"): 0.0,
+                        series(type="sig", where="user"): 0.0}, lost
+        assert prom.query("procsnoop_events_read_total") == {series(): 13.0}
+        # Process health reached Prometheus too.
+        for name in ("process_cpu_seconds_total", "process_resident_memory_bytes",
+                     "process_start_time_seconds", "procsnoop_poll_batches_total",
+                     "procsnoop_ringbuf_size_bytes", "procsnoop_ringbuf_used_bytes"):
+            assert len(prom.query(name)) == 1, name
+        assert ex.text() == "", "-q: no event output"
+        assert ex.stop() == 0
+
+
+def test_metrics_table_output_and_counters_agree():
+    with Target() as target, Exporter("sig", "--comm", "mtable", "-b", "1M") as ex:
+        actor("comm:mtable", f"killn:{target.pid}:10:4", f"tkill:{target.pid}:10")
+        # 5 signals to the target, and the SIGCHLD of the actor's exit.
+        rows = ex.wait_for(lambda l: " mtable " in l, count=6, timeout=10)
+        assert len(rows) == 6
+        deadline = time.monotonic() + 10
+        while True:
+            s = ex.samples()
+            if s.get('procsnoop_events_total{type="sig"}') == 6 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert s['procsnoop_events_total{type="sig"}'] == 6, s
+        assert s['procsnoop_sig_events_total{sig="SIGUSR1",source="kill",error="",'
+                 'result="delivered"}'] == 1, s
+        assert s['procsnoop_sig_events_total{sig="SIGUSR1",source="kill",error="",'
+                 'result="already_pending"}'] == 3, s
+        # tkill queues on the thread, where no SIGUSR1 is pending yet.
+        assert s['procsnoop_sig_events_total{sig="SIGUSR1",source="tkill",error="",'
+                 'result="delivered"}'] == 1, s
+        assert s['procsnoop_sig_events_total{sig="SIGCHLD",source="kernel",error="",'
+                 'result="ignored"}'] == 1, s
+        assert s["procsnoop_ringbuf_size_bytes"] == 1 << 20, s
+        assert 0 <= s["procsnoop_ringbuf_used_bytes"] <= 1 << 20, s
+        assert abs(s["process_start_time_seconds"] - time.time()) < 120, s
+        assert s["process_resident_memory_bytes"] > 1 << 20, s
+        assert s["procsnoop_poll_batches_total"] >= 1, s
+        assert ex.stop() == 0
+
+
+def test_metrics_series_cap_overflow():
+    with Exporter("sig", "-q", "--metrics-labels", "comm", "--metrics-max-series", "3",
+                  "--target", "4194000") as ex:
+        names = [f"cap{i}" for i in range(8)]
+        for n in names:
+            actor(f"comm:{n}", "killn:4194000:15:2")
+        deadline = time.monotonic() + 10
+        while True:
+            s = ex.samples()
+            if s.get('procsnoop_events_total{type="sig"}') == 16 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        fam = {k: v for k, v in s.items() if k.startswith("procsnoop_sig_events_total")}
+        # The first three label sets, then one overflow series for the rest.
+        assert fam == {
+            **{f'procsnoop_sig_events_total{{sig="SIGTERM",source="kill",error="ESRCH",'
+               f'result="",comm="{n}"}}': 2 for n in names[:3]},
+            'procsnoop_sig_events_total{overflow="true"}': 10,
+        }, fam
+        assert s['procsnoop_metrics_overflow_events_total{type="sig"}'] == 10, s
+        assert s["procsnoop_metrics_series"] == 3, s
+        assert ex.stop() == 0
+
+
+def test_metrics_http_errors_keep_serving():
+    with Exporter("sig", "-q", "--target", "4194000") as ex:
+        base = f"http://127.0.0.1:{ex.port}"
+        assert http(base + "/nope")[0] == 404
+        assert http(base + "/metrics/x")[0] == 404
+        status, headers, _ = http(base + "/metrics", method="POST")
+        assert status == 405 and "GET" in headers.get("Allow", ""), (status, headers)
+        assert http(base + "/metrics", method="DELETE")[0] == 405
+        assert http(base + "/metrics", method="HEAD")[0] == 200
+        assert http(base + "/")[0] == 200
+        bad = [
+            (b"GET /metrics HTTP/1.1\r\nHost: x\r\nthis is no header\r\n\r\n", "400"),
+            (b"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: zz\r\n\r\n", "400"),
+            (b"GET /metrics HTTP/1.1\r\n\r\n", "400"),  # HTTP/1.1 without Host
+            (b"NOT HTTP AT ALL\r\n\r\n", "400"),
+            (b"GET /metrics HTTP/7.1\r\nHost: x\r\n\r\n", "505"),
+            (b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", "414"),
+            (b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", "405"),
+        ]
+        for payload, code in bad:
+            line = raw_http(ex.port, payload)
+            assert line.startswith("HTTP/1.1 " + code), (payload[:60], line)
+            assert http(ex.url)[0] == 200
+        # Not HTTP at all: libmicrohttpd closes the connection (at the latest after its
+        # 5 s idle timeout) and the exporter goes on.
+        for payload in (b"\x00\x01\x02\xff\xfe\r\n\r\n", b"GARBAGE\r\n\r\n"):
+            assert raw_http(ex.port, payload, timeout=10) in ("", ), payload
+            assert http(ex.url)[0] == 200
+        # Idle connections do not stop a scrape.
+        idle = [socket.create_connection(("127.0.0.1", ex.port)) for _ in range(20)]
+        try:
+            assert http(ex.url, timeout=2)[0] == 200
+        finally:
+            for s in idle:
+                s.close()
+        actor("kill:4194000:15")
+        deadline = time.monotonic() + 10
+        while ex.samples().get('procsnoop_events_total{type="sig"}') != 1:
+            assert time.monotonic() < deadline, ex.samples()
+            time.sleep(0.1)
+        assert ex.stop() == 0
+
+
+def test_metrics_sigterm_stops_and_frees_the_port():
+    with Exporter("sig", "-q") as ex:
+        assert http(ex.url)[0] == 200
+        assert ex.stop(sig=15) == 0
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", ex.port))
+
+
+def test_metrics_bad_input():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        line = usage_error("sig", "--metrics", str(port))
+        assert f"127.0.0.1:{port}" in line and "in use" in line, line
+    for addr in ("foo:9100", "1.2.3:9100", "::1:9100", "[::1", "65536", "9100x", ""):
+        line = usage_error("sig", "--metrics", addr)
+        assert "metrics address" in line, line
+    line = usage_error("sig", "--metrics", "192.0.2.1:9100")  # TEST-NET: not on this host
+    assert "not an address of this host" in line, line
+    line = usage_error("sig", "--metrics", "0", "--metrics-labels", "comm,nosuch")
+    assert "unknown metrics label 'nosuch'" in line and "comm" in line, line
+    line = usage_error("sig", "--metrics", "0", "--metrics-labels", "comm,,uid")
+    assert "metrics labels" in line, line
+    line = usage_error("sig", "--metrics-labels", "comm")
+    assert "need --metrics" in line, line
+    for n in ("0", "-1", "x", "99999999999"):
+        line = usage_error("sig", "--metrics", "0", "--metrics-max-series", n)
+        assert "max series" in line, line
