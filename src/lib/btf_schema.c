@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/btf_schema.h"
+#include "lib/strbuf.h"
+
+#define MAX_DEPTH 8
+#define MAX_ENUM_NAMES 1024
+
+struct owned_schema {
+	struct schema sc; /* first: the public pointer */
+	struct field *fields;
+	int cap;
+	/* Strings and names arrays the fields point to. */
+	void **allocs;
+	int nallocs;
+};
+
+struct walk {
+	const struct btf *btf;
+	struct owned_schema *os;
+	size_t base;
+	int err;
+	unsigned steps; /* bounds the walk of nested arrays of empty structs */
+};
+
+const struct btf_type *btf_schema__skip_mods(const struct btf *btf, __u32 id, __u32 *res_id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+
+	for (int i = 0; t && i < 32; i++) {
+		switch (btf_kind(t)) {
+		case BTF_KIND_TYPEDEF:
+		case BTF_KIND_CONST:
+		case BTF_KIND_VOLATILE:
+		case BTF_KIND_RESTRICT:
+		case BTF_KIND_TYPE_TAG:
+			id = t->type;
+			t = btf__type_by_id(btf, id);
+			continue;
+		default:
+			if (res_id)
+				*res_id = id;
+			return t;
+		}
+	}
+	return NULL;
+}
+
+static void *keep(struct walk *w, void *p)
+{
+	void **v;
+
+	if (!p) {
+		w->err = -ENOMEM;
+		return NULL;
+	}
+	v = realloc(w->os->allocs, (w->os->nallocs + 1) * sizeof(*v));
+	if (!v) {
+		free(p);
+		w->err = -ENOMEM;
+		return NULL;
+	}
+	w->os->allocs = v;
+	v[w->os->nallocs++] = p;
+	return p;
+}
+
+static struct field *add_field(struct walk *w, const char *key, enum field_kind kind,
+			       size_t offset, size_t size)
+{
+	struct owned_schema *os = w->os;
+	struct field *f;
+	char *k, *h;
+
+	if (w->err || os->sc.nfields >= BTF_SCHEMA_MAX_FIELDS)
+		return NULL;
+	/* A record is at most 64 KiB: struct field offsets are 16 bits. */
+	if (w->base + offset + size > 0xffff || size == 0 || size > 0xffff)
+		return NULL;
+	if (os->sc.nfields == os->cap) {
+		int cap = os->cap ? os->cap * 2 : 16;
+		struct field *v = realloc(os->fields, cap * sizeof(*v));
+
+		if (!v) {
+			w->err = -ENOMEM;
+			return NULL;
+		}
+		os->fields = v;
+		os->cap = cap;
+		os->sc.fields = v;
+	}
+	k = keep(w, strdup(key));
+	h = k ? keep(w, strdup(key)) : NULL;
+	if (!h)
+		return NULL;
+	for (char *p = h; *p; p++)
+		*p = toupper((unsigned char)*p);
+	f = &os->fields[os->sc.nfields++];
+	memset(f, 0, sizeof(*f));
+	f->key = k;
+	f->header = h;
+	f->kind = kind;
+	f->offset = w->base + offset;
+	f->size = size;
+	f->flags = F_BOTH;
+	f->groups = G_BASE;
+	f->width = strlen(h);
+	return f;
+}
+
+static void set_width(struct field *f, int w)
+{
+	if (f && f->width < w)
+		f->width = w;
+}
+
+static void format_hex_bytes(const struct field *f, const void *ev, size_t size,
+			     const struct render_opts *ro, bool json, struct value *v,
+			     char *scratch, size_t scratch_len)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)ev + f->offset;
+	size_t n = f->size, o = 0;
+
+	if ((size_t)f->offset + f->size > size) {
+		v->kind = V_NULL;
+		return;
+	}
+	for (size_t i = 0; i < n && o + 3 < scratch_len; i++) {
+		scratch[o++] = digits[p[i] >> 4];
+		scratch[o++] = digits[p[i] & 15];
+	}
+	scratch[o] = 0;
+	v->kind = V_TEXT;
+	v->s = scratch;
+	v->len = o;
+}
+
+static void format_float(const struct field *f, const void *ev, size_t size,
+			 const struct render_opts *ro, bool json, struct value *v, char *scratch,
+			 size_t scratch_len)
+{
+	const char *p = (const char *)ev + f->offset;
+
+	if ((size_t)f->offset + f->size > size) {
+		v->kind = V_NULL;
+		return;
+	}
+	if (f->size == 4) {
+		float x;
+
+		memcpy(&x, p, 4);
+		snprintf(scratch, scratch_len, "%g", x);
+	} else {
+		double x;
+
+		memcpy(&x, p, 8);
+		snprintf(scratch, scratch_len, "%g", x);
+	}
+	v->kind = V_TEXT;
+	v->s = scratch;
+	v->len = strlen(scratch);
+}
+
+static void add_hex_bytes(struct walk *w, const char *key, size_t off, size_t size)
+{
+	struct field *f = add_field(w, key, FK_CUSTOM, off, size);
+
+	if (f) {
+		f->format = format_hex_bytes;
+		f->flags |= F_LEFT;
+		/* Two digits a byte, up to what the sinks' scratch buffer holds. */
+		set_width(f, size * 2 > 64 ? 64 : size * 2);
+	}
+}
+
+static bool is_char(const struct btf *btf, const struct btf_type *t)
+{
+	const char *name = btf__name_by_offset(btf, t->name_off);
+
+	if (!btf_is_int(t) || t->size != 1)
+		return false;
+	return (btf_int_encoding(t) & BTF_INT_CHAR) ||
+	       (name && (strcmp(name, "char") == 0 || strcmp(name, "signed char") == 0));
+}
+
+static void add_enum(struct walk *w, const char *key, const struct btf_type *t, size_t off)
+{
+	int max = -1, n = btf_vlen(t);
+	const char **names;
+	struct field *f;
+	bool is64 = btf_is_enum64(t);
+	size_t widest = 0;
+
+	if (t->size != 1 && t->size != 2 && t->size != 4 && t->size != 8)
+		return;
+	for (int i = 0; i < n; i++) {
+		long long val = is64 ? (long long)btf_enum64_value(btf_enum64(t) + i)
+				     : btf_enum(t)[i].val;
+
+		if (val >= 0 && val < MAX_ENUM_NAMES && val > max)
+			max = val;
+	}
+	f = add_field(w, key, FK_ENUM, off, t->size);
+	if (!f)
+		return;
+	f->flags |= F_LEFT;
+	if (max < 0)
+		return;
+	names = keep(w, calloc(max + 1, sizeof(*names)));
+	if (!names)
+		return;
+	for (int i = 0; i < n; i++) {
+		long long val = is64 ? (long long)btf_enum64_value(btf_enum64(t) + i)
+				     : btf_enum(t)[i].val;
+		__u32 name_off = is64 ? btf_enum64(t)[i].name_off : btf_enum(t)[i].name_off;
+		const char *name = btf__name_by_offset(w->btf, name_off);
+
+		if (val < 0 || val > max || names[val] || !name)
+			continue;
+		names[val] = name;
+		if (strlen(name) > widest)
+			widest = strlen(name);
+	}
+	f->names = names;
+	f->nnames = max + 1;
+	set_width(f, widest > 24 ? 24 : widest);
+}
+
+static void walk_type(struct walk *w, const char *key, __u32 id, size_t off, int depth);
+
+static void walk_members(struct walk *w, const char *prefix, const struct btf_type *t,
+			 size_t off, int depth)
+{
+	const struct btf_member *m = btf_members(t);
+	int n = btf_vlen(t);
+
+	for (int i = 0; i < n && !w->err; i++) {
+		const char *name = btf__name_by_offset(w->btf, m[i].name_off);
+		__u32 bit = btf_member_bit_offset(t, i);
+		char key[256];
+
+		if (btf_member_bitfield_size(t, i) || bit % 8)
+			continue;
+		if (!name || !name[0])
+			snprintf(key, sizeof(key), "%s", prefix); /* anonymous: no level */
+		else if (prefix[0])
+			snprintf(key, sizeof(key), "%s.%s", prefix, name);
+		else
+			snprintf(key, sizeof(key), "%s", name);
+		if (!name || !name[0]) {
+			/* Keys of its members go straight under prefix. */
+			char p[256];
+
+			snprintf(p, sizeof(p), "%s", prefix);
+			walk_type(w, p[0] ? p : NULL, m[i].type, off + bit / 8, depth + 1);
+		} else {
+			walk_type(w, key, m[i].type, off + bit / 8, depth + 1);
+		}
+	}
+}
+
+static void walk_type(struct walk *w, const char *key, __u32 id, size_t off, int depth)
+{
+	const struct btf_type *t;
+	struct field *f;
+	__u32 rid;
+
+	if (depth > MAX_DEPTH || w->err || off > 0xffff || ++w->steps > 100000 ||
+	    w->os->sc.nfields >= BTF_SCHEMA_MAX_FIELDS)
+		return;
+	t = btf_schema__skip_mods(w->btf, id, &rid);
+	if (!t)
+		return;
+	switch (btf_kind(t)) {
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		walk_members(w, key ? key : "", t, off, depth);
+		return;
+	default:
+		break;
+	}
+	if (!key)
+		return;
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT: {
+		__u8 enc = btf_int_encoding(t);
+
+		if (btf_int_offset(t) || (btf_int_bits(t) != t->size * 8))
+			return;
+		if (enc & BTF_INT_BOOL) {
+			f = add_field(w, key, FK_BOOL, off, t->size);
+			set_width(f, 5);
+		} else if (t->size == 1 || t->size == 2 || t->size == 4 || t->size == 8) {
+			f = add_field(w, key, (enc & BTF_INT_SIGNED) || is_char(w->btf, t) ? FK_INT
+										: FK_UINT,
+				      off, t->size);
+			set_width(f, t->size >= 4 ? 7 : 4);
+		} else {
+			add_hex_bytes(w, key, off, t->size);
+		}
+		return;
+	}
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		add_enum(w, key, t, off);
+		return;
+	case BTF_KIND_PTR:
+		f = add_field(w, key, FK_HEX, off, 8);
+		set_width(f, 18);
+		return;
+	case BTF_KIND_FLOAT:
+		if (t->size != 4 && t->size != 8)
+			return;
+		f = add_field(w, key, FK_CUSTOM, off, t->size);
+		if (f) {
+			f->format = format_float;
+			set_width(f, 10);
+		}
+		return;
+	case BTF_KIND_ARRAY: {
+		const struct btf_array *a = btf_array(t);
+		const struct btf_type *et;
+		__u32 eid;
+		__s64 esz;
+
+		et = btf_schema__skip_mods(w->btf, a->type, &eid);
+		if (!et || a->nelems == 0)
+			return;
+		esz = btf__resolve_size(w->btf, eid);
+		if (esz <= 0 || esz > 0xffff || a->nelems > 0xffff ||
+		    (size_t)esz * a->nelems > 0xffff)
+			return;
+		if (is_char(w->btf, et)) {
+			f = add_field(w, key, FK_STR, off, a->nelems);
+			if (f) {
+				f->flags |= F_LEFT;
+				set_width(f, a->nelems > 16 ? 16 : a->nelems);
+			}
+		} else if (a->nelems <= BTF_SCHEMA_MAX_ARRAY &&
+			   (btf_is_int(et) || btf_is_enum(et) || btf_is_enum64(et) ||
+			    btf_is_ptr(et) || btf_is_float(et) || btf_is_composite(et) ||
+			    btf_is_array(et))) {
+			for (__u32 i = 0; i < a->nelems && !w->err; i++) {
+				char k[256];
+
+				snprintf(k, sizeof(k), "%s[%u]", key, i);
+				walk_type(w, k, a->type, off + i * esz, depth + 1);
+			}
+		} else {
+			add_hex_bytes(w, key, off, esz * a->nelems);
+		}
+		return;
+	}
+	default:
+		return;
+	}
+}
+
+int btf_schema__new(const struct btf *btf, __u32 id, const struct btf_schema_opts *opts,
+		    struct schema **out)
+{
+	struct owned_schema *os;
+	const struct btf_type *t;
+	struct walk w = { .btf = btf, .base = opts->base };
+	char *name;
+
+	*out = NULL;
+	t = btf_schema__skip_mods(btf, id, NULL);
+	if (!t || !btf_is_composite(t))
+		return -EINVAL;
+	os = calloc(1, sizeof(*os));
+	if (!os)
+		return -ENOMEM;
+	w.os = os;
+	name = keep(&w, strdup(opts->name ? opts->name : "event"));
+	os->sc.name = name;
+	os->sc.type = opts->type;
+	if (opts->time_field) {
+		w.base = 0;
+		if (add_field(&w, "time", FK_TIME, offsetof(struct event_header, ts_ns), 8)) {
+			os->fields[0].width = 15;
+			os->fields[0].flags |= F_LEFT;
+		}
+		w.base = opts->base;
+	}
+	walk_type(&w, opts->key_prefix && opts->key_prefix[0] ? opts->key_prefix : NULL, id, 0, 0);
+	if (w.err) {
+		btf_schema__free(&os->sc);
+		return w.err;
+	}
+	*out = &os->sc;
+	return 0;
+}
+
+void btf_schema__free(struct schema *sc)
+{
+	struct owned_schema *os = (struct owned_schema *)sc;
+
+	if (!os)
+		return;
+	for (int i = 0; i < os->nallocs; i++)
+		free(os->allocs[i]);
+	free(os->allocs);
+	free(os->fields);
+	free(os);
+}

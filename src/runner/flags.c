@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Globals become flags: every variable in .rodata, .data and .bss (and
+ * their named variants) whose BTF type is an integer, a bool, an enum or a
+ * char array.  Values are written into the map's initial image before load.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/btf_schema.h"
+#include "lib/log.h"
+#include "lib/strbuf.h"
+#include "runner/runner.h"
+
+static bool data_section(const char *name)
+{
+	static const char *const prefixes[] = { ".rodata", ".data", ".bss" };
+
+	for (size_t i = 0; i < 3; i++) {
+		size_t n = strlen(prefixes[i]);
+
+		if (strncmp(name, prefixes[i], n) == 0 && (name[n] == 0 || name[n] == '.'))
+			return true;
+	}
+	return false;
+}
+
+/* libbpf names internal maps "<object prefix><section>", or just the section. */
+static struct bpf_map *section_map(struct bpf_object *obj, const char *sec)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj) {
+		const char *name = bpf_map__name(map), *dot;
+
+		if (!bpf_map__is_internal(map))
+			continue;
+		dot = strchr(name, '.');
+		if (strcmp(name, sec) == 0 || (dot && strcmp(dot, sec) == 0))
+			return map;
+	}
+	return NULL;
+}
+
+static bool valid_name(const char *s)
+{
+	if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return false;
+	return true;
+}
+
+static const char *enum_name_of(const struct btf *btf, const struct btf_type *t, long long v)
+{
+	for (int i = 0; i < btf_vlen(t); i++) {
+		long long val = btf_is_enum64(t) ? (long long)btf_enum64_value(btf_enum64(t) + i)
+						 : btf_enum(t)[i].val;
+		__u32 off = btf_is_enum64(t) ? btf_enum64(t)[i].name_off : btf_enum(t)[i].name_off;
+
+		if (val == v)
+			return btf__name_by_offset(btf, off);
+	}
+	return NULL;
+}
+
+static long long read_signed(const void *p, unsigned size)
+{
+	switch (size) {
+	case 1: return *(const int8_t *)p;
+	case 2: { int16_t v; memcpy(&v, p, 2); return v; }
+	case 4: { int32_t v; memcpy(&v, p, 4); return v; }
+	default: { int64_t v; memcpy(&v, p, 8); return v; }
+	}
+}
+
+static unsigned long long read_unsigned(const void *p, unsigned size)
+{
+	switch (size) {
+	case 1: return *(const uint8_t *)p;
+	case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
+	case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
+	default: { uint64_t v; memcpy(&v, p, 8); return v; }
+	}
+}
+
+static void write_int(void *p, unsigned size, unsigned long long v)
+{
+	uint8_t b = v;
+	uint16_t h = v;
+	uint32_t w = v;
+	uint64_t q = v;
+
+	switch (size) {
+	case 1: memcpy(p, &b, 1); break;
+	case 2: memcpy(p, &h, 2); break;
+	case 4: memcpy(p, &w, 4); break;
+	default: memcpy(p, &q, 8); break;
+	}
+}
+
+static void describe(const struct flag_set *fs, struct prog_flag *f, const char *doc)
+{
+	struct strbuf sb = {};
+
+	strbuf__adds(&sb, doc && doc[0] ? doc : "");
+	if (f->kind == FLAG_ENUM) {
+		strbuf__adds(&sb, sb.len ? " (" : "(");
+		for (int i = 0; i < btf_vlen(f->enum_type); i++) {
+			__u32 off = btf_is_enum64(f->enum_type) ? btf_enum64(f->enum_type)[i].name_off
+							       : btf_enum(f->enum_type)[i].name_off;
+
+			strbuf__addf(&sb, "%s%s", i ? ", " : "", btf__name_by_offset(fs->btf, off));
+		}
+		strbuf__adds(&sb, ")");
+	}
+	strbuf__adds(&sb, sb.len ? " (default " : "(default ");
+	switch (f->kind) {
+	case FLAG_INT:
+		strbuf__addf(&sb, "%lld", read_signed(f->data, f->size));
+		break;
+	case FLAG_UINT:
+		strbuf__addf(&sb, "%llu", read_unsigned(f->data, f->size));
+		break;
+	case FLAG_BOOL:
+		strbuf__adds(&sb, read_unsigned(f->data, f->size) ? "true" : "false");
+		break;
+	case FLAG_ENUM: {
+		long long v = read_signed(f->data, f->size);
+		const char *n = enum_name_of(fs->btf, f->enum_type, v);
+
+		if (n)
+			strbuf__adds(&sb, n);
+		else
+			strbuf__addf(&sb, "%lld", v);
+		break;
+	}
+	case FLAG_STR:
+		strbuf__addf(&sb, "\"%.*s\"", (int)strnlen(f->data, f->size), (const char *)f->data);
+		break;
+	}
+	strbuf__adds(&sb, ")");
+	strbuf__addc(&sb, 0);
+	f->help = sb.oom ? NULL : sb.buf;
+	if (!f->help)
+		strbuf__free(&sb);
+}
+
+static bool is_char_int(const struct btf *btf, const struct btf_type *t)
+{
+	const char *n = btf__name_by_offset(btf, t->name_off);
+
+	return btf_is_int(t) && t->size == 1 &&
+	       ((btf_int_encoding(t) & BTF_INT_CHAR) || (n && strstr(n, "char")));
+}
+
+static int add_var(struct flag_set *fs, const struct doc_set *docs, const char *name,
+		   __u32 type_id, void *data, size_t room)
+{
+	const struct btf_type *t = btf_schema__skip_mods(fs->btf, type_id, NULL);
+	struct prog_flag f = { .data = data };
+	const struct doc_entry *doc = doccomment__find(docs, name);
+	struct prog_flag *v;
+
+	if (!t)
+		return 0;
+	if (btf_is_int(t)) {
+		if (t->size != 1 && t->size != 2 && t->size != 4 && t->size != 8)
+			return 0;
+		f.size = t->size;
+		if (btf_int_encoding(t) & BTF_INT_BOOL)
+			f.kind = FLAG_BOOL;
+		else
+			f.kind = btf_int_encoding(t) & BTF_INT_SIGNED ? FLAG_INT : FLAG_UINT;
+	} else if (btf_is_enum(t) || btf_is_enum64(t)) {
+		f.kind = FLAG_ENUM;
+		f.size = t->size;
+		f.enum_type = t;
+		if (f.size != 1 && f.size != 2 && f.size != 4 && f.size != 8)
+			return 0;
+	} else if (btf_is_array(t)) {
+		const struct btf_type *et = btf_schema__skip_mods(fs->btf, btf_array(t)->type, NULL);
+
+		if (!et || !is_char_int(fs->btf, et) || btf_array(t)->nelems == 0)
+			return 0;
+		f.kind = FLAG_STR;
+		f.size = btf_array(t)->nelems;
+	} else {
+		pr_debug("global %s is not a flag: its type is not an integer, bool, enum or "
+			 "char array", name);
+		return 0;
+	}
+	if (f.size > room)
+		return 0;
+	f.name = strdup(name);
+	f.arg = strdup(f.kind == FLAG_ENUM ? "NAME" : f.kind == FLAG_STR ? "TEXT" : "N");
+	if (!f.name || !f.arg)
+		goto oom;
+	describe(fs, &f, doc ? doc->text : NULL);
+	if (!f.help)
+		goto oom;
+	v = realloc(fs->v, (fs->n + 1) * sizeof(*v));
+	if (!v)
+		goto oom;
+	fs->v = v;
+	fs->v[fs->n++] = f;
+	return 0;
+oom:
+	free(f.name);
+	free(f.arg);
+	free(f.help);
+	return -ENOMEM;
+}
+
+int flags__collect(struct bpf_object *obj, const struct doc_set *docs, struct flag_set *fs)
+{
+	const struct btf *btf = bpf_object__btf(obj);
+	int err = 0;
+
+	memset(fs, 0, sizeof(*fs));
+	fs->btf = btf;
+	if (!btf)
+		return 0;
+	for (__u32 id = 1; id < btf__type_cnt(btf) && !err; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const char *sec = btf__name_by_offset(btf, t->name_off);
+		const struct btf_var_secinfo *vs;
+		struct bpf_map *map;
+		size_t size;
+		char *image;
+
+		if (!btf_is_datasec(t) || !sec || !data_section(sec))
+			continue;
+		map = section_map(obj, sec);
+		image = map ? (char *)bpf_map__initial_value(map, &size) : NULL;
+		if (!image)
+			continue;
+		vs = btf_var_secinfos(t);
+		for (int i = 0; i < btf_vlen(t) && !err; i++) {
+			const struct btf_type *var = btf__type_by_id(btf, vs[i].type);
+			const char *name;
+
+			if (!var || !btf_is_var(var) || vs[i].offset >= size)
+				continue;
+			name = btf__name_by_offset(btf, var->name_off);
+			if (!valid_name(name) || strncmp(name, "__procsnoop", 11) == 0)
+				continue;
+			err = add_var(fs, docs, name, var->type, image + vs[i].offset,
+				      size - vs[i].offset);
+		}
+	}
+	return err;
+}
+
+static bool parse_ll(const char *s, long long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoll(s, &end, 0);
+	return *s && !*end && !errno && !isspace((unsigned char)*s);
+}
+
+static bool parse_ull(const char *s, unsigned long long *v)
+{
+	char *end;
+
+	errno = 0;
+	if (!*s || *s == '-' || isspace((unsigned char)*s))
+		return false;
+	*v = strtoull(s, &end, 0);
+	return !*end && !errno;
+}
+
+int flags__set(const struct flag_set *fs, const struct prog_flag *f, const char *arg,
+	       const char **why, char *whybuf, size_t whylen)
+{
+	unsigned bits = f->size * 8;
+
+	switch (f->kind) {
+	case FLAG_INT: {
+		long long v, lo = bits == 64 ? INT64_MIN : -(1ll << (bits - 1));
+		long long hi = bits == 64 ? INT64_MAX : (1ll << (bits - 1)) - 1;
+
+		if (!parse_ll(arg, &v) || v < lo || v > hi) {
+			snprintf(whybuf, whylen, "an integer from %lld to %lld", lo, hi);
+			*why = whybuf;
+			return -EINVAL;
+		}
+		write_int(f->data, f->size, v);
+		return 0;
+	}
+	case FLAG_UINT: {
+		unsigned long long v, hi = bits == 64 ? UINT64_MAX : (1ull << bits) - 1;
+
+		if (!parse_ull(arg, &v) || v > hi) {
+			snprintf(whybuf, whylen, "an integer from 0 to %llu", hi);
+			*why = whybuf;
+			return -EINVAL;
+		}
+		write_int(f->data, f->size, v);
+		return 0;
+	}
+	case FLAG_BOOL:
+		if (!arg || !strcmp(arg, "true") || !strcmp(arg, "1") || !strcmp(arg, "yes")) {
+			write_int(f->data, f->size, 1);
+		} else if (!strcmp(arg, "false") || !strcmp(arg, "0") || !strcmp(arg, "no")) {
+			write_int(f->data, f->size, 0);
+		} else {
+			*why = "true or false";
+			return -EINVAL;
+		}
+		return 0;
+	case FLAG_ENUM: {
+		const struct btf_type *t = f->enum_type;
+		long long v;
+
+		for (int i = 0; i < btf_vlen(t); i++) {
+			__u32 off = btf_is_enum64(t) ? btf_enum64(t)[i].name_off
+						     : btf_enum(t)[i].name_off;
+			const char *n = btf__name_by_offset(fs->btf, off);
+
+			if (n && strcasecmp(n, arg) == 0) {
+				v = btf_is_enum64(t) ? (long long)btf_enum64_value(btf_enum64(t) + i)
+						     : (long long)btf_enum(t)[i].val;
+				write_int(f->data, f->size, v);
+				return 0;
+			}
+		}
+		if (parse_ll(arg, &v) &&
+		    (f->size == 8 || (v >= -(1ll << (bits - 1)) && v < (1ll << bits)))) {
+			write_int(f->data, f->size, v);
+			return 0;
+		}
+		snprintf(whybuf, whylen, "one of the names listed in --help, or a number");
+		*why = whybuf;
+		return -EINVAL;
+	}
+	case FLAG_STR:
+		if (strlen(arg) >= f->size) {
+			snprintf(whybuf, whylen, "at most %u bytes", f->size - 1);
+			*why = whybuf;
+			return -EINVAL;
+		}
+		memset(f->data, 0, f->size);
+		memcpy(f->data, arg, strlen(arg));
+		return 0;
+	}
+	return -EINVAL;
+}
+
+void flags__free(struct flag_set *fs)
+{
+	for (int i = 0; i < fs->n; i++) {
+		free(fs->v[i].name);
+		free(fs->v[i].arg);
+		free(fs->v[i].help);
+	}
+	free(fs->v);
+	memset(fs, 0, sizeof(*fs));
+}

@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Maps documented with `/// @sample` are printed every --interval: each
+ * entry's key and value from their BTF, and a value holding a `slots`
+ * array (or being one) drawn as a log2 histogram, as runqlat does.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include "lib/btf_schema.h"
+#include "lib/log.h"
+#include "lib/strbuf.h"
+#include "runner/runner.h"
+
+#define MAX_SAMPLED 16
+#define MAX_ENTRIES_SHOWN 1024
+
+struct sampled {
+	struct bpf_map *map;
+	const char *unit;
+	__u32 key_id, value_id;
+	/* The histogram: slots of slot_size bytes at slot_off in the value. */
+	bool hist;
+	size_t slot_off, slot_size, nslots;
+	struct schema *key_schema, *value_schema; /* JSON */
+};
+
+struct sampler {
+	const struct btf *btf;
+	struct btf_dump *dump;
+	struct output *out;
+	bool json;
+	struct strbuf sb;
+	struct sampled maps[MAX_SAMPLED];
+	int n;
+};
+
+static void dump_printf(void *ctx, const char *fmt, va_list args)
+{
+	struct strbuf *sb = ctx;
+	char buf[1024];
+	int n = vsnprintf(buf, sizeof(buf), fmt, args);
+
+	if (n > 0)
+		strbuf__add(sb, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+/* An integer array: the value itself, or its member named slots. */
+static void find_slots(const struct btf *btf, struct sampled *m)
+{
+	const struct btf_type *t = btf_schema__skip_mods(btf, m->value_id, NULL), *at = NULL;
+	size_t off = 0;
+
+	if (!t)
+		return;
+	if (btf_is_array(t)) {
+		at = t;
+	} else if (btf_is_struct(t)) {
+		const struct btf_member *mem = btf_members(t);
+
+		for (int i = 0; i < btf_vlen(t); i++) {
+			const char *name = btf__name_by_offset(btf, mem[i].name_off);
+			const struct btf_type *mt = btf_schema__skip_mods(btf, mem[i].type, NULL);
+
+			if (name && strcmp(name, "slots") == 0 && mt && btf_is_array(mt)) {
+				at = mt;
+				off = btf_member_bit_offset(t, i) / 8;
+			}
+		}
+	}
+	if (at) {
+		const struct btf_type *et = btf_schema__skip_mods(btf, btf_array(at)->type, NULL);
+
+		if (et && btf_is_int(et) && (et->size == 4 || et->size == 8) &&
+		    btf_array(at)->nelems <= 64) {
+			m->hist = true;
+			m->slot_off = off;
+			m->slot_size = et->size;
+			m->nslots = btf_array(at)->nelems;
+		}
+	}
+}
+
+int sample__open(struct bpf_object *obj, const struct doc_set *docs, struct output *out,
+		 bool json, struct sampler **out_s)
+{
+	struct sampler *s;
+	struct bpf_map *map;
+	int err = 0;
+
+	*out_s = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->btf = bpf_object__btf(obj);
+	s->out = out;
+	s->json = json;
+	bpf_object__for_each_map(map, obj) {
+		const struct doc_entry *doc = doccomment__find(docs, bpf_map__name(map));
+		enum bpf_map_type type = bpf_map__type(map);
+		struct sampled *m;
+
+		if (!doc || !doc->sample)
+			continue;
+		if (type != BPF_MAP_TYPE_HASH && type != BPF_MAP_TYPE_ARRAY &&
+		    type != BPF_MAP_TYPE_LRU_HASH) {
+			pr_err("map %s is marked @sample but is a %s map: only hash and array maps "
+			       "can be sampled", bpf_map__name(map), libbpf_bpf_map_type_str(type));
+			err = -EINVAL;
+			break;
+		}
+		if (s->n == MAX_SAMPLED || !s->btf || !bpf_map__btf_value_type_id(map)) {
+			pr_err("map %s cannot be sampled: %s", bpf_map__name(map),
+			       s->n == MAX_SAMPLED ? "too many sampled maps" : "it has no BTF types");
+			err = -EINVAL;
+			break;
+		}
+		m = &s->maps[s->n++];
+		m->map = map;
+		m->unit = doc->unit ? doc->unit : "value";
+		m->key_id = bpf_map__btf_key_type_id(map);
+		m->value_id = bpf_map__btf_value_type_id(map);
+		find_slots(s->btf, m);
+		if (json) {
+			struct btf_schema_opts ko = { .name = "map", .key_prefix = "key" };
+			struct btf_schema_opts vo = { .name = "map", .key_prefix = "value" };
+			const struct btf_type *kt = btf_schema__skip_mods(s->btf, m->key_id, NULL);
+			const struct btf_type *vt = btf_schema__skip_mods(s->btf, m->value_id, NULL);
+
+			/* The walker takes structs; wrap scalars by describing them directly. */
+			if (kt && btf_is_composite(kt))
+				btf_schema__new(s->btf, m->key_id, &ko, &m->key_schema);
+			if (vt && btf_is_composite(vt))
+				btf_schema__new(s->btf, m->value_id, &vo, &m->value_schema);
+		}
+	}
+	if (!err && s->n) {
+		s->dump = btf_dump__new(s->btf, dump_printf, &s->sb, NULL);
+		if (!s->dump)
+			err = -errno;
+	}
+	if (err || !s->n) {
+		sample__destroy(s);
+		return err;
+	}
+	*out_s = s;
+	return 0;
+}
+
+static void dump_data(struct sampler *s, __u32 id, const void *data, size_t size)
+{
+	DECLARE_LIBBPF_OPTS(btf_dump_type_data_opts, o, .compact = true, .emit_zeroes = true);
+
+	if (btf_dump__dump_type_data(s->dump, id, data, size, &o) < 0)
+		strbuf__adds(&s->sb, "?");
+}
+
+static uint64_t slot(const struct sampled *m, const char *value, size_t i)
+{
+	const char *p = value + m->slot_off + i * m->slot_size;
+
+	if (m->slot_size == 4) {
+		uint32_t v;
+
+		memcpy(&v, p, 4);
+		return v;
+	}
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static void print_hist(struct sampler *s, const struct sampled *m, const char *value)
+{
+	const int width = 40;
+	uint64_t max = 0;
+	int last = -1;
+
+	for (size_t i = 0; i < m->nslots; i++) {
+		uint64_t v = slot(m, value, i);
+
+		if (v > max)
+			max = v;
+		if (v)
+			last = i;
+	}
+	strbuf__addf(&s->sb, "%*s%-*s : count    distribution\n", 10, "", 16, m->unit);
+	for (int i = 0; i <= last; i++) {
+		uint64_t low = i >= 63 ? 1ull << 63 : (1ull << (i + 1)) >> 1;
+		uint64_t high = i >= 63 ? UINT64_MAX : (1ull << (i + 1)) - 1;
+		uint64_t v = slot(m, value, i);
+		int stars = max ? (int)(v * width / max) : 0;
+
+		if (low == high)
+			low--;
+		strbuf__addf(&s->sb, "%*llu -> %-*llu : %-8llu |", 15, (unsigned long long)low, 10,
+			     (unsigned long long)high, (unsigned long long)v);
+		strbuf__pad(&s->sb, '*', stars);
+		strbuf__pad(&s->sb, ' ', width - stars);
+		strbuf__adds(&s->sb, "|\n");
+	}
+}
+
+static void json_fields(struct sampler *s, const struct schema *sc, const void *data,
+			size_t size)
+{
+	struct render_opts ro = {};
+	char scratch[256];
+
+	for (int i = 0; sc && i < sc->nfields; i++) {
+		struct value v;
+
+		field__value(&sc->fields[i], data, size, &ro, true, &v, scratch, sizeof(scratch));
+		strbuf__addf(&s->sb, ",\"%s\":", sc->fields[i].key);
+		switch (v.kind) {
+		case V_NULL:
+			strbuf__adds(&s->sb, "null");
+			break;
+		case V_INT:
+			strbuf__add_i64(&s->sb, v.i);
+			break;
+		case V_UINT:
+			strbuf__add_u64(&s->sb, v.u);
+			break;
+		default:
+			strbuf__addc(&s->sb, '"');
+			escape__json(&s->sb, v.s, v.len);
+			strbuf__addc(&s->sb, '"');
+		}
+	}
+}
+
+static void json_scalar(struct sampler *s, const char *key, __u32 id, const void *data)
+{
+	const struct btf_type *t = btf_schema__skip_mods(s->btf, id, NULL);
+
+	strbuf__addf(&s->sb, ",\"%s\":", key);
+	if (t && btf_is_int(t) && (t->size == 4 || t->size == 8)) {
+		uint64_t v = 0;
+
+		memcpy(&v, data, t->size);
+		if (btf_int_encoding(t) & BTF_INT_SIGNED)
+			strbuf__add_i64(&s->sb, t->size == 4 ? (int64_t)(int32_t)v : (int64_t)v);
+		else
+			strbuf__add_u64(&s->sb, v);
+	} else {
+		strbuf__addc(&s->sb, '"');
+		dump_data(s, id, data, t ? (size_t)btf__resolve_size(s->btf, id) : 0);
+		strbuf__addc(&s->sb, '"');
+	}
+}
+
+static void print_entry(struct sampler *s, const struct sampled *m, const char *when,
+			const void *key, size_t ks, const char *value, size_t vs)
+{
+	if (s->json) {
+		strbuf__addf(&s->sb, "{\"type\":\"map\",\"time\":\"%s\",\"map\":\"%s\"", when,
+			     bpf_map__name(m->map));
+		if (m->key_schema)
+			json_fields(s, m->key_schema, key, ks);
+		else
+			json_scalar(s, "key", m->key_id, key);
+		if (m->value_schema)
+			json_fields(s, m->value_schema, value, vs);
+		else if (!m->hist)
+			json_scalar(s, "value", m->value_id, value);
+		if (m->hist) {
+			strbuf__adds(&s->sb, ",\"hist\":[");
+			for (size_t i = 0; i < m->nslots; i++)
+				strbuf__addf(&s->sb, "%s%llu", i ? "," : "",
+					     (unsigned long long)slot(m, value, i));
+			strbuf__addc(&s->sb, ']');
+		}
+		strbuf__adds(&s->sb, "}\n");
+		return;
+	}
+	strbuf__addf(&s->sb, "%s %s ", when, bpf_map__name(m->map));
+	dump_data(s, m->key_id, key, ks);
+	if (!m->hist) {
+		strbuf__adds(&s->sb, " = ");
+		dump_data(s, m->value_id, value, vs);
+	}
+	strbuf__addc(&s->sb, '\n');
+	if (m->hist)
+		print_hist(s, m, value);
+}
+
+int sample__print(struct sampler *s)
+{
+	struct timespec now;
+	char when[64];
+	struct tm tm;
+	time_t sec;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	sec = now.tv_sec;
+	if (s->json) {
+		gmtime_r(&sec, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(when + strlen(when), sizeof(when) - strlen(when), ".%09ldZ", now.tv_nsec);
+	} else {
+		localtime_r(&sec, &tm);
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	}
+	for (int i = 0; i < s->n; i++) {
+		const struct sampled *m = &s->maps[i];
+		size_t ks = bpf_map__key_size(m->map), vs = bpf_map__value_size(m->map);
+		char *key = calloc(1, ks), *next = calloc(1, ks), *value = calloc(1, vs);
+		int fd = bpf_map__fd(m->map), shown = 0;
+		void *prev = NULL;
+
+		if (!key || !next || !value) {
+			free(key);
+			free(next);
+			free(value);
+			return -ENOMEM;
+		}
+		while (shown < MAX_ENTRIES_SHOWN && bpf_map_get_next_key(fd, prev, next) == 0) {
+			memcpy(key, next, ks);
+			prev = key;
+			if (bpf_map_lookup_elem(fd, key, value))
+				continue;
+			print_entry(s, m, when, key, ks, value, vs);
+			shown++;
+		}
+		free(key);
+		free(next);
+		free(value);
+	}
+	output__write(s->out, s->sb.buf ? s->sb.buf : "", s->sb.len);
+	strbuf__reset(&s->sb);
+	return 0;
+}
+
+void sample__destroy(struct sampler *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < s->n; i++) {
+		btf_schema__free(s->maps[i].key_schema);
+		btf_schema__free(s->maps[i].value_schema);
+	}
+	btf_dump__free(s->dump);
+	strbuf__free(&s->sb);
+	free(s);
+}
