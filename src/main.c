@@ -13,6 +13,7 @@
 #include "lib/sink.h"
 #include "lib/stream.h"
 #include "tracers/tracer.h"
+#include "runner/runner.h"
 
 const char *argp_program_version = "procsnoop 0.1";
 const char *argp_program_bug_address = NULL;
@@ -169,6 +170,9 @@ int main(int argc, char **argv)
 	int nsel = 0, first = 1, err;
 
 	argp_err_exit_status = EXIT_USAGE;
+	/* `run` is no tracer: it parses its own command line once it knows the program. */
+	if (argc > 1 && strcmp(argv[1], "run") == 0)
+		return runner__main(argc - 1, argv + 1);
 	while (first < argc && argv[first][0] != '-') {
 		const struct tracer *t = find_tracer(argv[first]);
 		bool dup = false;

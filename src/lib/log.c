@@ -41,20 +41,27 @@ static void keep(const char *s, size_t n)
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char buf[4096];
+	char buf[4096], *big = NULL;
+	va_list again;
 	int n;
 
 	if (level == LIBBPF_DEBUG && lg.verbosity < 2)
 		return 0;
+	va_copy(again, ap);
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	/* A verifier log arrives as one message: its tail says why, so keep all of it. */
+	if (n >= (int)sizeof(buf) && vasprintf(&big, fmt, again) < 0)
+		big = NULL;
+	va_end(again);
 	if (n < 0)
 		return 0;
-	if ((size_t)n >= sizeof(buf))
+	if ((size_t)n >= sizeof(buf) && !big)
 		n = sizeof(buf) - 1;
 	if (lg.verbosity >= 1)
-		fputs(buf, stderr);
+		fputs(big ? big : buf, stderr);
 	else
-		keep(buf, n);
+		keep(big ? big : buf, n);
+	free(big);
 	return 0;
 }
 
@@ -82,6 +89,11 @@ void log__msg(enum log_level level, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+const char *log__libbpf_kept(void)
+{
+	return lg.kept ? lg.kept : "";
 }
 
 void log__reset_libbpf(void)

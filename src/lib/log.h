@@ -19,6 +19,8 @@ void log__msg(enum log_level level, const char *fmt, ...) __attribute__((format(
 /* Print the tail of the libbpf output kept since the last log__reset_libbpf(). */
 void log__flush_libbpf(int max_lines);
 void log__reset_libbpf(void);
+/* The libbpf output kept since the last reset (verbosity 0 only), to classify a failure. */
+const char *log__libbpf_kept(void);
 
 #define pr_err(...) log__msg(LOG_ERROR, __VA_ARGS__)
 #define pr_warn(...) log__msg(LOG_WARN, __VA_ARGS__)

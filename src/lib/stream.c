@@ -35,6 +35,11 @@ void stream__install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+int stream__stop_signal(void)
+{
+	return stop_signal;
+}
+
 const char *event_type__name(int type)
 {
 	static const char *const names[EVENT_TYPE_MAX] = {

@@ -34,6 +34,8 @@ struct stream_stats {
 
 /* Installs the handlers for SIGINT, SIGTERM and SIGHUP; a second SIGINT kills. */
 void stream__install_signals(void);
+/* The signal that asked to stop (after stream__install_signals), or 0: for loops of their own. */
+int stream__stop_signal(void);
 /* 0 on a clean stop (signal, duration, closed output), else a negative errno. */
 int stream__run(struct session *s, const struct stream_opts *opts, struct stream_stats *stats);
 /* "sig", "open", ... */
