@@ -101,12 +101,22 @@ $(BUILD)/tests/%: tests/e2e/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) -O1 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE $< -o $@ -lpthread
 
+# libFuzzer targets of the parsers of untrusted input (procsnoop run); make test runs them briefly.
+FUZZ_SRCS := $(wildcard fuzz/*.c)
+FUZZERS   := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_LIB  := src/lib/doccomment.c src/lib/btf_schema.c src/lib/record.c src/lib/strbuf.c \
+	src/lib/signals.c src/lib/errnos.c
+$(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_LIB) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined \
+		$< $(FUZZ_LIB) -o $@ -lbpf -lelf -lz
+
 run: $(BUILD)/procsnoop
 	$(BUILD)/procsnoop
 
 # Unit tests, the same under ASan+UBSan, the end-to-end tests as root, then some of them
 # again against the ASan+UBSan build.
-test: $(BUILD)/procsnoop $(BUILD)/unit-tests $(ACTORS)
+test: $(BUILD)/procsnoop $(BUILD)/unit-tests $(ACTORS) $(FUZZERS)
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 unit-bin all >/dev/null
 	@BUILD=$(BUILD) TESTS=$(TESTS) python3 tests/run.py
 

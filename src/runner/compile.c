@@ -45,7 +45,7 @@ extern char **environ;
 #endif
 
 /* Bump when the way objects are built changes. */
-#define CACHE_FORMAT "procsnoop-run-1"
+#define CACHE_FORMAT "procsnoop-run-2"
 #define KERNEL_BTF "/sys/kernel/btf/vmlinux"
 
 struct hash {
@@ -468,12 +468,33 @@ static int write_wrapper(const char *path, const struct source_file *src,
 	if (!abs)
 		return -errno;
 	strbuf__addf(&sb, "#include \"%s\"\n", abs);
+	/* Local headers the program includes ("execsnoop.h"), named on the command line or not. */
+	struct source_file local[16] = {};
+	int nlocal = 0;
+	char *dir = dir_of(src->path);
+
+	for (const char *p = src->text; dir && nlocal < 16 && (p = strstr(p, "#include")); p++) {
+		const char *q = p + 8, *end;
+		char path[PATH_MAX];
+
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (*q != '"' || !(end = strchr(q + 1, '"')) || memchr(q, '\n', end - q))
+			continue;
+		snprintf(path, sizeof(path), "%s/%.*s", dir, (int)(end - q - 1), q + 1);
+		if (source__read(path, &local[nlocal]) == 0)
+			nlocal++;
+	}
+	free(dir);
 	free(abs);
-	for (int i = -1; i < nheaders; i++) {
+	for (int i = -1 - nlocal; i < nheaders; i++) {
 		char **names;
-		int n = source__struct_names(i < 0 ? src->text : headers[i].text, &names);
+		const char *text = i < -1 ? local[-2 - i].text : i < 0 ? src->text : headers[i].text;
+		int n = source__struct_names(text, &names);
 
 		if (n < 0) {
+			for (int k = 0; k < nlocal; k++)
+				source__free(&local[k]);
 			strbuf__free(&sb);
 			return n;
 		}
@@ -481,9 +502,11 @@ static int write_wrapper(const char *path, const struct source_file *src,
 			strbuf__addf(&sb,
 				     "struct %s;\n__attribute__((used)) static int "
 				     "__procsnoop_keep_%d_%s(struct %s *p) { return 0; }\n",
-				     names[j], i + 1, names[j], names[j]);
+				     names[j], i + 1 + nlocal, names[j], names[j]);
 		free_names(names, n);
 	}
+	for (int i = 0; i < nlocal; i++)
+		source__free(&local[i]);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0 || write(fd, sb.buf, sb.len) != (ssize_t)sb.len)
 		err = -EIO;

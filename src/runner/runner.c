@@ -223,6 +223,11 @@ static int classify(const char *path, enum input_kind *kind)
 		*kind = INPUT_OBJECT;
 		return 0;
 	}
+	n = strlen(path);
+	if (n < 2 || strcmp(path + n - 2, ".c") != 0) {
+		pr_err("%s is neither C source (a .c file) nor a BPF object (ELF)", path);
+		return -EINVAL;
+	}
 	*kind = INPUT_C;
 	return 0;
 }

@@ -187,7 +187,7 @@ static void print_hist(struct sampler *s, const struct sampled *m, const char *v
 		if (v)
 			last = i;
 	}
-	strbuf__addf(&s->sb, "%*s%-*s : count    distribution\n", 10, "", 16, m->unit);
+	strbuf__addf(&s->sb, "%*s%-*s : count    distribution\n", 5, "", 24, m->unit);
 	for (int i = 0; i <= last; i++) {
 		uint64_t low = i >= 63 ? 1ull << 63 : (1ull << (i + 1)) >> 1;
 		uint64_t high = i >= 63 ? UINT64_MAX : (1ull << (i + 1)) - 1;

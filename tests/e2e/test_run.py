@@ -1,0 +1,359 @@
+"""procsnoop run: the seed programs as written, our own programs, bad input, the cache, the
+fuzzers. Events are caused here with known pids and checked field by field."""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+from harness import BUILD, PROCSNOOP, ROOT, Trace, run, usage_error
+from test_sig import Target
+
+PROGS = os.path.join(ROOT, "tests", "programs")
+SEED000 = os.path.join(PROGS, "seed000", "sigsnoop.bpf.c")
+SEED001 = os.path.join(PROGS, "seed001", "sigsnoop.bpf.c")
+SEED002 = os.path.join(PROGS, "seed002", "sigsnoop.bpf.c")
+SEED002_H = os.path.join(PROGS, "seed002", "sigsnoop.h")
+SEED003 = os.path.join(PROGS, "seed003", "opensnoop.bpf.c")
+SEED004 = os.path.join(PROGS, "seed004", "execsnoop.bpf.c")
+SEED004_H = os.path.join(PROGS, "seed004", "execsnoop.h")
+FEATURES = os.path.join(PROGS, "features", "features.bpf.c")
+BAD = os.path.join(PROGS, "bad")
+SEEDS = "/work/shared/seeds"
+
+
+def my_comm():
+    with open("/proc/self/comm") as f:
+        return f.read().strip()
+
+
+def test_run_programs_are_the_seed_code_verbatim():
+    """The copies under tests/programs are the code blocks of the seed articles, unchanged."""
+    if not os.path.isdir(SEEDS):
+        raise AssertionError(f"{SEEDS} is missing: the seeds are the acceptance programs")
+
+    def blocks(name):
+        with open(os.path.join(SEEDS, name)) as f:
+            return re.findall(r"```c\n(.*?)```", f.read(), re.S)
+
+    def read(path):
+        with open(path) as f:
+            return f.read()
+
+    seeds = sorted(os.listdir(SEEDS))
+    assert blocks(seeds[0])[0] == read(SEED000)
+    assert blocks(seeds[1])[0] == read(SEED001)
+    assert blocks(seeds[2])[0] == read(os.path.join(PROGS, "seed002", "sigsnoop_body.c"))
+    assert blocks(seeds[3])[0] == read(SEED003)
+    assert blocks(seeds[4])[0] == read(SEED004_H)
+    assert blocks(seeds[4])[1] == read(SEED004)
+
+
+def test_run_seed000_sigsnoop_printk_from_trace_pipe():
+    with Target() as target, Trace("run", SEED000, json_output=False) as tr:
+        os.kill(target.pid, 0)
+        want = f"PID {os.getpid()} ({my_comm()}) sent signal 0 to PID {target.pid}, ret = 0"
+        lines = tr.wait_for(lambda l: want in l, timeout=10)
+        assert "bpf_trace_printk: " + want in lines[0]
+        assert tr.stop() == 0
+    assert "trace_pipe lines" in tr.stderr()
+
+
+def test_run_seed000_json_splits_printk_lines():
+    with Target() as target, Trace("run", SEED000) as tr:
+        os.kill(target.pid, 0)
+        msg = f"PID {os.getpid()} ({my_comm()}) sent signal 0 to PID {target.pid}, ret = 0"
+        ev = tr.wait_for(lambda e: e.get("msg") == msg, timeout=10)[0]
+        assert ev["type"] == "printk" and ev["pid"] == os.getpid() and ev["comm"] == my_comm()
+        assert tr.stop() == 0
+
+
+def test_run_seed001_sigsnoop_two_printk_lines():
+    with Target() as target, Trace("run", SEED001, json_output=False) as tr:
+        os.kill(target.pid, 0)
+        tr.wait_for(lambda l: f"PID {os.getpid()} ({my_comm()}) sent signal 0" in l, timeout=10)
+        tr.wait_for(lambda l: f"to PID {target.pid}, ret = 0" in l, timeout=10)
+        assert tr.stop() == 0
+
+
+def test_run_seed003_help_shows_description_and_flag():
+    p = run(PROCSNOOP, "run", SEED003, "--help")
+    out = p.stdout.decode()
+    assert p.returncode == 0, p.stderr
+    assert "Trace open family syscalls." in out
+    m = re.search(r"--pid_target=N\s+(.*)", out)
+    assert m and m.group(1).strip() == "Process ID to trace (default 0)", out
+
+
+class Opener:
+    """A child that opens a file each time it reads a line: a known pid for openat."""
+
+    def __init__(self):
+        self.proc = subprocess.Popen(
+            ["python3", "-c", "import sys\nfor l in sys.stdin:\n open('/etc/hostname').close()"
+             "\n print('opened', flush=True)"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.pid = self.proc.pid
+
+    def open(self):
+        self.proc.stdin.write(b"x\n")
+        self.proc.stdin.flush()
+        assert self.proc.stdout.readline() == b"opened\n"
+
+    def close(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+def check_opensnoop_filter(make_args):
+    opener = Opener()
+    try:
+        time.sleep(0.3)  # python's own opens at startup are done
+        with Trace("run", SEED003, *make_args(opener.pid), json_output=False) as tr:
+            opener.open()
+            opener.open()
+            lines = tr.wait_for(lambda l: "Process ID:" in l, count=2, timeout=10)
+            time.sleep(0.3)
+            assert tr.stop() == 0
+            lines = [l for l in tr.text().splitlines() if "Process ID:" in l]
+            assert len(lines) >= 2
+            for l in lines:
+                assert l.endswith(f"Process ID: {opener.pid} enter sys openat"), l
+    finally:
+        opener.close()
+
+
+def test_run_seed003_opensnoop_pid_target():
+    check_opensnoop_filter(lambda pid: ["--pid_target", str(pid)])
+
+
+def test_run_seed003_flags_after_double_dash():
+    check_opensnoop_filter(lambda pid: ["--", "--pid_target", str(pid)])
+
+
+def exec_child():
+    """Runs /bin/true; returns its pid (the exec happens in that pid)."""
+    p = subprocess.Popen(["/bin/true"])
+    p.wait()
+    return p.pid
+
+
+def test_run_seed004_execsnoop_table():
+    with Trace("run", SEED004, SEED004_H, json_output=False) as tr:
+        pid = exec_child()
+        row = tr.wait_for(lambda l: re.match(rf"\S+\s+{pid}\s", l), timeout=10)[0].split()
+        assert tr.stop() == 0
+    header = tr.text().splitlines()[0].split()
+    assert header == ["TIME", "PID", "PPID", "UID", "RETVAL", "IS_EXIT", "COMM"], header
+    assert re.fullmatch(r"\d\d:\d\d:\d\d\.\d{6}", row[0]), row
+    assert row[1] == str(pid) and row[2] == str(os.getpid()) and row[3] == str(os.getuid())
+    assert row[5] in ("true", "false")
+    # The event is taken at sys_enter_execve: the child still has its parent's name.
+    assert row[6] == my_comm(), row
+
+
+def test_run_seed004_execsnoop_json():
+    with Trace("run", SEED004, SEED004_H) as tr:
+        pid = exec_child()
+        ev = tr.wait_for(lambda e: e.get("pid") == pid, timeout=10)[0]
+        assert tr.stop() == 0
+    assert ev["type"] == "event"
+    assert ev["ppid"] == os.getpid() and ev["uid"] == os.getuid() and ev["comm"] == my_comm()
+    assert set(ev) == {"type", "time", "pid", "ppid", "uid", "retval", "is_exit", "comm"}
+
+
+def check_seed002(*files):
+    with Target() as target, Trace("run", *files, "--target_signal", "18",
+                                   "--filtered_pid", str(os.getpid())) as tr:
+        os.kill(target.pid, 0)
+        os.kill(target.pid, signal.SIGCONT)
+        evs = tr.wait_for(lambda e: e.get("tpid") == target.pid, count=2, timeout=10)
+        time.sleep(0.3)
+        assert tr.stop() == 0
+    evs = [e for e in tr.events() if e.get("tpid") == target.pid]
+    # kill() at syscall exit and signal_generate: both for SIGCONT, none for signal 0.
+    assert len(evs) == 2, evs
+    for e in evs:
+        assert e["sig"] == 18 and e["ret"] == 0 and e["pid"] == os.getpid()
+        assert e["comm"] == my_comm()
+    assert "2 events, 0 lost" in tr.stderr()
+
+
+def test_run_seed002_completed_perf_buffer_with_header():
+    check_seed002(SEED002, SEED002_H)
+
+
+def test_run_seed002_event_type_from_the_program():
+    """No header: the struct the program passes to bpf_perf_event_output is found."""
+    check_seed002(SEED002)
+
+
+def test_run_seed002_flags_help():
+    out = run(PROCSNOOP, "run", SEED002, "--help").stdout.decode()
+    assert "Trace signals sent by kill, tkill and tgkill" in out
+    assert re.search(r"--failed_only\[=BOOL\]\s+Only failed sends \(default false\)", out), out
+    assert re.search(r"--target_signal=N\s+Only this signal number \(default 0\)", out), out
+
+
+def test_run_features_ringbuf_enums_bools_arrays_nested():
+    with Target() as target, Trace("run", FEATURES, "--target", str(target.pid), "--tag",
+                                   "hello", "--factor", "2", "-i", "60") as tr:
+        os.kill(target.pid, 0)
+        os.kill(target.pid, signal.SIGCONT)
+        os.kill(target.pid, signal.SIGCHLD)
+        evs = tr.wait_for(lambda e: e["type"] == "event", count=3, timeout=10)
+        assert tr.stop() == 0
+    probe, cont, chld = evs
+    common = {"pid": os.getpid(), "comm": my_comm(), "tag": "hello", "nested.level": 200}
+    for e in evs:
+        for k, v in common.items():
+            assert e[k] == v, (k, e)
+    assert probe["kind"] == "KIND_PROBE" and probe["probe"] == "true" and probe["sig"] == 0
+    assert cont["kind"] == "KIND_CONT" and cont["probe"] == "false"
+    assert chld["kind"] == "KIND_OTHER"
+    assert [cont[f"multiples[{i}]"] for i in range(3)] == [36, 72, 108]
+    assert cont["nested.at.x"] == -18 and cont["nested.at.y"] == 18 << 33
+    # The sampled map is printed once more at the end: a histogram of signal numbers.
+    maps = [e for e in tr.events() if e["type"] == "map"]
+    assert maps and maps[-1]["map"] == "sigs" and maps[-1]["key"] == 0
+    assert maps[-1]["hist"] == [1, 0, 0, 0, 2, 0, 0, 0]
+
+
+def test_run_features_enum_and_bool_flags():
+    with Target() as target, Trace("run", FEATURES, "--target", str(target.pid),
+                                   "--which", "which_real", "--no-count_probes") as tr:
+        os.kill(target.pid, 0)
+        os.kill(target.pid, signal.SIGCONT)
+        tr.wait_for(lambda e: e["type"] == "event", timeout=10)
+        time.sleep(0.3)
+        assert tr.stop() == 0
+    evs = [e for e in tr.events() if e["type"] == "event"]
+    assert [e["sig"] for e in evs] == [18]
+    assert [e for e in tr.events() if e["type"] == "map"][-1]["hist"] == [0, 0, 0, 0, 1, 0, 0, 0]
+
+
+def test_run_features_histogram_bars():
+    with Target() as target, Trace("run", FEATURES, "--target", str(target.pid), "-i", "0.2",
+                                   json_output=False) as tr:
+        for _ in range(4):
+            os.kill(target.pid, signal.SIGCONT)
+        os.kill(target.pid, 0)
+        tr.wait_for(lambda l: re.search(r"16 -> 31\s+: 4 ", l), timeout=10)
+        assert tr.stop() == 0
+    text = tr.text()
+    assert re.search(r"^\s+signal\s+: count\s+distribution$", text, re.M), text
+    assert re.search(r"^\s+0 -> 1\s+: 1\s+\|\*{10}\s{30}\|$", text, re.M), text
+    assert re.search(r"^\s+16 -> 31\s+: 4\s+\|\*{40}\|$", text, re.M), text
+
+
+def test_run_sigterm_stops_cleanly():
+    with Trace("run", SEED004, SEED004_H) as tr:
+        assert tr.stop(signal.SIGTERM) == 0
+    assert "0 lost" in tr.stderr()
+
+
+def test_run_bad_input_one_line():
+    cases = [
+        (["run", "/nonexistent/prog.bpf.c"], "No such file"),
+        (["run", "/bin/true"], "not a BPF object"),
+        (["run", os.path.join(ROOT, "README.md")], "neither C source"),
+        (["run", os.path.join(BAD, "noprog.bpf.c")], "has no BPF programs"),
+        (["run", os.path.join(BAD, "future.bpf.c")], "needs a newer kernel"),
+        (["run", os.path.join(BAD, "noattach.bpf.c")], "cannot be attached automatically"),
+        (["run", SEED003, "--pid_traget", "1"], "unknown option '--pid_traget'"),
+        (["run", SEED003, "--", "--nope"], "unknown option '--nope' after --"),
+        (["run", SEED003, "--pid_target", "abc"], "expected an integer"),
+        (["run", SEED003, "--pid_target", "2147483648"], "from -2147483648 to 2147483647"),
+        (["run", FEATURES, "--factor", "256"], "from 0 to 255"),
+        (["run", FEATURES, "--factor", "-1"], "from 0 to 255"),
+        (["run", FEATURES, "--which", "SOMETIMES"], "one of the names"),
+        (["run", FEATURES, "--tag", "much too long"], "at most 7 bytes"),
+        (["run", FEATURES, "--count_probes=maybe"], "true or false"),
+        (["run", SEED003, "--pid_target"], "needs a value"),
+        (["run"], "no program given"),
+    ]
+    for args, want in cases:
+        line = usage_error(*args)
+        assert want in line, (args, line)
+
+
+def test_run_compile_error_shows_clang():
+    p = run(PROCSNOOP, "run", os.path.join(BAD, "syntax.bpf.c"))
+    err = p.stderr.decode()
+    assert p.returncode == 2 and p.stdout == b""
+    assert "use of undeclared identifier 'undeclared_variable'" in err, err
+    assert err.strip().splitlines()[-1].endswith("does not compile (clang's messages are above)")
+
+
+def test_run_verifier_rejection_shows_the_reason():
+    p = run(PROCSNOOP, "run", os.path.join(BAD, "verifier.bpf.c"))
+    err = p.stderr.decode()
+    assert p.returncode == 2 and p.stdout == b""
+    assert "invalid mem access 'map_value_or_null'" in err, err
+    assert "the kernel rejected" in err.strip().splitlines()[-1]
+
+
+def test_run_prebuilt_object_and_cache():
+    """A fresh cache compiles (vmlinux.h too); the second start reuses the object."""
+    tmp = tempfile.mkdtemp()
+    try:
+        env = dict(os.environ, XDG_CACHE_HOME=tmp)
+        t0 = time.monotonic()
+        p = run(PROCSNOOP, "run", SEED003, "--help", env=env)
+        first = time.monotonic() - t0
+        assert p.returncode == 0, p.stderr
+        cache = os.path.join(tmp, "procsnoop")
+        assert os.stat(cache).st_mode & 0o777 == 0o700
+        objs = [f for f in os.listdir(cache) if f.endswith(".bpf.o")]
+        assert len(objs) == 1, os.listdir(cache)
+        t0 = time.monotonic()
+        p = run(PROCSNOOP, "run", SEED003, "--help", "-v", env=env)
+        second = time.monotonic() - t0
+        assert p.returncode == 0 and b"found " in p.stderr, p.stderr
+        assert second < first / 2, (first, second)
+        print(f"     first start {first:.2f}s (compile), cached start {second:.3f}s")
+        # The cached object runs as a prebuilt one.
+        with Trace("run", os.path.join(cache, objs[0]), "--pid_target", "1",
+                   json_output=False) as tr:
+            assert tr.stop() == 0
+    finally:
+        shutil.rmtree(tmp)
+
+
+def test_run_cache_notices_header_edits():
+    tmp = tempfile.mkdtemp()
+    try:
+        env = dict(os.environ, XDG_CACHE_HOME=os.path.join(tmp, "cache"))
+        for name in ("execsnoop.bpf.c", "execsnoop.h"):
+            shutil.copy(os.path.join(PROGS, "seed004", name), tmp)
+        prog = os.path.join(tmp, "execsnoop.bpf.c")
+        # The header is not named: the cache must still see clang read it.
+        p = run(PROCSNOOP, "run", prog, "--event-type", "event", "-d", "0.1", env=env)
+        assert p.returncode == 0, p.stderr
+        with open(os.path.join(tmp, "execsnoop.h"), "a") as f:
+            f.write("#error edited\n")
+        p = run(PROCSNOOP, "run", prog, "-d", "0.1", env=env)
+        assert p.returncode == 2 and b"edited" in p.stderr, p.stderr
+    finally:
+        shutil.rmtree(tmp)
+
+
+def fuzz(name):
+    binary = os.path.join(BUILD, "fuzz", name)
+    assert os.path.exists(binary), f"{binary} was not built"
+    p = run(binary, "-max_total_time=4", "-seed=1", "-rss_limit_mb=1024", timeout=120)
+    err = p.stderr.decode("utf-8", "replace")
+    assert p.returncode == 0, err[-3000:]
+    m = re.search(r"Done (\d+) runs", err)
+    assert m and int(m.group(1)) > 1000, err[-1000:]
+
+
+def test_run_fuzz_doccomment():
+    fuzz("fuzz_doccomment")
+
+
+def test_run_fuzz_btf_schema():
+    fuzz("fuzz_btf_schema")
