@@ -88,4 +88,46 @@ struct sig_event {
 	char target_comm[COMM_LEN];
 };
 
+/* ---- procsnoop open --------------------------------------------------- */
+
+enum open_syscall {
+	OPEN_SYS_OPEN = 0,
+	OPEN_SYS_OPENAT,
+	OPEN_SYS_OPENAT2,
+	OPEN_SYS_CREAT,
+	OPEN_SYS_MAX,
+};
+
+/* PATH_MAX: the longest path the kernel accepts is one byte shorter (the NUL). */
+#define OPEN_PATH_MAX 4096
+/* Longest --prefix. */
+#define OPEN_PREFIX_MAX 256
+
+/* open_event.status bits */
+#define OPEN_PATH_TRUNCATED 0x01 /* longer than PATH_MAX - 1: the open fails ENAMETOOLONG */
+#define OPEN_PATH_FAULT 0x02	 /* the path pointer was not readable */
+#define OPEN_FULL_SET 0x04	 /* a full path follows the path */
+#define OPEN_FULL_SAME 0x08	 /* the full path is the (absolute) path itself */
+#define OPEN_FULL_TRUNCATED 0x10 /* the full path was cut at PATH_MAX - 1 bytes */
+#define OPEN_FULL_BADFD 0x20	 /* dirfd is no open file: no full path */
+
+/*
+ * h.size is the real size: the path and, with OPEN_FULL_SET, the full path
+ * follow each other in data, each with its NUL.
+ */
+struct open_event {
+	struct event_header h;
+	__s32 ret; /* fd, or -errno */
+	__s32 dirfd; /* as passed; AT_FDCWD (-100) for open and creat */
+	__u64 flags; /* as passed (openat2: how.flags) */
+	__u64 resolve; /* openat2's how.resolve; 0 otherwise */
+	__u32 mode;
+	__u16 syscall; /* enum open_syscall */
+	__u16 status; /* OPEN_* bits */
+	__u16 path_len; /* bytes of the path at data[0], without its NUL */
+	__u16 full_len; /* bytes of the full path at data[path_len + 1] */
+	__u32 _pad;
+	char data[2 * OPEN_PATH_MAX];
+};
+
 #endif /* PROCSNOOP_EVENTS_H */

@@ -20,6 +20,7 @@ const char *argp_program_bug_address = NULL;
 
 static const struct tracer *const tracers[] = {
 	&sig_tracer,
+	&open_tracer,
 };
 #define NTRACERS (int)(sizeof(tracers) / sizeof(tracers[0]))
 

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define SIGNAL_MAX 64
 
@@ -30,5 +31,15 @@ int errno__parse(const char *text);
 /* The kernel's enum trace_signal_result, by value. */
 #define SIGRESULT_COUNT 5
 extern const char *const sigresult_names[SIGRESULT_COUNT];
+
+/*
+ * open(2) flags as the kernel's names: "O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC",
+ * "O_RDONLY" for 0; bits without a name end it as one hex number.  Output
+ * that does not fit len is cut.  Returns buf.
+ */
+#define OPENFLAGS_BUF 256
+const char *openflags__format(uint64_t flags, char *buf, size_t len);
+/* openat2(2) resolve flags: "RESOLVE_NO_SYMLINKS|RESOLVE_BENEATH", "0" for none. */
+const char *resolveflags__format(uint64_t resolve, char *buf, size_t len);
 
 #endif

@@ -32,5 +32,6 @@ struct tracer {
 };
 
 extern const struct tracer sig_tracer;
+extern const struct tracer open_tracer;
 
 #endif

@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * procsnoop open: open, openat, openat2 and creat.  The entry keeps the
+ * arguments in task storage (freed by the kernel when the thread dies, so a
+ * thread that dies inside open cannot leak it); the exit reads the path,
+ * resolves the full path when asked, applies the path filters and sends an
+ * event of its real length.
+ *
+ * The event is built in a per-CPU scratch buffer and copied out with
+ * bpf_ringbuf_output: a reservation must have a constant size, and the
+ * largest event (two paths of PATH_MAX) would take 8 KiB of the ring buffer
+ * for every open of a ten-byte path.
+ */
+#include "common.bpf.h"
+
+/* Generic values; x86 and arm64 use them too. */
+#define O_ACCMODE 00000003
+#define O_CREAT 00000100
+#define O_TRUNC 00001000
+#define __O_TMPFILE 020000000
+#define AT_FDCWD (-100)
+#define RESOLVE_IN_ROOT 0x10
+
+/* A path of PATH_MAX bytes has at most PATH_MAX / 2 components, plus mount crossings. */
+#define OPEN_WALK_MAX OPEN_PATH_MAX
+
+const volatile __u8 failed_only = 0;
+const volatile __u8 write_only = 0;
+const volatile __u8 full_path = 0;
+/* -n: the command name contains this */
+const volatile __u32 name_len = 0;
+const volatile char name[COMM_LEN] = {};
+/* --prefix: the path (the full path with full_path) starts with this */
+const volatile __u32 prefix_len = 0;
+const volatile char prefix[OPEN_PREFIX_MAX] = {};
+
+struct inflight {
+	__u64 fname; /* user pointer */
+	__u64 flags;
+	__u64 resolve;
+	__s32 dirfd;
+	__u32 mode;
+	__u16 syscall;
+	__u16 active;
+	__u32 _pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct inflight);
+} inflight SEC(".maps");
+
+struct scratch {
+	struct open_event ev;
+	/* The directory's path is built backwards ending at OPEN_PATH_MAX, the path follows. */
+	char walk[2 * OPEN_PATH_MAX + 64];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+static __always_inline bool is_write(__u64 flags)
+{
+	return (flags & O_ACCMODE) || (flags & (O_CREAT | O_TRUNC | __O_TMPFILE));
+}
+
+static __always_inline bool comm_contains(void)
+{
+	char comm[COMM_LEN];
+
+	bpf_get_current_comm(comm, sizeof(comm));
+	for (int i = 0; i < COMM_LEN; i++) {
+		for (int j = 0; j < COMM_LEN; j++) {
+			if (j >= name_len)
+				return true;
+			if (i + j >= COMM_LEN || comm[i + j] != name[j])
+				break;
+		}
+		if (!comm[i])
+			break;
+	}
+	return false;
+}
+
+static __always_inline int on_enter(__u16 sc, int dirfd, __u64 fname, __u64 flags, __u32 mode,
+				    __u64 resolve)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct inflight *f;
+
+	if (write_only && !is_write(flags))
+		return 0;
+	if (!filter_pass(id) || (name_len && !comm_contains()))
+		return 0;
+	f = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!f) {
+		count_lost(EVENT_OPEN);
+		return 0;
+	}
+	f->fname = fname;
+	f->flags = flags;
+	f->resolve = resolve;
+	f->dirfd = dirfd;
+	f->mode = mode;
+	f->syscall = sc;
+	f->active = 1;
+	return 0;
+}
+
+struct walk_ctx {
+	struct dentry *d;
+	struct vfsmount *vm;
+	struct mount *mnt;
+	struct dentry *root_d;
+	struct vfsmount *root_vm;
+	struct scratch *s;
+	__u32 pos; /* the directory's path starts at walk[pos] */
+	__u32 done;
+};
+
+static __always_inline struct mount *real_mount(struct vfsmount *vm)
+{
+	return (void *)vm - bpf_core_field_offset(struct mount, mnt);
+}
+
+/* One step up towards the root, as the kernel's prepend_path() goes. */
+static long walk_step(__u64 i, void *vctx)
+{
+	struct walk_ctx *c = vctx;
+	/* Locals: BPF_CORE_READ would relocate the walk_ctx accesses too. */
+	struct dentry *d = c->d, *parent;
+	struct vfsmount *vm = c->vm;
+	struct mount *mnt = c->mnt;
+	const unsigned char *nm;
+	__u32 len, pos;
+
+	if (d == c->root_d && vm == c->root_vm)
+		goto done;
+	parent = BPF_CORE_READ(d, d_parent);
+	if (d == BPF_CORE_READ(vm, mnt_root)) {
+		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+		/* The root of the namespace, or a detached mount. */
+		if (up == mnt)
+			goto done;
+		c->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+		c->mnt = up;
+		c->vm = (void *)up + bpf_core_field_offset(struct mount, mnt);
+		return 0;
+	}
+	/* A disconnected dentry: nothing above it. */
+	if (d == parent)
+		goto done;
+	len = BPF_CORE_READ(d, d_name.len);
+	nm = BPF_CORE_READ(d, d_name.name);
+	if (len + 1 >= c->pos)
+		return 1; /* no room: the full path is marked truncated */
+	pos = (c->pos - len - 1) & (OPEN_PATH_MAX - 1);
+	bpf_probe_read_kernel(&c->s->walk[pos + 1], len & 255, nm);
+	c->s->walk[pos] = '/';
+	c->pos = pos;
+	c->d = parent;
+	return 0;
+done:
+	c->done = 1;
+	return 1;
+}
+
+static __always_inline struct file *fd_file(struct task_struct *task, int fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds, *file = NULL;
+
+	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	return file;
+}
+
+/*
+ * Appends the full path after the path: the directory (cwd, or dirfd's)
+ * walked up to the thread's root, '/', the path.  Returns its bytes with
+ * the NUL, 0 when there is none.
+ */
+static __always_inline __u32 resolve_full(struct scratch *s, struct inflight *f, __u32 plen)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct open_event *e = &s->ev;
+	struct walk_ctx c = {};
+	__u32 end, total, pos;
+
+	if (e->status & OPEN_PATH_FAULT)
+		return 0;
+	if (plen && e->data[0] == '/' && !(f->resolve & RESOLVE_IN_ROOT)) {
+		e->status |= OPEN_FULL_SET | OPEN_FULL_SAME;
+		e->full_len = plen;
+		return 0;
+	}
+	if (f->dirfd == AT_FDCWD) {
+		c.d = BPF_CORE_READ(task, fs, pwd.dentry);
+		c.vm = BPF_CORE_READ(task, fs, pwd.mnt);
+	} else {
+		struct file *file = fd_file(task, f->dirfd);
+
+		if (!file) {
+			e->status |= OPEN_FULL_BADFD;
+			return 0;
+		}
+		c.d = BPF_CORE_READ(file, f_path.dentry);
+		c.vm = BPF_CORE_READ(file, f_path.mnt);
+	}
+	c.root_d = BPF_CORE_READ(task, fs, root.dentry);
+	c.root_vm = BPF_CORE_READ(task, fs, root.mnt);
+	c.mnt = real_mount(c.vm);
+	c.s = s;
+	c.pos = OPEN_PATH_MAX;
+	bpf_loop(OPEN_WALK_MAX, walk_step, &c, 0);
+	if (!c.done)
+		e->status |= OPEN_FULL_TRUNCATED;
+
+	pos = c.pos;
+	if (pos < 1 || pos > OPEN_PATH_MAX)
+		return 0;
+	end = OPEN_PATH_MAX;
+	if (plen && e->data[0] != '/')
+		s->walk[end++] = '/';
+	plen &= OPEN_PATH_MAX - 1;
+	bpf_probe_read_kernel(&s->walk[end], plen, e->data);
+	end += plen;
+	if (end == pos)
+		s->walk[end++] = '/'; /* the root itself */
+	total = end - pos;
+	if (total > OPEN_PATH_MAX - 1) {
+		total = OPEN_PATH_MAX - 1;
+		e->status |= OPEN_FULL_TRUNCATED;
+	}
+	bpf_probe_read_kernel(&e->data[plen + 1], total, &s->walk[pos]);
+	e->data[plen + 1 + total] = 0;
+	e->full_len = total;
+	e->status |= OPEN_FULL_SET;
+	return total + 1;
+}
+
+static __always_inline bool prefix_matches(const char *str)
+{
+	for (__u32 i = 0; i < OPEN_PREFIX_MAX; i++) {
+		if (i >= prefix_len)
+			return true;
+		if (str[i] != prefix[i])
+			return false;
+	}
+	return true;
+}
+
+/* event_submit's wakeup policy, for a copied event. */
+static __always_inline void event_output(void *e, __u32 size, __u32 type)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&submits, &zero);
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (n && ((++*n) & 63) == 0 &&
+	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg.wake_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	if (bpf_ringbuf_output(&events, e, size, flags))
+		count_lost(type);
+}
+
+static __always_inline int on_exit(long ret)
+{
+	struct inflight *f = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
+	struct open_event *e;
+	struct scratch *s;
+	__u32 zero = 0, plen, size;
+	const char *str;
+	long n;
+
+	if (!f || !f->active)
+		return 0;
+	f->active = 0;
+	if (failed_only && ret >= 0)
+		return 0;
+	s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return 0;
+	e = &s->ev;
+	e->status = 0;
+	e->full_len = 0;
+	n = bpf_probe_read_user_str(e->data, OPEN_PATH_MAX + 1, (const void *)f->fname);
+	if (n <= 0) {
+		plen = 0;
+		e->data[0] = 0;
+		e->status = OPEN_PATH_FAULT;
+	} else if (n > OPEN_PATH_MAX) {
+		plen = OPEN_PATH_MAX - 1;
+		e->data[OPEN_PATH_MAX - 1] = 0;
+		e->status = OPEN_PATH_TRUNCATED;
+	} else {
+		plen = n - 1;
+	}
+	plen &= OPEN_PATH_MAX - 1;
+	e->path_len = plen;
+	size = offsetof(struct open_event, data) + plen + 1;
+	if (full_path)
+		size += resolve_full(s, f, plen);
+	if (prefix_len) {
+		str = e->data;
+		if ((e->status & (OPEN_FULL_SET | OPEN_FULL_SAME)) == OPEN_FULL_SET)
+			str = &e->data[plen + 1];
+		if (!prefix_matches(str))
+			return 0;
+	}
+	if (size > sizeof(*e))
+		return 0;
+	header_fill(&e->h, EVENT_OPEN, size, bpf_get_current_pid_tgid());
+	e->ret = ret;
+	e->dirfd = f->dirfd;
+	e->flags = f->flags;
+	e->resolve = f->resolve;
+	e->mode = f->mode;
+	e->syscall = f->syscall;
+	e->_pad = 0;
+	event_output(e, size, EVENT_OPEN);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_open")
+int open_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return on_enter(OPEN_SYS_OPEN, AT_FDCWD, ctx->args[0], (__u32)ctx->args[1],
+			(__u32)ctx->args[2], 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_openat")
+int openat_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return on_enter(OPEN_SYS_OPENAT, (int)ctx->args[0], ctx->args[1], (__u32)ctx->args[2],
+			(__u32)ctx->args[3], 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_openat2")
+int openat2_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	struct open_how how = {};
+
+	/* A short or unreadable open_how fails the syscall; the event shows zeros. */
+	if (ctx->args[3] >= sizeof(how))
+		bpf_probe_read_user(&how, sizeof(how), (void *)ctx->args[2]);
+	return on_enter(OPEN_SYS_OPENAT2, (int)ctx->args[0], ctx->args[1], how.flags,
+			(__u32)how.mode, how.resolve);
+}
+
+SEC("tracepoint/syscalls/sys_enter_creat")
+int creat_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return on_enter(OPEN_SYS_CREAT, AT_FDCWD, ctx->args[0], O_CREAT | O_TRUNC | 1 /* O_WRONLY */,
+			(__u32)ctx->args[1], 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_open")
+int open_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat")
+int openat_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat2")
+int openat2_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_creat")
+int creat_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_exit(ctx->ret);
+}
