@@ -130,4 +130,84 @@ struct open_event {
 	char data[2 * OPEN_PATH_MAX];
 };
 
+/* ---- procsnoop exec and exit ------------------------------------------ */
+
+enum exec_syscall {
+	EXEC_SYS_EXECVE = 0,
+	EXEC_SYS_EXECVEAT,
+	EXEC_SYS_MAX,
+};
+
+/* Bounds of an exec event; what passes them is cut and marked. */
+#define EXEC_FILENAME_MAX 4096 /* the filename as passed, with its NUL (PATH_MAX) */
+#define EXEC_ARGS_MAX 32768    /* argument bytes, each argument with its NUL */
+#define EXEC_PATH_MAX 4096     /* execveat: the executable's path, with its NUL */
+#define EXEC_MAXARGS_DEFAULT 128
+#define EXEC_MAXARGS_LIMIT 1024 /* the largest --max-args */
+
+/* exec_event.status bits */
+#define EXEC_ARGS_TRUNCATED 0x01     /* cut at EXEC_ARGS_MAX bytes or --max-args arguments */
+#define EXEC_ARGS_FAULT 0x02	     /* argv (or an argument) was not readable */
+#define EXEC_FILENAME_TRUNCATED 0x04 /* longer than EXEC_FILENAME_MAX - 1 */
+#define EXEC_FILENAME_FAULT 0x08     /* the filename pointer was not readable */
+#define EXEC_PATH_SET 0x10	     /* a resolved path follows the arguments */
+#define EXEC_PATH_TRUNCATED 0x20     /* the path was cut */
+#define EXEC_ARGC_KNOWN 0x40	     /* argc holds how many arguments were passed */
+
+/*
+ * h.comm is the command name after the exec (unchanged when it failed),
+ * old_comm the name before.  data holds the filename with its NUL, then
+ * args_len bytes of arguments (each with its NUL; the last one lacks it
+ * when the bytes were cut), then with EXEC_PATH_SET the path with its NUL.
+ * h.size is the real size.
+ */
+struct exec_event {
+	struct event_header h;
+	__s32 ret; /* 0, or -errno */
+	__s32 dirfd; /* execveat's dirfd; AT_FDCWD (-100) for execve */
+	__u32 at_flags; /* execveat's flags */
+	__u32 argc; /* with EXEC_ARGC_KNOWN */
+	__u16 syscall; /* enum exec_syscall */
+	__u16 status; /* EXEC_* bits */
+	__u16 filename_len; /* without its NUL */
+	__u16 args_len;
+	__u16 path_len; /* without its NUL */
+	__u16 _pad[3];
+	char old_comm[COMM_LEN];
+	char data[EXEC_FILENAME_MAX + EXEC_ARGS_MAX + EXEC_PATH_MAX];
+};
+
+/* What an exit remembers of the exec it ends: bounded, cut and marked. */
+#define EXIT_FILENAME_MAX 256
+#define EXIT_ARGS_MAX 1024
+
+/* exec_record.status bits */
+#define EXEC_REC_FILENAME_TRUNCATED 0x01
+#define EXEC_REC_ARGS_TRUNCATED 0x02
+
+struct exec_record {
+	__u64 ts_ns; /* when the exec happened */
+	__u32 argc;
+	__u16 filename_len; /* without its NUL */
+	__u16 args_len; /* each argument with its NUL, the last one cut without */
+	__u16 status; /* EXEC_REC_* bits */
+	__u16 _pad[3];
+	char filename[EXIT_FILENAME_MAX];
+	char args[EXIT_ARGS_MAX];
+};
+
+/* exit_event.flags bits */
+#define EXIT_CORE_DUMPED 0x01 /* the killing signal dumped core */
+#define EXIT_THREAD 0x02      /* one thread exited; its process lives on (-T) */
+#define EXIT_EXEC_KNOWN 0x04  /* the process's exec was seen: exec is filled */
+
+struct exit_event {
+	struct event_header h;
+	__u64 age_ns; /* since the process (with -T: the thread) started */
+	__u32 status; /* wait status: code << 8, or the signal | 0x80 with a core dump */
+	__u16 flags; /* EXIT_* bits */
+	__u16 _pad;
+	struct exec_record exec;
+};
+
 #endif /* PROCSNOOP_EVENTS_H */

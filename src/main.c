@@ -21,6 +21,8 @@ const char *argp_program_bug_address = NULL;
 static const struct tracer *const tracers[] = {
 	&sig_tracer,
 	&open_tracer,
+	&exec_tracer,
+	&exit_tracer,
 };
 #define NTRACERS (int)(sizeof(tracers) / sizeof(tracers[0]))
 
@@ -56,6 +58,19 @@ static error_t tracer_parser(int key, char *arg, struct argp_state *state)
 	if (in->tracer && in->tracer->parse)
 		return in->tracer->parse(key, arg, state);
 	return key == ARGP_KEY_INIT ? 0 : ARGP_ERR_UNKNOWN;
+}
+
+/*
+ * With several tracers only the common options parse; each tracer's parser
+ * still sets its defaults (ARGP_KEY_INIT), as it would parsing alone.
+ */
+static void tracer_defaults(const struct tracer *t, struct common_opts *common, void *opts)
+{
+	struct tracer_input in = { .tracer = t, .common = common, .opts = opts };
+	struct argp_state state = { .input = &in, .name = (char *)"procsnoop" };
+
+	if (t->parse)
+		t->parse(ARGP_KEY_INIT, NULL, &state);
 }
 
 static char *all_doc(void)
@@ -209,6 +224,9 @@ int main(int argc, char **argv)
 	}
 	if (nsel == 1)
 		in.opts = opts[0];
+	else
+		for (int i = 0; i < nsel; i++)
+			tracer_defaults(sel[i], &common, opts[i]);
 	/* argp reports as "procsnoop sig: ..." */
 	argv[first - 1] = name;
 	err = argp_parse(&argp, argc - first + 1, argv + first - 1, 0, NULL, &in);

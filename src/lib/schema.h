@@ -38,12 +38,19 @@ enum field_kind {
 #define G_BASE 0x1u
 
 struct value {
-	enum { V_NULL, V_INT, V_UINT, V_BYTES, V_TEXT } kind;
+	/* V_STRLIST: len bytes of untrusted strings, each followed by its NUL (lib/strlist.h) */
+	enum { V_NULL, V_INT, V_UINT, V_BYTES, V_TEXT, V_STRLIST } kind;
 	int64_t i;
 	uint64_t u;
 	const char *s; /* V_BYTES: untrusted bytes to escape; V_TEXT: plain ASCII */
 	size_t len;
+	uint32_t flags; /* VF_* */
 };
+
+/* value.flags */
+#define VF_QUOTE 0x1 /* V_STRLIST: the table quotes each string */
+#define VF_MORE 0x2  /* V_STRLIST: the list was cut; the table ends it with " ..." */
+#define VF_BARE 0x4  /* V_TEXT: a JSON literal (true, false), written without quotes */
 
 struct render_opts {
 	bool numeric;		/* signals as numbers */

@@ -4,6 +4,7 @@
 #include "lib/output.h"
 #include "lib/sink.h"
 #include "lib/strbuf.h"
+#include "lib/strlist.h"
 
 struct json_sink {
 	struct sink base;
@@ -29,7 +30,20 @@ static void add_member(struct strbuf *sb, const char *key, const struct value *v
 	case V_UINT:
 		strbuf__add_u64(sb, v->u);
 		break;
+	case V_STRLIST:
+		if (strlist__json(sb, v->s, v->len)) {
+			strbuf__add(sb, ",\"", 2);
+			strbuf__adds(sb, key);
+			strbuf__add(sb, "_hex\":", 6);
+			strlist__json_hex(sb, v->s, v->len);
+		}
+		break;
 	case V_TEXT:
+		if (v->flags & VF_BARE) {
+			strbuf__add(sb, v->s, v->len);
+			break;
+		}
+		/* fall through */
 	case V_BYTES:
 		strbuf__addc(sb, '"');
 		if (escape__json(sb, v->s, v->len)) {

@@ -316,6 +316,7 @@ static void add_key_value(struct strbuf *key, const struct value *v)
 		strbuf__add(key, (const char *)&v->u, sizeof(v->u));
 		break;
 	case V_BYTES:
+	case V_STRLIST:
 	case V_TEXT: {
 		uint32_t len = v->len;
 

@@ -5,6 +5,7 @@
 #include "lib/output.h"
 #include "lib/sink.h"
 #include "lib/strbuf.h"
+#include "lib/strlist.h"
 
 #define MAX_COLS 64
 
@@ -68,6 +69,15 @@ static size_t add_value(struct strbuf *sb, const struct value *v)
 		return v->len;
 	case V_BYTES:
 		return escape__table(sb, v->s, v->len);
+	case V_STRLIST: {
+		size_t cols = strlist__table(sb, v->s, v->len, v->flags & VF_QUOTE);
+
+		if (v->flags & VF_MORE) {
+			strbuf__adds(sb, cols ? " ..." : "...");
+			cols += cols ? 4 : 3;
+		}
+		return cols;
+	}
 	}
 	return 0;
 }

@@ -32,6 +32,8 @@ struct tracer {
 };
 
 extern const struct tracer sig_tracer;
+extern const struct tracer exec_tracer;
+extern const struct tracer exit_tracer;
 extern const struct tracer open_tracer;
 
 #endif

@@ -1,0 +1,524 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * procsnoop exec: execve and execveat, successful and failed.
+ *
+ * The syscall's entry saves its arguments in task storage (freed with the
+ * thread, so an exec that dies past the point of no return leaks nothing).
+ * A successful exec is reported from sched_process_exec, where the new
+ * image exists: its arguments are one contiguous read of the new stack
+ * (mm->arg_start..arg_end), bprm has argc and the opened file, and the
+ * comm is the new one.  A failed exec returns into the old image, whose
+ * argv pointers are still valid at the syscall's exit: it is reported
+ * there, reading argv one pointer at a time.
+ *
+ * The event is built in a per-CPU buffer and copied into the ring buffer
+ * at its real size: a /bin/true exec takes some 200 bytes, not 40 KiB.
+ */
+#include "common.bpf.h"
+
+#define AT_FDCWD -100
+#define AT_EMPTY_PATH 0x1000
+#define WALK_MAX 64 /* path components */
+
+const volatile __u8 include_failed = 0;
+const volatile __u8 failed_only = 0;
+const volatile __u32 max_args = EXEC_MAXARGS_DEFAULT;
+/* -n: the command name contains this; -l: an argument contains this. */
+const volatile char name_sub[COMM_LEN] = {};
+const volatile char line_sub[256] = {};
+
+/* Linux 6.17+: only called when -n or -l is given. */
+extern int bpf_strnstr(const char *s1__ign, const char *s2__ign, size_t len) __ksym;
+extern int bpf_strnlen(const char *s__ign, size_t count) __ksym;
+
+struct inflight {
+	__u32 active;
+	__u16 syscall;
+	__u16 _pad;
+	__s32 dirfd;
+	__u32 at_flags;
+	const char *filename;
+	const char *const *argv;
+	char old_comm[COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct inflight);
+} inflight SEC(".maps");
+
+/* Offsets into data are masked to these regions; the slack keeps every write in bounds. */
+#define FN_REGION (2 * EXEC_FILENAME_MAX)
+#define TAIL_REGION 65536
+#define WALK_END EXEC_PATH_MAX
+
+struct scratch {
+	struct exec_event ev;
+	char slack[TAIL_REGION + EXEC_ARGS_MAX + 256 - sizeof(((struct exec_event *)0)->data)];
+	char walk[2 * EXEC_PATH_MAX + 256];
+};
+
+/*
+ * One per CPU, indexed by CPU: per-CPU maps cap values at 32 KiB.  The
+ * programs run with migration off and never nest, so the CPU's slot is theirs.
+ * User space sets max_entries to the number of possible CPUs.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+static __always_inline struct scratch *scratch_get(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&scratch, &cpu);
+}
+
+static __always_inline int on_enter(__u16 sc, int dirfd, const char *filename,
+				    const char *const *argv, __u32 at_flags)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct inflight *f;
+
+	if (!filter_pass(id))
+		return 0;
+	f = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!f) {
+		count_lost(EVENT_EXEC);
+		return 0;
+	}
+	f->syscall = sc;
+	f->dirfd = dirfd;
+	f->at_flags = at_flags;
+	f->filename = filename;
+	f->argv = argv;
+	bpf_get_current_comm(f->old_comm, sizeof(f->old_comm));
+	f->active = 1;
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_execve")
+int execve_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return on_enter(EXEC_SYS_EXECVE, AT_FDCWD, (const char *)ctx->args[0],
+			(const char *const *)ctx->args[1], 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_execveat")
+int execveat_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return on_enter(EXEC_SYS_EXECVEAT, (int)ctx->args[0], (const char *)ctx->args[1],
+			(const char *const *)ctx->args[2], (__u32)ctx->args[4]);
+}
+
+/* ---- the executable's path (execveat with a dirfd) ---- */
+
+struct walk_ctx {
+	struct dentry *d;
+	struct vfsmount *vm;
+	struct mount *mnt;
+	struct dentry *root_d;
+	struct vfsmount *root_vm;
+	__u32 pos; /* the path starts at walk[pos] */
+	__u32 done;
+};
+
+/* One step towards the root, as the kernel's prepend_path() goes. */
+static long walk_step(__u64 i, void *vctx)
+{
+	struct walk_ctx *c = vctx;
+	struct scratch *s = scratch_get();
+	struct dentry *d = c->d, *parent;
+	struct vfsmount *vm = c->vm;
+	struct mount *mnt = c->mnt;
+	const unsigned char *nm;
+	__u32 len, pos;
+
+	if (!s)
+		return 1;
+	if (d == c->root_d && vm == c->root_vm)
+		goto done;
+	parent = BPF_CORE_READ(d, d_parent);
+	if (d == BPF_CORE_READ(vm, mnt_root)) {
+		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (up == mnt)
+			goto done; /* the namespace's root, or a detached mount */
+		c->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+		c->mnt = up;
+		c->vm = (void *)up + bpf_core_field_offset(struct mount, mnt);
+		return 0;
+	}
+	if (d == parent)
+		goto done; /* disconnected: nothing above */
+	len = BPF_CORE_READ(d, d_name.len);
+	nm = BPF_CORE_READ(d, d_name.name);
+	if (len + 1 >= c->pos)
+		return 1; /* no room: marked truncated */
+	pos = (c->pos - len - 1) & (EXEC_PATH_MAX - 1);
+	bpf_probe_read_kernel(&s->walk[pos + 1], len & 255, nm);
+	s->walk[pos] = '/';
+	c->pos = pos;
+	c->d = parent;
+	return 0;
+done:
+	c->done = 1;
+	return 1;
+}
+
+/*
+ * Walks path up to the thread's root into s->walk, ending at WALK_END.
+ * Returns where it starts (WALK_END - 1 for the root, which is "/").
+ */
+static __always_inline __u32 walk_path(struct scratch *s, struct dentry *d, struct vfsmount *vm,
+				       bool *truncated)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct walk_ctx c = {};
+
+	c.d = d;
+	c.vm = vm;
+	c.mnt = (void *)vm - bpf_core_field_offset(struct mount, mnt);
+	c.root_d = BPF_CORE_READ(task, fs, root.dentry);
+	c.root_vm = BPF_CORE_READ(task, fs, root.mnt);
+	c.pos = WALK_END;
+	bpf_loop(WALK_MAX, walk_step, &c, 0);
+	*truncated = !c.done;
+	if (c.pos == WALK_END) {
+		s->walk[WALK_END - 1] = '/';
+		return WALK_END - 1;
+	}
+	return c.pos;
+}
+
+static __always_inline struct file *fd_file(struct task_struct *task, int fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds, *file = NULL;
+
+	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	return file;
+}
+
+/*
+ * Puts the path of file (and, when name is not empty, "/" name) at
+ * data[off]; name is the filename at data[0].  Returns the bytes added.
+ */
+static __always_inline __u32 put_path(struct scratch *s, struct file *file, __u32 off,
+				      bool add_name)
+{
+	struct exec_event *e = &s->ev;
+	bool trunc = false;
+	__u32 pos, end = WALK_END, flen, len;
+
+	if (!file)
+		return 0;
+	pos = walk_path(s, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt),
+			&trunc);
+	if (pos >= WALK_END)
+		return 0;
+	if (add_name) {
+		if (WALK_END - pos > 1) /* not after the root's "/" */
+			s->walk[end++] = '/';
+		flen = e->filename_len & (EXEC_PATH_MAX - 1);
+		bpf_probe_read_kernel(&s->walk[end], flen, e->data);
+		end += flen;
+	}
+	len = end - pos;
+	if (len > EXEC_PATH_MAX - 1) {
+		len = EXEC_PATH_MAX - 1;
+		trunc = true;
+	}
+	off &= TAIL_REGION - 1;
+	bpf_probe_read_kernel(&e->data[off], len & (EXEC_PATH_MAX - 1),
+			      &s->walk[pos & (EXEC_PATH_MAX - 1)]);
+	e->data[(off + len) & (TAIL_REGION - 1)] = 0;
+	e->path_len = len;
+	e->status |= EXEC_PATH_SET | (trunc ? EXEC_PATH_TRUNCATED : 0);
+	return len + 1;
+}
+
+/* ---- filters on the new name and the arguments ---- */
+
+static __always_inline bool name_matches(const char *comm)
+{
+	if (!name_sub[0])
+		return true;
+	return bpf_strnstr(comm, (const char *)name_sub, COMM_LEN) >= 0;
+}
+
+struct line_ctx {
+	__u32 pos, end;
+	bool found;
+};
+
+static long line_step(__u64 i, void *vctx)
+{
+	struct line_ctx *c = vctx;
+	struct scratch *s = scratch_get();
+	const char *arg;
+	int n;
+
+	if (!s || c->pos >= c->end)
+		return 1;
+	arg = &s->ev.data[c->pos & (TAIL_REGION - 1)];
+	if (bpf_strnstr(arg, (const char *)line_sub, c->end - c->pos) >= 0) {
+		c->found = true;
+		return 1;
+	}
+	n = bpf_strnlen(arg, c->end - c->pos);
+	if (n < 0)
+		return 1;
+	c->pos += n + 1;
+	return 0;
+}
+
+/* -l: does an argument (at data[off], len bytes) contain line_sub? */
+static __always_inline bool line_matches(__u32 off, __u32 len)
+{
+	struct line_ctx c = { .pos = off, .end = off + len };
+
+	if (!line_sub[0])
+		return true;
+	bpf_loop(EXEC_MAXARGS_LIMIT, line_step, &c, 0);
+	return c.found;
+}
+
+/* ---- the event ---- */
+
+static __always_inline void event_start(struct exec_event *e, struct inflight *f, __u64 id)
+{
+	header_fill(&e->h, EVENT_EXEC, 0, id);
+	e->dirfd = f->dirfd;
+	e->at_flags = f->at_flags;
+	e->syscall = f->syscall;
+	e->status = 0;
+	e->argc = 0;
+	e->filename_len = 0;
+	e->args_len = 0;
+	e->path_len = 0;
+	e->_pad[0] = e->_pad[1] = e->_pad[2] = 0;
+	__builtin_memcpy(e->old_comm, f->old_comm, COMM_LEN);
+}
+
+/* Sets the filename from n, a *_read_*_str result; returns where the arguments start. */
+static __always_inline __u32 filename_done(struct exec_event *e, long n)
+{
+	if (n <= 0) {
+		e->status |= EXEC_FILENAME_FAULT;
+		e->data[0] = 0;
+		n = 1;
+	} else if (n == EXEC_FILENAME_MAX) {
+		e->status |= EXEC_FILENAME_TRUNCATED;
+	}
+	e->filename_len = n - 1;
+	return n & (FN_REGION - 1);
+}
+
+static __always_inline int event_send(struct exec_event *e, __u32 size)
+{
+	__u32 zero = 0;
+	__u64 *n, flags = BPF_RB_NO_WAKEUP;
+
+	if (size > sizeof(*e))
+		size = sizeof(*e);
+	if (size < offsetof(struct exec_event, data))
+		size = offsetof(struct exec_event, data);
+	e->h.size = size;
+	/* The submit policy of common.bpf.h's event_submit(), for a copied record. */
+	n = bpf_map_lookup_elem(&submits, &zero);
+	if (n && ((++*n) & 63) == 0 &&
+	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg.wake_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	if (bpf_ringbuf_output(&events, e, size, flags))
+		count_lost(EVENT_EXEC);
+	return 0;
+}
+
+static __always_inline bool via_dirfd(struct inflight *f, const char *name0)
+{
+	if (f->syscall != EXEC_SYS_EXECVEAT || f->dirfd == AT_FDCWD)
+		return false;
+	return name0[0] != '/' || (f->at_flags & AT_EMPTY_PATH && !name0[0]);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct inflight *f = bpf_task_storage_get(&inflight, task, 0, 0);
+	__u64 id = bpf_get_current_pid_tgid();
+	const char *fname, *astart, *aend;
+	struct exec_event *e;
+	struct scratch *s;
+	__u32 off, len, skip = 0;
+	long n;
+
+	if (!f || !f->active)
+		return 0;
+	f->active = 0;
+	if (failed_only)
+		return 0;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	e = &s->ev;
+	event_start(e, f, id);
+	if (!name_matches(e->h.comm))
+		return 0;
+	e->ret = 0;
+	e->argc = BPF_CORE_READ(bprm, argc);
+	e->status |= EXEC_ARGC_KNOWN;
+
+	/* execveat with a dirfd names the file "/dev/fd/N[/name]": give back the name as passed. */
+	fname = BPF_CORE_READ(bprm, filename);
+	if (f->syscall == EXEC_SYS_EXECVEAT && fname == BPF_CORE_READ(bprm, fdpath) && fname) {
+		char c = 0;
+
+		skip = 8; /* "/dev/fd/" */
+		for (int i = 0; i < 11; i++) {
+			bpf_probe_read_kernel(&c, 1, fname + skip);
+			if (c < '0' || c > '9')
+				break;
+			skip++;
+		}
+		if (c == '/')
+			skip++;
+	}
+	n = bpf_probe_read_kernel_str(e->data, EXEC_FILENAME_MAX, fname + skip);
+	off = filename_done(e, n);
+
+	astart = (const char *)BPF_CORE_READ(task, mm, arg_start);
+	aend = (const char *)BPF_CORE_READ(task, mm, arg_end);
+	len = aend > astart ? aend - astart : 0;
+	if (len > EXEC_ARGS_MAX) {
+		len = EXEC_ARGS_MAX;
+		e->status |= EXEC_ARGS_TRUNCATED;
+	}
+	barrier_var(len); /* else clang passes the unmasked copy */
+	len &= 2 * EXEC_ARGS_MAX - 1;
+	if (len && bpf_probe_read_user(&e->data[off], len, astart)) {
+		e->status |= EXEC_ARGS_FAULT;
+		len = 0;
+	}
+	e->args_len = len;
+	if (!line_matches(off, len))
+		return 0;
+	off += len;
+	if (via_dirfd(f, e->data))
+		off += put_path(s, BPF_CORE_READ(bprm, file), off, false);
+	return event_send(e, offsetof(struct exec_event, data) + off);
+}
+
+struct args_ctx {
+	const char *const *argv;
+	__u32 start, len, nargs;
+	__u16 status;
+	bool done;
+};
+
+static long args_step(__u64 i, void *vctx)
+{
+	struct args_ctx *c = vctx;
+	struct scratch *s = scratch_get();
+	const char *arg = NULL;
+	__u32 used = c->len, left;
+	long n;
+
+	if (!s)
+		return 1;
+	if (bpf_probe_read_user(&arg, sizeof(arg), &c->argv[i])) {
+		c->status |= EXEC_ARGS_FAULT;
+		return 1;
+	}
+	if (!arg) {
+		c->done = true;
+		return 1;
+	}
+	if (i >= max_args || used >= EXEC_ARGS_MAX) {
+		c->status |= EXEC_ARGS_TRUNCATED;
+		return 1;
+	}
+	left = EXEC_ARGS_MAX - used;
+	n = bpf_probe_read_user_str(&s->ev.data[(c->start + used) & (TAIL_REGION - 1)], left, arg);
+	if (n <= 0) {
+		c->status |= EXEC_ARGS_FAULT;
+		return 1;
+	}
+	c->len += n;
+	c->nargs++;
+	if (n == left) {
+		c->status |= EXEC_ARGS_TRUNCATED;
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline int on_exit(long ret)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct inflight *f = bpf_task_storage_get(&inflight, task, 0, 0);
+	__u64 id = bpf_get_current_pid_tgid();
+	struct args_ctx c = {};
+	struct exec_event *e;
+	struct scratch *s;
+	__u32 off;
+	long n;
+
+	if (!f || !f->active)
+		return 0;
+	f->active = 0;
+	/* A successful exec was reported by sched_process_exec. */
+	if (ret >= 0 || !include_failed)
+		return 0;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	e = &s->ev;
+	event_start(e, f, id);
+	if (!name_matches(e->h.comm))
+		return 0;
+	e->ret = ret;
+	n = bpf_probe_read_user_str(e->data, EXEC_FILENAME_MAX, f->filename);
+	off = filename_done(e, n);
+
+	c.argv = f->argv;
+	c.start = off;
+	if (c.argv)
+		bpf_loop(EXEC_MAXARGS_LIMIT + 1, args_step, &c, 0);
+	else
+		c.done = true;
+	e->status |= c.status;
+	if (c.done) {
+		e->argc = c.nargs;
+		e->status |= EXEC_ARGC_KNOWN;
+	}
+	e->args_len = c.len;
+	if (!line_matches(off, c.len))
+		return 0;
+	off += c.len & (2 * EXEC_ARGS_MAX - 1);
+	if (!(e->status & EXEC_FILENAME_FAULT) && via_dirfd(f, e->data))
+		off += put_path(s, fd_file(task, f->dirfd), off, e->filename_len > 0);
+	return event_send(e, offsetof(struct exec_event, data) + off);
+}
+
+SEC("tracepoint/syscalls/sys_exit_execve")
+int execve_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_execveat")
+int execveat_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_exit(ctx->ret);
+}

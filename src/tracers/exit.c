@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+/* procsnoop exit: process (and with -T thread) exits, with the exec they end. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "lib/log.h"
+#include "lib/names.h"
+#include "lib/parse.h"
+#include "tracers/tracer.h"
+#include "exit.skel.h"
+
+#define G_TIME 0x2u /* -t */
+
+struct exit_opts {
+	bool failed_only, threads, time;
+};
+
+static const struct argp_option exit_options[] = {
+	{ "failed", 'x', NULL, 0, "Only error exits: a non-zero code, or killed by a signal", 1 },
+	{ "threaded", 'T', NULL, 0, "Every thread's exit, not only the process's", 1 },
+	{ "timestamp", 't', NULL, 0, "Include a time column (HH:MM:SS.us)", 1 },
+	{ "cgroup", 'c', "PATH", 0, "Only processes in this cgroup v2 (as --cgroup)", 1 },
+	{},
+};
+
+static error_t exit_parse(int key, char *arg, struct argp_state *state)
+{
+	struct tracer_input *in = state->input;
+	struct exit_opts *o = in->opts;
+	const char *why = "";
+
+	switch (key) {
+	case 'x':
+		o->failed_only = true;
+		break;
+	case 'T':
+		o->threads = true;
+		break;
+	case 't':
+		o->time = true;
+		break;
+	case 'c':
+		if (parse__cgroup(arg, &in->common->session.cgroup_path, &why))
+			options__usage_error(state, "invalid cgroup '%s': %s", arg, why);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static uint32_t exit_groups(const void *opts)
+{
+	return ((const struct exit_opts *)opts)->time ? G_TIME : 0;
+}
+
+static int exit_open(struct session *s, const struct common_opts *common, const void *opts)
+{
+	const struct exit_opts *o = opts;
+	struct exit_bpf *skel = exit_bpf__open();
+	int err;
+
+	if (!skel) {
+		err = -errno;
+		pr_err("cannot open the exit BPF object: %s", strerror(errno));
+		return err;
+	}
+	skel->rodata->cfg = common->filter;
+	session__fill_filter(s, (struct filter_config *)&skel->rodata->cfg);
+	skel->rodata->failed_only = o->failed_only;
+	skel->rodata->threads = o->threads;
+	return session__add(s, skel->skeleton, skel);
+}
+
+/* ---- fields ---- */
+
+static const struct exit_event *ev_of(const void *ev, size_t size)
+{
+	return size >= sizeof(struct exit_event) ? ev : NULL;
+}
+
+static void text_value(struct value *v, const char *s, uint32_t flags)
+{
+	v->kind = V_TEXT;
+	v->s = s;
+	v->len = strlen(s);
+	v->flags = flags;
+}
+
+static int killing_signal(uint32_t status)
+{
+	return status & 0x7f;
+}
+
+/* Table: "0", "3", "SIGKILL", "SIGSEGV (core dumped)". */
+static void f_exit(const struct field *f, const void *ev, size_t size,
+		   const struct render_opts *ro, bool json, struct value *v, char *scratch,
+		   size_t scratch_len)
+{
+	const struct exit_event *e = ev_of(ev, size);
+	int sig;
+
+	if (!e)
+		return;
+	sig = killing_signal(e->status);
+	if (!sig) {
+		v->kind = V_INT;
+		v->i = (e->status >> 8) & 0xff;
+		return;
+	}
+	if (ro->numeric)
+		snprintf(scratch, scratch_len, "%d", sig);
+	else
+		signal__format(sig, scratch, scratch_len);
+	if (e->flags & EXIT_CORE_DUMPED) {
+		size_t n = strlen(scratch);
+
+		snprintf(scratch + n, scratch_len - n, " (core dumped)");
+	}
+	text_value(v, scratch, 0);
+}
+
+static void f_exit_code(const struct field *f, const void *ev, size_t size,
+			const struct render_opts *ro, bool json, struct value *v, char *scratch,
+			size_t scratch_len)
+{
+	const struct exit_event *e = ev_of(ev, size);
+
+	if (!e || killing_signal(e->status))
+		return;
+	v->kind = V_INT;
+	v->i = (e->status >> 8) & 0xff;
+}
+
+static void f_sig(const struct field *f, const void *ev, size_t size,
+		  const struct render_opts *ro, bool json, struct value *v, char *scratch,
+		  size_t scratch_len)
+{
+	const struct exit_event *e = ev_of(ev, size);
+
+	if (!e || !killing_signal(e->status))
+		return;
+	text_value(v, signal__format(killing_signal(e->status), scratch, scratch_len), 0);
+}
+
+static void f_signo(const struct field *f, const void *ev, size_t size,
+		    const struct render_opts *ro, bool json, struct value *v, char *scratch,
+		    size_t scratch_len)
+{
+	const struct exit_event *e = ev_of(ev, size);
+
+	if (!e || !killing_signal(e->status))
+		return;
+	v->kind = V_INT;
+	v->i = killing_signal(e->status);
+}
+
+static void f_flag(const struct exit_event *e, uint16_t bit, struct value *v)
+{
+	if (e)
+		text_value(v, e->flags & bit ? "true" : "false", VF_BARE);
+}
+
+static void f_core(const struct field *f, const void *ev, size_t size,
+		   const struct render_opts *ro, bool json, struct value *v, char *scratch,
+		   size_t scratch_len)
+{
+	f_flag(ev_of(ev, size), EXIT_CORE_DUMPED, v);
+}
+
+static void f_thread(const struct field *f, const void *ev, size_t size,
+		     const struct render_opts *ro, bool json, struct value *v, char *scratch,
+		     size_t scratch_len)
+{
+	f_flag(ev_of(ev, size), EXIT_THREAD, v);
+}
+
+static void f_age(const struct field *f, const void *ev, size_t size,
+		  const struct render_opts *ro, bool json, struct value *v, char *scratch,
+		  size_t scratch_len)
+{
+	const struct exit_event *e = ev_of(ev, size);
+
+	if (!e)
+		return;
+	snprintf(scratch, scratch_len, "%.2f", e->age_ns / 1e9);
+	text_value(v, scratch, 0);
+}
+
+static void f_filename(const struct field *f, const void *ev, size_t size,
+		       const struct render_opts *ro, bool json, struct value *v, char *scratch,
+		       size_t scratch_len)
+{
+	const struct exit_event *e = ev_of(ev, size);
+
+	if (!e || !(e->flags & EXIT_EXEC_KNOWN))
+		return;
+	v->kind = V_BYTES;
+	v->s = e->exec.filename;
+	v->len = strnlen(e->exec.filename, e->exec.filename_len < EXIT_FILENAME_MAX
+							 ? e->exec.filename_len
+							 : EXIT_FILENAME_MAX);
+}
+
+static bool args_cut(const struct exit_event *e)
+{
+	return e->exec.status & EXEC_REC_ARGS_TRUNCATED;
+}
+
+static void f_args(const struct field *f, const void *ev, size_t size,
+		   const struct render_opts *ro, bool json, struct value *v, char *scratch,
+		   size_t scratch_len)
+{
+	const struct exit_event *e = ev_of(ev, size);
+
+	if (!e || !(e->flags & EXIT_EXEC_KNOWN))
+		return;
+	v->kind = V_STRLIST;
+	v->s = e->exec.args;
+	v->len = e->exec.args_len < EXIT_ARGS_MAX ? e->exec.args_len : EXIT_ARGS_MAX;
+	v->flags = args_cut(e) ? VF_MORE : 0;
+}
+
+static void f_args_truncated(const struct field *f, const void *ev, size_t size,
+			     const struct render_opts *ro, bool json, struct value *v,
+			     char *scratch, size_t scratch_len)
+{
+	const struct exit_event *e = ev_of(ev, size);
+
+	if (!e || !(e->flags & EXIT_EXEC_KNOWN))
+		return;
+	text_value(v, args_cut(e) ? "true" : "false", VF_BARE);
+}
+
+static void f_argc(const struct field *f, const void *ev, size_t size,
+		   const struct render_opts *ro, bool json, struct value *v, char *scratch,
+		   size_t scratch_len)
+{
+	const struct exit_event *e = ev_of(ev, size);
+
+	if (!e || !(e->flags & EXIT_EXEC_KNOWN))
+		return;
+	v->kind = V_UINT;
+	v->u = e->exec.argc;
+}
+
+#define CUSTOM(k, h, fn, w, fl, g)                                                       \
+	{ .key = k, .header = h, .kind = FK_CUSTOM, .width = w, .flags = fl, .groups = g, \
+	  .format = fn }
+
+static const struct field exit_fields[] = {
+	HDR_FIELD("time", "TIME", FK_TIME, ts_ns, 15, F_BOTH | F_LEFT, G_TIME),
+	HDR_FIELD("ts_ns", "TS", FK_UINT, ts_ns, 0, F_JSON, G_BASE),
+	HDR_FIELD("comm", "COMM", FK_STR, comm, 16, F_BOTH | F_LEFT, G_BASE),
+	HDR_FIELD("pid", "PID", FK_UINT, pid, 7, F_BOTH, G_BASE),
+	HDR_FIELD("ppid", "PPID", FK_UINT, ppid, 7, F_BOTH, G_BASE),
+	HDR_FIELD("tid", "TID", FK_UINT, tid, 7, F_BOTH, G_BASE),
+	HDR_FIELD("uid", "UID", FK_UINT, uid, 6, F_JSON, G_BASE),
+	HDR_FIELD("cgroup_id", "CGROUP", FK_UINT, cgroup_id, 0, F_JSON, G_BASE),
+	CUSTOM("age", "AGE(s)", f_age, 8, F_TABLE, G_BASE),
+	EV_FIELD(struct exit_event, "age_ns", "AGE", FK_UINT, age_ns, 0, F_JSON, G_BASE),
+	CUSTOM("exit", "EXIT", f_exit, 22, F_TABLE | F_LEFT, G_BASE),
+	CUSTOM("exit_code", "CODE", f_exit_code, 0, F_JSON, G_BASE),
+	CUSTOM("sig", "SIG", f_sig, 0, F_JSON | F_LABEL, G_BASE),
+	CUSTOM("signo", "SIGNO", f_signo, 0, F_JSON, G_BASE),
+	CUSTOM("core_dumped", "CORE", f_core, 0, F_JSON, G_BASE),
+	EV_FIELD(struct exit_event, "status", "STATUS", FK_HEX, status, 0, F_JSON, G_BASE),
+	CUSTOM("thread", "THREAD", f_thread, 0, F_JSON, G_BASE),
+	CUSTOM("filename", "FILENAME", f_filename, 0, F_JSON, G_BASE),
+	CUSTOM("argc", "ARGC", f_argc, 0, F_JSON, G_BASE),
+	CUSTOM("args_truncated", "TRUNC", f_args_truncated, 0, F_JSON, G_BASE),
+	CUSTOM("args", "ARGS", f_args, 0, F_BOTH | F_LEFT, G_BASE),
+};
+
+static const struct schema exit_schema = {
+	.name = "exit",
+	.type = EVENT_EXIT,
+	.fields = exit_fields,
+	.nfields = sizeof(exit_fields) / sizeof(exit_fields[0]),
+};
+
+const struct tracer exit_tracer = {
+	.name = "exit",
+	.summary = "process exits: code or signal, core dump, age, what ran",
+	.doc = "Trace process exits: the exit code, or the signal that killed the process "
+	       "and whether it dumped core, its age, and the filename and arguments of "
+	       "the exec it ends.\v"
+	       "The arguments are those of the process's last exec seen since procsnoop "
+	       "started (at most 256 bytes of filename and 1 KiB of arguments, cut lists "
+	       "marked); a process that exec'd before has none. With -T every thread's "
+	       "exit appears, marked \"thread\": true unless it ends the process.",
+	.options = exit_options,
+	.parse = exit_parse,
+	.opts_size = sizeof(struct exit_opts),
+	.schema = &exit_schema,
+	.table_groups = exit_groups,
+	.open = exit_open,
+};
