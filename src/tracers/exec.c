@@ -316,8 +316,10 @@ static void f_at_flags(const struct field *f, const void *ev, size_t size,
 		off += snprintf(scratch + off, scratch_len - off, "%s%s", off ? "|" : "",
 				at_flag_names[i].name);
 	}
-	if (rest || !off)
+	if (rest)
 		snprintf(scratch + off, scratch_len - off, "%s0x%x", off ? "|" : "", rest);
+	else if (!off)
+		snprintf(scratch, scratch_len, "0");
 	v->kind = V_TEXT;
 	v->s = scratch;
 	v->len = strlen(scratch);

@@ -108,10 +108,14 @@ static void f_exit(const struct field *f, const void *ev, size_t size,
 		v->i = (e->status >> 8) & 0xff;
 		return;
 	}
-	if (ro->numeric)
+	if (ro->numeric) {
 		snprintf(scratch, scratch_len, "%d", sig);
-	else
-		signal__format(sig, scratch, scratch_len);
+	} else {
+		char name[32];
+
+		/* It returns its name table's string, or writes the number into name. */
+		snprintf(scratch, scratch_len, "%s", signal__format(sig, name, sizeof(name)));
+	}
 	if (e->flags & EXIT_CORE_DUMPED) {
 		size_t n = strlen(scratch);
 
