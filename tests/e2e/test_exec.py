@@ -9,6 +9,8 @@ from harness import Trace, assert_fields, tool, usage_error
 ACTOR = tool("execactor")
 TRUE = "/bin/true"
 ME = os.getpid()
+# Run again against the ASan+UBSan build and under valgrind (tests/run.py).
+SANITIZED = ("test_tricky_args_json", "test_100k_argument_cut_and_marked", "test_failed_exec_table")
 TRICKY = ["a b", 'say "hi"', "new\nline", "", "tab\there", "caf\u00e9"]
 
 

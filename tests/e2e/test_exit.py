@@ -7,6 +7,8 @@ from harness import Trace, assert_fields, tool
 
 ACTOR = tool("execactor")
 ME = os.getpid()
+# Run again against the ASan+UBSan build and under valgrind (tests/run.py).
+SANITIZED = ("test_codes_and_signals_json", "test_thread_exits_with_T")
 
 
 def run_actor(*args):

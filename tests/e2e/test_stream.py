@@ -7,6 +7,8 @@ from harness import Trace, tool
 
 ACTOR = tool("execactor")
 ME = os.getpid()
+# Run again against the ASan+UBSan build and under valgrind (tests/run.py).
+SANITIZED = ("test_every_type_table",)
 
 
 def run_mix(path):
