@@ -124,52 +124,60 @@ static __always_inline int on_enter(__u16 sc, int dirfd, __u64 fname, __u64 flag
 	return 0;
 }
 
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+/*
+ * Dentries are read with direct loads (a faulting load reads zero), which
+ * cost a fraction of a bpf_probe_read_kernel call: the walk does one helper
+ * call per component, to copy its name.  Mounts, crossed rarely, are read
+ * with helpers.
+ */
 struct walk_ctx {
 	struct dentry *d;
-	struct vfsmount *vm;
-	struct mount *mnt;
-	struct dentry *root_d;
-	struct vfsmount *root_vm;
+	__u64 mnt; /* struct mount * */
+	__u64 mnt_root; /* its root dentry */
+	__u64 vm; /* its struct vfsmount */
+	__u64 root_d, root_vm; /* the thread's root */
 	struct scratch *s;
 	__u32 pos; /* the directory's path starts at walk[pos] */
 	__u32 done;
 };
 
-static __always_inline struct mount *real_mount(struct vfsmount *vm)
+static __always_inline void enter_mount(struct walk_ctx *c, __u64 vm)
 {
-	return (void *)vm - bpf_core_field_offset(struct mount, mnt);
+	c->vm = vm;
+	c->mnt = vm - bpf_core_field_offset(struct mount, mnt);
+	c->mnt_root = (__u64)BPF_CORE_READ((struct vfsmount *)vm, mnt_root);
 }
 
 /* One step up towards the root, as the kernel's prepend_path() goes. */
 static long walk_step(__u64 i, void *vctx)
 {
 	struct walk_ctx *c = vctx;
-	/* Locals: BPF_CORE_READ would relocate the walk_ctx accesses too. */
 	struct dentry *d = c->d, *parent;
-	struct vfsmount *vm = c->vm;
-	struct mount *mnt = c->mnt;
 	const unsigned char *nm;
 	__u32 len, pos;
 
-	if (d == c->root_d && vm == c->root_vm)
+	if ((__u64)d == c->root_d && c->vm == c->root_vm)
 		goto done;
-	parent = BPF_CORE_READ(d, d_parent);
-	if (d == BPF_CORE_READ(vm, mnt_root)) {
-		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+	if ((__u64)d == c->mnt_root) {
+		struct mount *mnt = (struct mount *)c->mnt;
+		__u64 up = (__u64)BPF_CORE_READ(mnt, mnt_parent);
 
 		/* The root of the namespace, or a detached mount. */
-		if (up == mnt)
+		if (!up || up == c->mnt)
 			goto done;
-		c->d = BPF_CORE_READ(mnt, mnt_mountpoint);
-		c->mnt = up;
-		c->vm = (void *)up + bpf_core_field_offset(struct mount, mnt);
+		c->d = bpf_rdonly_cast(BPF_CORE_READ(mnt, mnt_mountpoint),
+				       bpf_core_type_id_kernel(struct dentry));
+		enter_mount(c, up + bpf_core_field_offset(struct mount, mnt));
 		return 0;
 	}
-	/* A disconnected dentry: nothing above it. */
-	if (d == parent)
+	parent = d->d_parent;
+	/* A disconnected dentry (nothing above it), or a failed load. */
+	if (!parent || d == parent)
 		goto done;
-	len = BPF_CORE_READ(d, d_name.len);
-	nm = BPF_CORE_READ(d, d_name.name);
+	len = d->d_name.len;
+	nm = d->d_name.name;
 	if (len + 1 >= c->pos)
 		return 1; /* no room: the full path is marked truncated */
 	pos = (c->pos - len - 1) & (OPEN_PATH_MAX - 1);
@@ -215,8 +223,9 @@ static __always_inline __u32 resolve_full(struct scratch *s, struct inflight *f,
 		return 0;
 	}
 	if (f->dirfd == AT_FDCWD) {
-		c.d = BPF_CORE_READ(task, fs, pwd.dentry);
-		c.vm = BPF_CORE_READ(task, fs, pwd.mnt);
+		c.d = bpf_rdonly_cast(BPF_CORE_READ(task, fs, pwd.dentry),
+				      bpf_core_type_id_kernel(struct dentry));
+		enter_mount(&c, (__u64)BPF_CORE_READ(task, fs, pwd.mnt));
 	} else {
 		struct file *file = fd_file(task, f->dirfd);
 
@@ -224,12 +233,12 @@ static __always_inline __u32 resolve_full(struct scratch *s, struct inflight *f,
 			e->status |= OPEN_FULL_BADFD;
 			return 0;
 		}
-		c.d = BPF_CORE_READ(file, f_path.dentry);
-		c.vm = BPF_CORE_READ(file, f_path.mnt);
+		c.d = bpf_rdonly_cast(BPF_CORE_READ(file, f_path.dentry),
+				      bpf_core_type_id_kernel(struct dentry));
+		enter_mount(&c, (__u64)BPF_CORE_READ(file, f_path.mnt));
 	}
-	c.root_d = BPF_CORE_READ(task, fs, root.dentry);
-	c.root_vm = BPF_CORE_READ(task, fs, root.mnt);
-	c.mnt = real_mount(c.vm);
+	c.root_d = (__u64)BPF_CORE_READ(task, fs, root.dentry);
+	c.root_vm = (__u64)BPF_CORE_READ(task, fs, root.mnt);
 	c.s = s;
 	c.pos = OPEN_PATH_MAX;
 	bpf_loop(OPEN_WALK_MAX, walk_step, &c, 0);
