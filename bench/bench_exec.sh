@@ -2,7 +2,8 @@
 # fork+exec+exit storm of /bin/true pinned to CPU 0, the tracers on CPU 1: no tracer,
 # procsnoop exec exit (table to a file), libbpf-tools execsnoop + exitsnoop (to files), in one run.
 source "$(dirname "$0")/lib.sh"
-N=${EXEC_BENCH_EXECS:-5000}
+N=${EXEC_BENCH_EXECS:-2000}
+ROUNDS=${EXEC_BENCH_ROUNDS:-5}
 STORM=$BENCH_BIN/exec_storm
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
@@ -12,39 +13,50 @@ storm() { # prints us per fork+exec+exit
 	"$STORM" "$N" 0 | awk '{ print $4 }'
 }
 
-median3() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
 
-base=$(median3 "$(storm)" "$(storm)" "$(storm)")
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-# procsnoop exec exit: one process, one ring buffer
-start_tracer "$OUT/ps.txt" "procsnoop: tracing" taskset -c 1 "$PROCSNOOP" exec exit
-cpu0=$(cpu_seconds "$TRACER_PID")
-ps_us=$(median3 "$(storm)" "$(storm)" "$(storm)")
-sleep 0.3
-cpu1=$(cpu_seconds "$TRACER_PID")
-kill -INT "$TRACER_PID"; wait "$TRACER_PID" || true
-ps_got=$(awk '$2 == "exec" && $0 ~ /args=\/bin\/true$/ { n++ } END { print n + 0 }' "$OUT/ps.txt")
-ps_exits=$(awk '$2 == "exit" && $4 == "true" { n++ } END { print n + 0 }' "$OUT/ps.txt")
-ps_lost=$(awk '$2 == "LOST" { s += $3 } END { print s + 0 }' "$OUT/ps.txt")
+# Rounds alternate the three setups, so drift on a shared machine hits each alike.
+bases=() pss=() lts=() ps_got=0 ps_exits=0 ps_lost=0 es_got=0 xs_got=0 pscpu=0 ltcpu=0
+for _ in $(seq 1 "$ROUNDS"); do
+	bases+=("$(storm)")
 
-# libbpf-tools execsnoop + exitsnoop: two processes, two perf buffers
-start_tracer "$OUT/es.txt" "PCOMM" taskset -c 1 /usr/sbin/execsnoop
-ES_PID=$TRACER_PID
-start_tracer "$OUT/xs.txt" "PCOMM" taskset -c 1 /usr/sbin/exitsnoop
-XS_PID=$TRACER_PID
-scpu0=$(echo "$(cpu_seconds "$ES_PID") + $(cpu_seconds "$XS_PID")" | bc -l)
-lt_us=$(median3 "$(storm)" "$(storm)" "$(storm)")
-sleep 0.5
-scpu1=$(echo "$(cpu_seconds "$ES_PID") + $(cpu_seconds "$XS_PID")" | bc -l)
-kill -INT "$ES_PID" "$XS_PID"; wait "$ES_PID" "$XS_PID" || true
-es_got=$(grep -c '^true ' "$OUT/es.txt" || true)
-xs_got=$(grep -c '^true ' "$OUT/xs.txt" || true)
+	# procsnoop exec exit: one process, one ring buffer
+	start_tracer "$OUT/ps.txt" "procsnoop: tracing" taskset -c 1 "$PROCSNOOP" exec exit
+	cpu0=$(cpu_seconds "$TRACER_PID")
+	pss+=("$(storm)")
+	sleep 0.2
+	cpu1=$(cpu_seconds "$TRACER_PID")
+	kill -INT "$TRACER_PID"; wait "$TRACER_PID" || true
+	pscpu=$(echo "$pscpu + $cpu1 - $cpu0" | bc -l)
+	ps_got=$(( ps_got + $(awk '$2 == "exec" && $0 ~ /args=\/bin\/true$/ { n++ } END { print n + 0 }' "$OUT/ps.txt") ))
+	ps_exits=$(( ps_exits + $(awk '$2 == "exit" && $4 == "true" { n++ } END { print n + 0 }' "$OUT/ps.txt") ))
+	ps_lost=$(( ps_lost + $(awk '$2 == "LOST" { s += $3 } END { print s + 0 }' "$OUT/ps.txt") ))
 
-issued=$(( 3 * (N + 50) ))
+	# libbpf-tools execsnoop + exitsnoop: two processes, two perf buffers
+	start_tracer "$OUT/es.txt" "PCOMM" taskset -c 1 /usr/sbin/execsnoop
+	ES_PID=$TRACER_PID
+	start_tracer "$OUT/xs.txt" "PCOMM" taskset -c 1 /usr/sbin/exitsnoop
+	XS_PID=$TRACER_PID
+	scpu0=$(echo "$(cpu_seconds "$ES_PID") + $(cpu_seconds "$XS_PID")" | bc -l)
+	lts+=("$(storm)")
+	sleep 0.3
+	scpu1=$(echo "$(cpu_seconds "$ES_PID") + $(cpu_seconds "$XS_PID")" | bc -l)
+	kill -INT "$ES_PID" "$XS_PID"; wait "$ES_PID" "$XS_PID" || true
+	ltcpu=$(echo "$ltcpu + $scpu1 - $scpu0" | bc -l)
+	es_got=$(( es_got + $(grep -c '^true ' "$OUT/es.txt" || true) ))
+	xs_got=$(( xs_got + $(grep -c '^true ' "$OUT/xs.txt" || true) ))
+done
+base=$(median "${bases[@]}")
+ps_us=$(median "${pss[@]}")
+lt_us=$(median "${lts[@]}")
+
+issued=$(( ROUNDS * (N + 50) ))
 awk -v base="$base" -v ps="$ps_us" -v lt="$lt_us" -v issued="$issued" \
     -v psgot="$ps_got" -v psexits="$ps_exits" -v pslost="$ps_lost" \
     -v esgot="$es_got" -v xsgot="$xs_got" \
-    -v pscpu="$(echo "$cpu1 - $cpu0" | bc -l)" -v ltcpu="$(echo "$scpu1 - $scpu0" | bc -l)" 'BEGIN {
+    -v pscpu="$pscpu" -v ltcpu="$ltcpu" -v rounds="$ROUNDS" 'BEGIN {
+	printf "median of %d alternating rounds\n", rounds
 	printf "fork+exec+exit of /bin/true          us/exec  added us  execs/exits delivered of %d  lost  tracer CPU us/exec\n", issued
 	printf "no tracer                           %8.2f\n", base
 	printf "procsnoop exec exit (table to file) %8.2f  %8.2f  %6d/%-6d                   %5d  %.2f\n", ps, ps - base, psgot, psexits, pslost, psgot ? pscpu * 1e6 / psgot : 0
