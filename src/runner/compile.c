@@ -17,13 +17,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <spawn.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include "lib/log.h"
 #include "lib/strbuf.h"
 #include "runner/runner.h"
@@ -192,6 +196,148 @@ static void free_names(char **v, int n)
 	free(v);
 }
 
+/*
+ * Privileged: euid 0, a setuid or file-capability start (AT_SECURE), or CAP_BPF or
+ * CAP_SYS_ADMIN held.  Such a run takes nothing from the environment: its cache is
+ * /var/cache/procsnoop (as root), its tools come from the directories below, checked,
+ * and they run with a fixed environment.
+ */
+static bool privileged(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = {};
+	__u32 lo, hi;
+
+	if (geteuid() == 0 || getauxval(AT_SECURE))
+		return true;
+	if (syscall(SYS_capget, &hdr, d))
+		return true;
+	lo = d[0].effective | d[0].permitted;
+	hi = d[1].effective | d[1].permitted;
+	return (lo & (1u << CAP_SYS_ADMIN)) || (hi & (1u << (CAP_BPF - 32)));
+}
+
+/* Root's search path on Debian (ENV_SUPATH in login.defs), in its order. */
+static const char *const trusted_dirs[] = {
+	"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin",
+};
+#define TRUSTED_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define ROOT_CACHE "/var/cache/procsnoop"
+
+static char *trusted_env[] = { "PATH=" TRUSTED_PATH, "LC_ALL=C", NULL };
+
+struct toolchain {
+	bool privileged;
+	char clang[PATH_MAX]; /* what is executed: absolute */
+	char bpftool[PATH_MAX];
+	char **envp;
+};
+
+/* Owned by root (or by owner) and writable by nobody else. */
+static bool trusted_stat(const char *path, const struct stat *st, uid_t owner, char *why,
+			 size_t wlen)
+{
+	if (st->st_uid != 0 && st->st_uid != owner)
+		snprintf(why, wlen, "%s is owned by uid %u", path, st->st_uid);
+	else if (st->st_mode & 022)
+		snprintf(why, wlen, "%s is writable by %s", path,
+			 (st->st_mode & 002) ? "others" : "its group");
+	else
+		return true;
+	return false;
+}
+
+/*
+ * Resolves an absolute path one component at a time, as the kernel does, and requires
+ * every directory it passes through and what it ends at to pass trusted_stat: a symbolic
+ * link is followed only from such a directory.  With create, a missing directory is made
+ * (the last one with mode create, the others 0755).  0 with the resolved path in out, or
+ * -errno with *why naming the offender.
+ */
+static int resolve_trusted(const char *path, uid_t owner, mode_t create, char *out, size_t len,
+			   char *why, size_t wlen)
+{
+	char cur[PATH_MAX] = "", rest[PATH_MAX], next[PATH_MAX], link[PATH_MAX],
+		tmp[2 * PATH_MAX];
+	struct stat st;
+	int hops = 0;
+	char *p;
+
+	if (path[0] != '/' || strlen(path) >= sizeof(rest))
+		return -EINVAL;
+	if (stat("/", &st))
+		return -errno;
+	if (!trusted_stat("/", &st, owner, why, wlen))
+		return -EPERM;
+	snprintf(rest, sizeof(rest), "%s", path);
+	p = rest;
+	while (*p) {
+		char *end;
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		end = strchrnul(p, '/');
+		n = end - p;
+		if (n == 1 && p[0] == '.') {
+			p = end;
+			continue;
+		}
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			char *slash = strrchr(cur, '/');
+
+			if (slash)
+				*slash = 0;
+			p = end;
+			continue;
+		}
+		if ((size_t)snprintf(next, sizeof(next), "%s/%.*s", cur, (int)n, p) >= sizeof(next))
+			return -ENAMETOOLONG;
+		if (lstat(next, &st) && errno == ENOENT && create) {
+			bool last = !end[strspn(end, "/")];
+
+			if (mkdir(next, last ? create : 0755) && errno != EEXIST) {
+				snprintf(why, wlen, "cannot make %s: %s", next, strerror(errno));
+				return -errno;
+			}
+		}
+		if (lstat(next, &st)) {
+			snprintf(why, wlen, "%s: %s", next, strerror(errno));
+			return -errno;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			ssize_t k;
+
+			if (++hops > 40)
+				return -ELOOP;
+			k = readlink(next, link, sizeof(link) - 1);
+			if (k < 0)
+				return -errno;
+			link[k] = 0;
+			if ((size_t)snprintf(tmp, sizeof(tmp), "%s/%s", link, end) >= sizeof(rest))
+				return -ENAMETOOLONG;
+			memcpy(rest, tmp, strlen(tmp) + 1);
+			if (link[0] == '/')
+				cur[0] = 0;
+			p = rest;
+			continue;
+		}
+		if (!trusted_stat(next, &st, owner, why, wlen))
+			return -EPERM;
+		if (end[strspn(end, "/")] && !S_ISDIR(st.st_mode)) {
+			snprintf(why, wlen, "%s is not a directory", next);
+			return -ENOTDIR;
+		}
+		memcpy(cur, next, strlen(next) + 1);
+		p = end;
+	}
+	if ((size_t)snprintf(out, len, "%s", cur[0] ? cur : "/") >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
 /* Private to root (or the user): refuse a directory anyone else could write. */
 static int ensure_private_dir(const char *path)
 {
@@ -210,22 +356,49 @@ static int ensure_private_dir(const char *path)
 	return 0;
 }
 
-static int cache_dir(char *out, size_t len)
+/*
+ * Privileged: root's /var/cache/procsnoop (another uid's home from the passwd
+ * database), every directory on the way trusted.  Otherwise $XDG_CACHE_HOME,
+ * ~/.cache, the user's own business.
+ */
+static int cache_dir(const struct toolchain *tc, char *out, size_t len)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	char parent[PATH_MAX];
+	char parent[PATH_MAX], why[PATH_MAX + 64] = "";
 	int err;
 
-	if (xdg && xdg[0] == '/')
-		snprintf(parent, sizeof(parent), "%s", xdg);
-	else if (geteuid() == 0 || !home)
-		snprintf(parent, sizeof(parent), "/var/cache");
-	else
-		snprintf(parent, sizeof(parent), "%s/.cache", home);
-	if (mkdir(parent, 0755) && errno != EEXIST)
-		return -errno;
-	if ((size_t)snprintf(out, len, "%s/procsnoop", parent) >= len)
-		return -ENAMETOOLONG;
+	if (tc->privileged) {
+		struct passwd *pw = geteuid() ? getpwuid(geteuid()) : NULL;
+		char want[PATH_MAX];
+
+		if (xdg)
+			pr_info("running privileged: $XDG_CACHE_HOME is ignored");
+		if (geteuid() == 0)
+			snprintf(want, sizeof(want), ROOT_CACHE);
+		else if (pw && pw->pw_dir[0] == '/')
+			snprintf(want, sizeof(want), "%.4000s/.cache/procsnoop", pw->pw_dir);
+		else {
+			pr_err("uid %u has no home directory for its cache", geteuid());
+			return -ENOENT;
+		}
+		err = resolve_trusted(want, geteuid(), 0700, out, len, why, sizeof(why));
+		if (err) {
+			pr_err("refusing the cache directory %s: %s", want,
+			       why[0] ? why : strerror(-err));
+			return err;
+		}
+	} else {
+		if (xdg && xdg[0] == '/')
+			snprintf(parent, sizeof(parent), "%s", xdg);
+		else if (!home)
+			snprintf(parent, sizeof(parent), "/var/cache");
+		else
+			snprintf(parent, sizeof(parent), "%s/.cache", home);
+		if (mkdir(parent, 0755) && errno != EEXIST)
+			return -errno;
+		if ((size_t)snprintf(out, len, "%s/procsnoop", parent) >= len)
+			return -ENAMETOOLONG;
+	}
 	err = ensure_private_dir(out);
 	if (err)
 		pr_err("cannot use the cache directory %s: %s", out, strerror(-err));
@@ -241,15 +414,77 @@ static bool cached_file_ok(const char *path)
 	       !(st.st_mode & 022);
 }
 
-static const char *clang_path(void)
+/*
+ * Finds a tool: privileged, in trusted_dirs only, the first one that has it, refused
+ * unless it and every directory on its way are root's and writable by nobody else;
+ * otherwise as named (a path) or on $PATH.  0, or -errno with one line printed.
+ */
+static int find_tool(const struct toolchain *tc, const char *name, const char *why_needed,
+		     char *out, size_t len)
+{
+	char cand[PATH_MAX], why[PATH_MAX + 64] = "";
+	int err;
+
+	if (tc->privileged) {
+		for (size_t i = 0; i < sizeof(trusted_dirs) / sizeof(trusted_dirs[0]); i++) {
+			struct stat st;
+
+			snprintf(cand, sizeof(cand), "%s/%s", trusted_dirs[i], name);
+			if (access(cand, X_OK))
+				continue;
+			err = resolve_trusted(cand, 0, 0, out, len, why, sizeof(why));
+			if (!err && (stat(out, &st) || !S_ISREG(st.st_mode))) {
+				snprintf(why, sizeof(why), "%s is not a regular file", out);
+				err = -EPERM;
+			}
+			if (err)
+				pr_err("refusing to run %s: %s (a privileged run only takes root's "
+				       "tools)",
+				       cand, why[0] ? why : strerror(-err));
+			return err;
+		}
+	} else if (strchr(name, '/')) {
+		if (access(name, X_OK) == 0 && (size_t)snprintf(out, len, "%s", name) < len)
+			return 0;
+	} else {
+		const char *env = getenv("PATH");
+		char *dirs = strdup(env ? env : "/usr/bin:/bin"), *save = NULL;
+
+		for (char *d = dirs ? strtok_r(dirs, ":", &save) : NULL; d;
+		     d = strtok_r(NULL, ":", &save)) {
+			snprintf(cand, sizeof(cand), "%s/%s", d, name);
+			if (access(cand, X_OK) == 0 && (size_t)snprintf(out, len, "%s", cand) < len) {
+				free(dirs);
+				return 0;
+			}
+		}
+		free(dirs);
+	}
+	pr_err("cannot find %s: %s", name, why_needed);
+	return -ENOENT;
+}
+
+static int toolchain__init(struct toolchain *tc)
 {
 	const char *c = getenv("CLANG");
 
-	return c && c[0] ? c : "clang";
+	memset(tc, 0, sizeof(*tc));
+	tc->privileged = privileged();
+	tc->envp = tc->privileged ? trusted_env : environ;
+	if (tc->privileged && c)
+		pr_info("running privileged: $CLANG and $PATH are ignored");
+	if (tc->privileged || !c || !c[0])
+		c = "clang";
+	return find_tool(tc, c, "procsnoop run needs clang (apt-get install clang)", tc->clang,
+			 sizeof(tc->clang));
 }
 
-/* Runs argv; its stderr goes to err_path.  Returns the exit status, or -errno. */
-static int run_tool(char *const argv[], const char *out_path, const char *err_path)
+/* Fresh files only: a name that exists (a leftover of ours) is removed first. */
+#define CREATE_FLAGS (O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW)
+
+/* Runs argv with argv[0] the tool's path; stderr goes to err_path.  The exit status, or -errno. */
+static int run_tool(const struct toolchain *tc, char *const argv[], const char *out_path,
+		    const char *err_path)
 {
 	posix_spawn_file_actions_t fa;
 	int status, err;
@@ -257,15 +492,17 @@ static int run_tool(char *const argv[], const char *out_path, const char *err_pa
 
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (out_path)
-		posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC,
-						 0600);
-	else
+	if (out_path) {
+		unlink(out_path);
+		posix_spawn_file_actions_addopen(&fa, 1, out_path, CREATE_FLAGS, 0600);
+	} else {
 		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	if (err_path)
-		posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC,
-						 0600);
-	err = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	}
+	if (err_path) {
+		unlink(err_path);
+		posix_spawn_file_actions_addopen(&fa, 2, err_path, CREATE_FLAGS, 0600);
+	}
+	err = posix_spawn(&pid, argv[0], &fa, NULL, argv, tc->envp);
 	posix_spawn_file_actions_destroy(&fa);
 	if (err) {
 		pr_err("cannot run %s: %s", argv[0], strerror(err));
@@ -277,32 +514,16 @@ static int run_tool(char *const argv[], const char *out_path, const char *err_pa
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static int compiler_id(struct hash *h)
+static int compiler_id(const struct toolchain *tc, struct hash *h)
 {
-	const char *c = clang_path();
-	char *path = NULL;
+	char *path = realpath(tc->clang, NULL);
 	struct stat st;
 
 	/* The binary's identity is cheaper than asking it for --version every run. */
-	if (strchr(c, '/')) {
-		path = realpath(c, NULL);
-	} else {
-		const char *env = getenv("PATH");
-		char *dirs = strdup(env ? env : "/usr/bin:/bin"), *save = NULL;
-
-		for (char *d = dirs ? strtok_r(dirs, ":", &save) : NULL; d && !path;
-		     d = strtok_r(NULL, ":", &save)) {
-			char cand[PATH_MAX];
-
-			snprintf(cand, sizeof(cand), "%s/%s", d, c);
-			if (access(cand, X_OK) == 0)
-				path = realpath(cand, NULL);
-		}
-		free(dirs);
-	}
 	if (!path || stat(path, &st)) {
 		free(path);
-		pr_err("cannot find %s: procsnoop run needs clang (apt-get install clang)", c);
+		pr_err("cannot find %s: procsnoop run needs clang (apt-get install clang)",
+		       tc->clang);
 		return -ENOENT;
 	}
 	hash__str(h, path);
@@ -313,9 +534,10 @@ static int compiler_id(struct hash *h)
 }
 
 /* cache/vmlinux-<btf hash>/vmlinux.h, made with bpftool when missing. */
-static int vmlinux_dir(const char *cache, char *dir, size_t len, struct hash *key)
-	__attribute__((nonnull));
-static int vmlinux_dir(const char *cache, char *dir, size_t len, struct hash *key)
+static int vmlinux_dir(struct toolchain *tc, const char *cache, char *dir, size_t len,
+		       struct hash *key) __attribute__((nonnull));
+static int vmlinux_dir(struct toolchain *tc, const char *cache, char *dir, size_t len,
+		       struct hash *key)
 {
 	char hex[33], hdr[PATH_MAX], tmp[PATH_MAX], errf[PATH_MAX];
 
@@ -334,24 +556,30 @@ static int vmlinux_dir(const char *cache, char *dir, size_t len, struct hash *ke
 	hash__hex(&h, hex);
 	snprintf(dir, len, "%.1024s/vmlinux-%s", cache, hex);
 	snprintf(hdr, sizeof(hdr), "%.1100s/vmlinux.h", dir);
-	if (cached_file_ok(hdr))
-		return 0;
 	err = ensure_private_dir(dir);
 	if (err)
 		return err;
+	if (cached_file_ok(hdr))
+		return 0;
+	err = find_tool(tc, "bpftool",
+			"procsnoop run needs it to make vmlinux.h (apt-get install bpftool)",
+			tc->bpftool, sizeof(tc->bpftool));
+	if (err)
+		return err;
+	pr_info("making %s with %s", hdr, tc->bpftool);
 	snprintf(tmp, sizeof(tmp), "%.1100s/vmlinux.h.%d", dir, getpid());
 	snprintf(errf, sizeof(errf), "%.1100s/bpftool.%d.err", dir, getpid());
 	{
-		char *argv[] = { "bpftool", "btf", "dump", "file", KERNEL_BTF, "format", "c",
+		char *argv[] = { tc->bpftool, "btf", "dump", "file", KERNEL_BTF, "format", "c",
 				 NULL };
 
-		err = run_tool(argv, tmp, errf);
+		err = run_tool(tc, argv, tmp, errf);
 	}
 	if (err == 0 && rename(tmp, hdr) == 0) {
 		unlink(errf);
 		return 0;
 	}
-	pr_err("bpftool could not write vmlinux.h (exit %d); is bpftool installed?", err);
+	pr_err("%s could not write vmlinux.h (exit %d)", tc->bpftool, err);
 	unlink(tmp);
 	unlink(errf);
 	return err < 0 ? err : -EIO;
@@ -378,7 +606,7 @@ static int write_deps(const char *dfile, const char *cache, const char *wrapper,
 	struct source_file d;
 	struct strbuf sb = {};
 	int err = source__read(dfile, &d), fd;
-	char *p, *colon;
+	char *p, *colon, tmp[PATH_MAX];
 
 	if (err)
 		return err;
@@ -406,11 +634,17 @@ static int write_deps(const char *dfile, const char *cache, const char *wrapper,
 		strbuf__addf(&sb, "%s %s\n", hex, path);
 	}
 	source__free(&d);
-	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	snprintf(tmp, sizeof(tmp), "%.4000s.%d", out, getpid());
+	unlink(tmp);
+	fd = open(tmp, CREATE_FLAGS | O_CLOEXEC, 0600);
 	if (fd < 0 || write(fd, sb.buf ? sb.buf : "", sb.len) != (ssize_t)sb.len)
 		err = -EIO;
 	if (fd >= 0)
 		close(fd);
+	if (!err && rename(tmp, out))
+		err = -errno;
+	if (err)
+		unlink(tmp);
 	strbuf__free(&sb);
 	return err;
 }
@@ -507,7 +741,8 @@ static int write_wrapper(const char *path, const struct source_file *src,
 	}
 	for (int i = 0; i < nlocal; i++)
 		source__free(&local[i]);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	unlink(path);
+	fd = open(path, CREATE_FLAGS | O_CLOEXEC, 0600);
 	if (fd < 0 || write(fd, sb.buf, sb.len) != (ssize_t)sb.len)
 		err = -EIO;
 	if (fd >= 0)
@@ -524,17 +759,20 @@ int compile__program(const struct source_file *src, const struct source_file *he
 		errf[PATH_MAX + 64], hex[33];
 	struct hash key = { 0x70726f63, 0x736e6f6f70 };
 	char *srcdir = NULL, *hdirs[16] = {};
+	struct toolchain tc;
 	int err, st;
 
 	*obj_path = NULL;
 	*cached = false;
-	err = cache_dir(cache, sizeof(cache));
+	err = toolchain__init(&tc);
+	if (!err)
+		err = cache_dir(&tc, cache, sizeof(cache));
 	if (err)
 		return err;
 	hash__str(&key, CACHE_FORMAT);
-	err = compiler_id(&key);
+	err = compiler_id(&tc, &key);
 	if (!err)
-		err = vmlinux_dir(cache, vmdir, sizeof(vmdir), &key);
+		err = vmlinux_dir(&tc, cache, vmdir, sizeof(vmdir), &key);
 	if (err)
 		return err;
 	srcdir = dir_of(src->path);
@@ -572,7 +810,7 @@ int compile__program(const struct source_file *src, const struct source_file *he
 
 		snprintf(incv, sizeof(incv), "-I%s", vmdir);
 		snprintf(incs, sizeof(incs), "-I%s", srcdir);
-		argv[a++] = (char *)clang_path();
+		argv[a++] = tc.clang;
 		argv[a++] = "-target";
 		argv[a++] = "bpf";
 		argv[a++] = "-g";
@@ -598,7 +836,10 @@ int compile__program(const struct source_file *src, const struct source_file *he
 		argv[a++] = "-o";
 		argv[a++] = tmpobj;
 		argv[a] = NULL;
-		st = run_tool(argv, NULL, errf);
+		pr_info("compiling %s into %s with %s", src->path, obj, tc.clang);
+		unlink(tmpobj);
+		unlink(dfile);
+		st = run_tool(&tc, argv, NULL, errf);
 	}
 	for (int i = 0; i < 16; i++)
 		free(hdirs[i]);
@@ -610,7 +851,8 @@ int compile__program(const struct source_file *src, const struct source_file *he
 			show_diagnostics(errf, wrapper);
 		err = st < 0 ? st : -EINVAL;
 	} else if ((err = write_deps(dfile, cache, wrapper, deps)) == 0 &&
-		   rename(tmpobj, obj) != 0) {
+		   (chmod(tmpobj, 0600) || rename(tmpobj, obj))) {
+		/* 0600: clang creates it under the umask, which may let the group write. */
 		err = -errno;
 	}
 	unlink(wrapper);

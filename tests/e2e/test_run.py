@@ -3,6 +3,7 @@ fuzzers. Events are caused here with known pids and checked field by field."""
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -31,6 +32,8 @@ SANITIZED = (
     "test_run_seed000_sigsnoop_printk_from_trace_pipe",
     "test_run_seed002_completed_perf_buffer_with_header",
     "test_run_seed004_execsnoop_table",
+    "test_run_root_takes_nothing_from_the_environment",
+    "test_run_root_refuses_a_cache_path_others_can_write",
 )
 
 
@@ -305,27 +308,107 @@ def test_run_verifier_rejection_shows_the_reason():
     assert "the kernel rejected" in err.strip().splitlines()[-1]
 
 
+# The directories a privileged run takes tools from, in order (src/runner/compile.c).
+TRUSTED_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
+TRUSTED_PATH = ":".join(TRUSTED_DIRS)
+NOBODY = 65534
+
+
+def trusted_tool(name):
+    """What a privileged run executes for NAME: the first in TRUSTED_DIRS, resolved."""
+    for d in TRUSTED_DIRS:
+        if os.access(os.path.join(d, name), os.X_OK):
+            return os.path.realpath(os.path.join(d, name))
+    raise AssertionError(f"no {name} in {TRUSTED_PATH}")
+
+
+def in_namespace(binds, *args, env=None, timeout=60):
+    """Runs procsnoop as root in a private mount namespace where each (source, target) of
+    binds is bind-mounted: a /var/cache of its own that no other run shares, a planted
+    tool directory.  Returns the CompletedProcess."""
+    script = "".join(f"/bin/mount --bind {shlex.quote(src)} {shlex.quote(dst)} && "
+                     for src, dst in binds) + 'exec "$@"'
+    return run("/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c", script,
+               "sh", PROCSNOOP, *args, env=env, timeout=timeout)
+
+
+def in_cache(cache, *args, **kw):
+    """procsnoop with CACHE as its /var/cache (so /var/cache/procsnoop is CACHE/procsnoop)."""
+    return in_namespace([(cache, "/var/cache")], *args, **kw)
+
+
+def host_path(cache, path):
+    """A path procsnoop printed inside in_cache(), seen from here."""
+    assert path.startswith("/var/cache/"), path
+    return os.path.join(cache, path[len("/var/cache/"):])
+
+
+def compiled_object(p, prog):
+    """The cache object procsnoop -v says it compiled prog into, or None."""
+    m = re.search(rf"^procsnoop run: compiling {re.escape(prog)} into (\S+\.bpf\.o) with (\S+)$",
+                  p.stderr.decode(), re.M)
+    return m and m.group(1)
+
+
+def copy_program(tmp, name="prog", src=SEED003):
+    """A copy of a program in a directory of its own: its cache key is new."""
+    d = os.path.join(tmp, name)
+    os.makedirs(d)
+    shutil.copy(src, d)
+    return os.path.join(d, os.path.basename(src))
+
+
+def listing(top):
+    """{relative path: (kind, uid, mode)} of everything under top."""
+    out = {}
+    for dirpath, dirs, files in os.walk(top):
+        for n in dirs + files:
+            path = os.path.join(dirpath, n)
+            st = os.lstat(path)
+            kind = "l" if os.path.islink(path) else "d" if os.path.isdir(path) else "f"
+            out[os.path.relpath(path, top)] = (kind, st.st_uid, st.st_mode & 0o7777)
+    return out
+
+
+def write_file(path, text, mode=0o644, uid=0):
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, mode)
+    os.chown(path, uid, uid)
+
+
+def error_line(p):
+    """Asserts exit 1, no output and one line on stderr; returns the line."""
+    err = p.stderr.decode("utf-8", "replace")
+    assert p.returncode == 1 and p.stdout == b"", (p.returncode, p.stdout[:200], err)
+    lines = [l for l in err.splitlines() if l.strip()]
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
 def test_run_prebuilt_object_and_cache():
     """A fresh cache compiles (vmlinux.h too); the second start reuses the object."""
     tmp = tempfile.mkdtemp()
     try:
-        env = dict(os.environ, XDG_CACHE_HOME=tmp)
+        cache = os.path.join(tmp, "cache")
+        os.mkdir(cache, 0o755)
         t0 = time.monotonic()
-        p = run(PROCSNOOP, "run", SEED003, "--help", env=env)
+        p = in_cache(cache, "run", SEED003, "--help")
         first = time.monotonic() - t0
         assert p.returncode == 0, p.stderr
-        cache = os.path.join(tmp, "procsnoop")
-        assert os.stat(cache).st_mode & 0o777 == 0o700
-        objs = [f for f in os.listdir(cache) if f.endswith(".bpf.o")]
-        assert len(objs) == 1, os.listdir(cache)
+        top = os.path.join(cache, "procsnoop")
+        assert os.stat(top).st_mode & 0o777 == 0o700
+        objs = [f for f in os.listdir(top) if f.endswith(".bpf.o")]
+        assert len(objs) == 1, os.listdir(top)
         t0 = time.monotonic()
-        p = run(PROCSNOOP, "run", SEED003, "--help", "-v", env=env)
+        p = in_cache(cache, "run", SEED003, "--help", "-v")
         second = time.monotonic() - t0
         assert p.returncode == 0 and b"found " in p.stderr, p.stderr
+        assert compiled_object(p, SEED003) is None, p.stderr
         assert second < first / 2, (first, second)
         print(f"     first start {first:.2f}s (compile), cached start {second:.3f}s")
         # The cached object runs as a prebuilt one.
-        with Trace("run", os.path.join(cache, objs[0]), "--pid_target", "1",
+        with Trace("run", os.path.join(top, objs[0]), "--pid_target", "1",
                    json_output=False) as tr:
             assert tr.stop() == 0
     finally:
@@ -335,17 +418,255 @@ def test_run_prebuilt_object_and_cache():
 def test_run_cache_notices_header_edits():
     tmp = tempfile.mkdtemp()
     try:
-        env = dict(os.environ, XDG_CACHE_HOME=os.path.join(tmp, "cache"))
+        cache = os.path.join(tmp, "cache")
+        os.mkdir(cache, 0o755)
         for name in ("execsnoop.bpf.c", "execsnoop.h"):
             shutil.copy(os.path.join(PROGS, "seed004", name), tmp)
         prog = os.path.join(tmp, "execsnoop.bpf.c")
         # The header is not named: the cache must still see clang read it.
-        p = run(PROCSNOOP, "run", prog, "--event-type", "event", "-d", "0.1", env=env)
+        p = in_cache(cache, "run", prog, "--event-type", "event", "-d", "0.1")
         assert p.returncode == 0, p.stderr
         with open(os.path.join(tmp, "execsnoop.h"), "a") as f:
             f.write("#error edited\n")
-        p = run(PROCSNOOP, "run", prog, "-d", "0.1", env=env)
+        p = in_cache(cache, "run", prog, "-d", "0.1")
         assert p.returncode == 2 and b"edited" in p.stderr, p.stderr
+    finally:
+        shutil.rmtree(tmp)
+
+
+def test_run_root_takes_nothing_from_the_environment():
+    """Run as root with a cache directory, a clang, a bpftool and headers of another user's
+    in the environment: none of them is touched; the real tools compile into
+    /var/cache/procsnoop."""
+    tmp = tempfile.mkdtemp()
+    try:
+        planted = os.path.join(tmp, "planted")
+        xdg, fakebin = os.path.join(planted, "xdg"), os.path.join(planted, "bin")
+        inc = os.path.join(planted, "include")
+        for d in (xdg, fakebin, os.path.join(inc, "bpf")):
+            os.makedirs(d)
+        marker = os.path.join(tmp, "marker")
+        evil = f"#!/bin/sh\ntouch {marker}\nexit 1\n"
+        for path in (os.path.join(fakebin, "clang"), os.path.join(fakebin, "bpftool"),
+                     os.path.join(planted, "clang")):
+            write_file(path, evil, 0o755)
+        write_file(os.path.join(inc, "bpf", "bpf_helpers.h"), "#error planted header\n")
+        for dirpath, dirs, files in os.walk(planted):
+            for n in [dirpath] + [os.path.join(dirpath, f) for f in files]:
+                os.chown(n, NOBODY, NOBODY)
+        before = listing(planted)
+        cache = os.path.join(tmp, "cache")
+        os.mkdir(cache, 0o755)
+        prog = copy_program(tmp)
+        env = dict(os.environ, XDG_CACHE_HOME=xdg, HOME=xdg, CLANG=os.path.join(planted, "clang"),
+                   PATH=fakebin + ":" + os.environ.get("PATH", "/usr/bin:/bin"),
+                   C_INCLUDE_PATH=inc, CPATH=inc, CCC_OVERRIDE_OPTIONS="+-DPLANTED=")
+        p = in_cache(cache, "run", prog, "--help", "-v", env=env)
+        err = p.stderr.decode()
+        assert p.returncode == 0, err
+        assert "Trace open family syscalls." in p.stdout.decode()
+        lines = err.splitlines()
+        assert "procsnoop run: running privileged: $CLANG and $PATH are ignored" in lines, err
+        assert "procsnoop run: running privileged: $XDG_CACHE_HOME is ignored" in lines, err
+        vm = [l for l in lines if l.startswith("procsnoop run: making ")]
+        assert len(vm) == 1 and re.fullmatch(
+            r"procsnoop run: making /var/cache/procsnoop/vmlinux-[0-9a-f]{32}/vmlinux\.h "
+            rf"with {re.escape(trusted_tool('bpftool'))}", vm[0]), err
+        obj = compiled_object(p, prog)
+        assert obj and re.fullmatch(r"/var/cache/procsnoop/[0-9a-f]{32}\.bpf\.o", obj), err
+        assert f" with {trusted_tool('clang')}" in err, err
+        assert not os.path.exists(marker)
+        assert listing(planted) == before, listing(planted)
+        # Exactly the cache entries, root's and private; no temporary file left behind.
+        key = os.path.basename(obj)[:-len(".bpf.o")]
+        vmdir = os.path.relpath(os.path.dirname(host_path(cache, vm[0].split()[3])), cache)
+        assert listing(cache) == {
+            "procsnoop": ("d", 0, 0o700),
+            vmdir: ("d", 0, 0o700),
+            vmdir + "/vmlinux.h": ("f", 0, 0o600),
+            f"procsnoop/{key}.bpf.o": ("f", 0, 0o600),
+            f"procsnoop/{key}.deps": ("f", 0, 0o600),
+        }, listing(cache)
+        # Found again in the same place, the same way.
+        p = in_cache(cache, "run", prog, "--help", "-v", env=env)
+        assert p.returncode == 0 and compiled_object(p, prog) is None, p.stderr
+        assert f"procsnoop run: found {prog} in " in p.stderr.decode(), p.stderr
+        assert not os.path.exists(marker)
+    finally:
+        shutil.rmtree(tmp)
+
+
+def test_run_root_refuses_a_cache_path_others_can_write():
+    tmp = tempfile.mkdtemp()
+    try:
+        cache = os.path.join(tmp, "cache")
+        other = os.path.join(tmp, "other")
+        prog = copy_program(tmp)
+        refused = "procsnoop run: refusing the cache directory /var/cache/procsnoop: "
+
+        def case(setup, why):
+            shutil.rmtree(cache, ignore_errors=True)
+            shutil.rmtree(other, ignore_errors=True)
+            os.mkdir(cache, 0o755)
+            setup()
+            before = listing(cache)
+            line = error_line(in_cache(cache, "run", prog, "--help"))
+            assert line == refused + why, line
+            assert listing(cache) == before, listing(cache)
+
+        case(lambda: os.chmod(cache, 0o775), "/var/cache is writable by its group")
+        case(lambda: os.chmod(cache, 0o757), "/var/cache is writable by others")
+        case(lambda: os.chown(cache, NOBODY, NOBODY), f"/var/cache is owned by uid {NOBODY}")
+
+        def nobodys():
+            os.mkdir(os.path.join(cache, "procsnoop"), 0o700)
+            os.chown(os.path.join(cache, "procsnoop"), NOBODY, NOBODY)
+        case(nobodys, f"/var/cache/procsnoop is owned by uid {NOBODY}")
+        def group_writable():
+            os.mkdir(os.path.join(cache, "procsnoop"))
+            os.chmod(os.path.join(cache, "procsnoop"), 0o770)
+        case(group_writable, "/var/cache/procsnoop is writable by its group")
+
+        def link():
+            os.mkdir(other, 0o700)
+            os.symlink(other, os.path.join(cache, "procsnoop"))
+        # A link is followed only through directories nobody else may write: /tmp is not one.
+        case(link, "/tmp is writable by others")
+    finally:
+        shutil.rmtree(tmp)
+
+
+def test_run_root_refuses_tools_others_can_write():
+    """A clang in the first trusted directory is taken only when it and every directory on its
+    way are root's and writable by nobody else; what it runs with is a fixed environment."""
+    tmp = tempfile.mkdtemp()
+    try:
+        cache, tools = os.path.join(tmp, "cache"), os.path.join(tmp, "tools")
+        os.mkdir(cache, 0o755)
+        marker, envfile = os.path.join(tmp, "marker"), os.path.join(tmp, "env")
+        prog = copy_program(tmp)
+        clang = os.path.join(tools, "clang")
+        script = f"#!/bin/sh\ntouch {marker}\nenv > {envfile}\nexec /usr/bin/clang \"$@\"\n"
+        refused = "procsnoop run: refusing to run /usr/local/sbin/clang: "
+        tail = " (a privileged run only takes root's tools)"
+        binds = [(cache, "/var/cache"), (tools, "/usr/local/sbin")]
+
+        def case(setup, why):
+            shutil.rmtree(tools, ignore_errors=True)
+            os.mkdir(tools, 0o755)
+            write_file(clang, script, 0o755)
+            setup()
+            line = error_line(in_namespace(binds, "run", prog, "--help"))
+            assert line == refused + why + tail, line
+            assert not os.path.exists(marker)
+
+        case(lambda: os.chmod(tools, 0o775), "/usr/local/sbin is writable by its group")
+        case(lambda: os.chown(clang, NOBODY, NOBODY), f"/usr/local/sbin/clang is owned by uid {NOBODY}")
+        case(lambda: os.chmod(clang, 0o757), "/usr/local/sbin/clang is writable by others")
+
+        def link():
+            os.unlink(clang)
+            os.symlink(os.path.join(tmp, "nobodys-clang"), clang)
+            write_file(os.path.join(tmp, "nobodys-clang"), script, 0o755, NOBODY)
+        case(link, "/tmp is writable by others")
+
+        # Root's own clang there is trusted, and runs with PATH and LC_ALL only.
+        shutil.rmtree(tools)
+        os.mkdir(tools, 0o755)
+        write_file(clang, script, 0o755)
+        p = in_namespace(binds, "run", prog, "--help", "-v",
+                         env=dict(os.environ, LD_LIBRARY_PATH="/nonexistent", CPATH="/tmp"))
+        assert p.returncode == 0, p.stderr
+        assert compiled_object(p, prog) and " with /usr/local/sbin/clang" in p.stderr.decode()
+        assert os.path.exists(marker)
+        with open(envfile) as f:
+            got = dict(l.split("=", 1) for l in f.read().splitlines())
+        got.pop("PWD", None)  # dash's own
+        assert got == {"PATH": TRUSTED_PATH, "LC_ALL": "C"}, got
+    finally:
+        shutil.rmtree(tmp)
+
+
+def test_run_root_cache_entries_checked_before_use():
+    """A cache entry that is a link, another user's or writable by the group is never used:
+    it is made again, in its place."""
+    tmp = tempfile.mkdtemp()
+    try:
+        cache = os.path.join(tmp, "cache")
+        os.mkdir(cache, 0o755)
+        prog = copy_program(tmp)
+        other = copy_program(tmp, "other", SEED000)
+        p = in_cache(cache, "run", other, "--help", "-v")
+        other_obj = host_path(cache, compiled_object(p, other))
+        vmh = host_path(cache, re.search(r"making (\S+) with", p.stderr.decode()).group(1))
+        p = in_cache(cache, "run", prog, "--help", "-v")
+        obj = host_path(cache, compiled_object(p, prog))
+        deps = obj[:-len(".bpf.o")] + ".deps"
+        with open(other_obj, "rb") as f:
+            other_bytes = f.read()
+
+        def planted_link(path):
+            os.unlink(path)
+            os.symlink(other_obj, path)
+
+        def nobodys(path):
+            os.chown(path, NOBODY, NOBODY)
+
+        def group_writable(path):
+            os.chmod(path, 0o620)
+
+        for path, tamper, again in [(obj, planted_link, "compiling"), (obj, nobodys, "compiling"),
+                                    (obj, group_writable, "compiling"),
+                                    (deps, planted_link, "compiling"),
+                                    (deps, group_writable, "compiling"),
+                                    (vmh, group_writable, "making"), (vmh, nobodys, "making")]:
+            tamper(path)
+            p = in_cache(cache, "run", prog, "--help", "-v")
+            err = p.stderr.decode()
+            assert p.returncode == 0, (path, tamper.__name__, err)
+            assert "Trace open family syscalls." in p.stdout.decode(), (path, tamper.__name__)
+            assert re.search(rf"^procsnoop run: {again} ", err, re.M), (path, tamper.__name__, err)
+            if again == "making":
+                # The object's key holds the kernel's BTF, not the header made from it.
+                assert f"procsnoop run: found {prog} in " in err, err
+            st = os.lstat(path)
+            assert (st.st_uid, st.st_mode & 0o7777) == (0, 0o600), (path, tamper.__name__)
+            assert not os.path.islink(path), (path, tamper.__name__)
+            with open(other_obj, "rb") as f:
+                assert f.read() == other_bytes
+            p = in_cache(cache, "run", prog, "--help", "-v")
+            assert b"procsnoop run: found " in p.stderr, p.stderr
+            assert compiled_object(p, prog) is None, p.stderr
+    finally:
+        shutil.rmtree(tmp)
+
+
+def test_run_user_keeps_own_cache_and_clang():
+    """Without privileges, $XDG_CACHE_HOME and $CLANG are the user's own business."""
+    tmp = tempfile.mkdtemp()
+    try:
+        os.chmod(tmp, 0o755)
+        home = os.path.join(tmp, "home")
+        os.mkdir(home)
+        os.chown(home, NOBODY, NOBODY)
+        marker = os.path.join(home, "marker")
+        myclang = os.path.join(home, "myclang")
+        write_file(myclang, f"#!/bin/sh\ntouch {marker}\nexec /usr/bin/clang \"$@\"\n", 0o755,
+                   NOBODY)
+        prog = copy_program(tmp)
+        xdg = os.path.join(home, "xdg")
+        env = dict(os.environ, XDG_CACHE_HOME=xdg, CLANG=myclang, HOME=home)
+        p = run("setpriv", "--reuid", str(NOBODY), "--regid", str(NOBODY), "--clear-groups",
+                PROCSNOOP, "run", prog, "--help", "-v", env=env)
+        assert p.returncode == 0, p.stderr
+        obj = compiled_object(p, prog)
+        assert obj and obj.startswith(xdg + "/procsnoop/"), p.stderr
+        assert f" with {myclang}\n" in p.stderr.decode(), p.stderr
+        assert b"running privileged" not in p.stderr
+        assert os.path.exists(marker) and os.stat(marker).st_uid == NOBODY
+        st = os.stat(os.path.join(xdg, "procsnoop"))
+        assert (st.st_uid, st.st_mode & 0o777) == (NOBODY, 0o700)
+        assert (os.stat(obj).st_uid, os.stat(obj).st_mode & 0o777) == (NOBODY, 0o600)
     finally:
         shutil.rmtree(tmp)
 
