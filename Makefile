@@ -4,6 +4,7 @@
 #   make run        build, then trace everything
 #   make test       build, run every test, print "N passed, N failed"
 #   make bench      overhead / throughput / loss benchmark
+#   make fuzz       each libFuzzer target for FUZZ_SECONDS (nightly), seeded from fuzz/corpus
 #   make install    copy the binary to $(DESTDIR)$(PREFIX)/bin
 
 BUILD    ?= build
@@ -55,7 +56,7 @@ UNIT_OBJS := $(call obj,$(UNIT_SRCS))
 DEPS_STAMP := $(BUILD)/.deps-installed
 
 .SECONDARY:
-.PHONY: all deps run test unit-bin bench install clean format
+.PHONY: all deps run test unit-bin bench fuzz install clean format
 all: $(BUILD)/procsnoop
 
 deps: $(DEPS_STAMP)
@@ -110,6 +111,26 @@ $(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_LIB) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined \
 		$< $(FUZZ_LIB) -o $@ -lbpf -lelf -lz
+
+# Each target in turn, FUZZ_SECONDS each.  New inputs go to $(BUILD)/fuzz-corpus-NAME (kept
+# between runs), never into fuzz/corpus/NAME, which only seeds; a crash, leak or timeout
+# stops here with the input's path.  fuzz/make-corpus.sh regenerates fuzz/corpus.
+FUZZ_SECONDS ?= 600
+fuzz: $(FUZZERS)
+	@for f in $(FUZZERS); do \
+		name=$${f##*/fuzz_}; work=$(BUILD)/fuzz-corpus-$$name; art=$(BUILD)/fuzz-crashes/$$name-; \
+		mkdir -p $$work $(BUILD)/fuzz-crashes; \
+		echo "fuzz: $$name for $(FUZZ_SECONDS)s, seeds fuzz/corpus/$$name, new inputs $$work"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+			-print_final_stats=1 -artifact_prefix=$$art $$work fuzz/corpus/$$name \
+			2>$(BUILD)/fuzz-$$name.log; rc=$$?; \
+		grep -E '^(stat::|#[0-9]+ +DONE|Done [0-9]+ runs)' $(BUILD)/fuzz-$$name.log; \
+		if [ $$rc -ne 0 ]; then \
+			tail -n 60 $(BUILD)/fuzz-$$name.log; \
+			echo "fuzz: $$name FAILED (exit $$rc): input in $$(ls -t $$art* 2>/dev/null | head -n 1), log $(BUILD)/fuzz-$$name.log"; \
+			exit 1; \
+		fi; \
+	done
 
 run: $(BUILD)/procsnoop
 	$(BUILD)/procsnoop

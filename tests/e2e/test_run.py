@@ -671,19 +671,44 @@ def test_run_user_keeps_own_cache_and_clang():
         shutil.rmtree(tmp)
 
 
+def contents(d):
+    out = {}
+    for f in os.listdir(d):
+        with open(os.path.join(d, f), "rb") as fh:
+            out[f] = fh.read()
+    return out
+
+
 def fuzz(name):
-    binary = os.path.join(BUILD, "fuzz", name)
+    """A few seconds of a fuzzer, seeded from fuzz/corpus/NAME, which it only reads: new
+    inputs and any crash go to a scratch directory (libFuzzer writes to the first only)."""
+    binary = os.path.join(BUILD, "fuzz", "fuzz_" + name)
     assert os.path.exists(binary), f"{binary} was not built"
-    p = run(binary, "-max_total_time=4", "-seed=1", "-rss_limit_mb=1024", timeout=120)
-    err = p.stderr.decode("utf-8", "replace")
-    assert p.returncode == 0, err[-3000:]
-    m = re.search(r"Done (\d+) runs", err)
-    assert m and int(m.group(1)) > 1000, err[-1000:]
+    corpus = os.path.join(ROOT, "fuzz", "corpus", name)
+    seeds = sorted(os.listdir(corpus))
+    # libFuzzer skips empty files.
+    nonempty = [f for f in seeds if os.path.getsize(os.path.join(corpus, f))]
+    assert len(nonempty) >= 10, seeds
+    before = contents(corpus)
+    scratch = tempfile.mkdtemp()
+    try:
+        p = run(binary, "-max_total_time=4", "-seed=1", "-rss_limit_mb=1024", "-timeout=10",
+                "-artifact_prefix=" + scratch + "/", scratch, corpus, timeout=120)
+        err = p.stderr.decode("utf-8", "replace")
+        assert p.returncode == 0, err[-3000:]
+        assert re.search(rf"^INFO: +{len(nonempty)} files found in {re.escape(corpus)}$", err,
+                         re.M), err[:2000]
+        m = re.search(r"Done (\d+) runs", err)
+        assert m and int(m.group(1)) > 1000, err[-1000:]
+        assert os.listdir(scratch), "no new inputs"
+    finally:
+        shutil.rmtree(scratch)
+    assert contents(corpus) == before, "the repository's corpus was written to"
 
 
 def test_run_fuzz_doccomment():
-    fuzz("fuzz_doccomment")
+    fuzz("doccomment")
 
 
 def test_run_fuzz_btf_schema():
-    fuzz("fuzz_btf_schema")
+    fuzz("btf_schema")

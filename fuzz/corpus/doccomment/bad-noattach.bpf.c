@@ -1,0 +1,10 @@
+#include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
+
+SEC("xdp")
+int pass_all(struct xdp_md *ctx)
+{
+	return XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "GPL";

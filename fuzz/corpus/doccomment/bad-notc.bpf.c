@@ -1,0 +1,3 @@
+This is a shopping list, not a BPF program:
+- eggs
+- flour

@@ -1,0 +1,135 @@
+#!/bin/sh
+# Regenerates the libFuzzer seed corpora in fuzz/corpus/ (committed; make fuzz reads them):
+#   doccomment/   the sources under tests/programs, and small hand-made edge cases
+#   btf_schema/   the raw .BTF sections of those programs compiled with clang -target bpf,
+#                 and of a file (below) with every kind of type the schema walker meets
+# Usage: fuzz/make-corpus.sh   (from anywhere; needs clang, llvm-objcopy and bpftool)
+set -eu
+cd "$(dirname "$0")/.."
+CLANG=${CLANG:-clang}
+OBJCOPY=${OBJCOPY:-llvm-objcopy}
+BPFTOOL=${BPFTOOL:-bpftool}
+MAX=65536
+ARCH=$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+doc=fuzz/corpus/doccomment
+btf=fuzz/corpus/btf_schema
+rm -rf "$doc" "$btf"
+mkdir -p "$doc" "$btf"
+
+# ---- doc comments: the programs as written ----
+for f in $(find tests/programs -name '*.c' -o -name '*.h' | sort); do
+	name=$(echo "${f#tests/programs/}" | tr / -)
+	cp "$f" "$doc/$name"
+done
+
+# ---- doc comments: edge cases ----
+edge() { printf "$2" > "$doc/edge-$1"; }
+edge empty ''
+edge slashes-only '///'
+edge four-slashes '//// not a doc comment\nconst volatile int x = 0;\n'
+edge description-quoted '/// @description "Process ID to trace"\nconst volatile int pid_target = 0;\n'
+edge description-unquoted '/// @description Process ID to trace\nconst volatile int pid_target = 0;\n'
+edge description-unterminated-quote '/// @description "no closing quote\nconst volatile int x = 0;\n'
+edge description-empty '/// @description\n/// @description ""\nconst volatile bool b;\n'
+edge description-escapes '/// @description "a \\"quoted\\" word\\\\"\nconst volatile char tag[8] = "none";\n'
+edge tags-only '/// @sample\n/// @unit usecs\nstruct {\n\t__uint(type, BPF_MAP_TYPE_HASH);\n} hist SEC(".maps");\n'
+edge unit-no-word '/// @unit\n/// @unit  \n/// @sample @unit\nstruct { int a; } m SEC(".maps");\n'
+edge unknown-tag '/// @license GPL\n/// @\n/// @@@\nchar LICENSE[] SEC("license") = "GPL";\n'
+edge program-above-license '/// Trace everything.\n/// Twice.\nchar LICENSE[] SEC("license") = "Dual BSD/GPL";\n'
+edge program-standalone '/// A program described by a block standing alone.\n\nconst volatile int a = 1;\n'
+edge no-declaration '/// dangling at the end of the file'
+edge no-newline-at-end '/// @description "x"\nconst volatile int x'
+edge crlf '/// @description "crlf"\r\nconst volatile int crlf = 0;\r\n'
+edge cr-only '/// a\r/// b\rconst volatile int cr = 0;\r'
+edge tabs-and-spaces '\t ///\t@description\t"tabs"  \n   const   volatile\tunsigned  long long   spaced  =  0 ;\n'
+edge multiline-declaration '/// Spread over lines.\nconst volatile\nint\nspread\n=\n3;\n'
+edge array-and-pointer '/// arr\nconst volatile int arr[4];\n/// ptr\nconst volatile char *const ptr;\n'
+edge function-not-variable '/// a function\nstatic int f(int a) { return a; }\n'
+edge unterminated-block-comment '/* never closed\n/// @description "inside a comment"\nconst volatile int hidden = 0;\n'
+edge block-comment-around '/* a */ /// @description "after a block comment"\nconst volatile int after = 0; /* b\n'
+edge line-comment-continued '// continued \\\n/// @description "continued line"\nconst volatile int cont = 0;\n'
+edge string-with-slashes 'const char *s = "/// not a comment";\n/// real\nconst volatile int r = 0;\n'
+edge nul-bytes '/// @description "nul\000inside"\nconst volatile int\000 n = 0;\n\000'
+edge high-bytes '/// @description "\303\251t\303\251 \377\376 \200"\nconst volatile int \351t\351 = 0;\n'
+edge control-bytes '/// \001\002\033[31m red \033[0m\nconst volatile int ctl = 0;\n'
+edge duplicate-names '/// first\nconst volatile int dup = 0;\n/// second\nconst volatile int dup = 1;\n'
+edge identifier-edge '/// _\nconst volatile int _ = 0;\n/// digits\nconst volatile int x1_2_3;\n/// 9bad\nconst volatile int 9bad;\n'
+edge many-blocks "$(i=0; while [ $i -lt 200 ]; do printf '/// v%d\\nconst volatile int v%d = %d;\\n' $i $i $i; i=$((i + 1)); done)"
+edge long-line "/// $(head -c 9000 /dev/zero | tr '\0' 'x')\\nconst volatile int long_doc = 0;\\n"
+edge long-declaration "/// d\\nconst volatile int $(head -c 9000 /dev/zero | tr '\0' 'y') = 0;\\n"
+
+# ---- BTF: the programs compiled as procsnoop run compiles them ----
+"$BPFTOOL" btf dump file /sys/kernel/btf/vmlinux format c > "$tmp/vmlinux.h"
+extract() { # NAME OBJ: the raw .BTF section, kept when small enough
+	"$OBJCOPY" --dump-section ".BTF=$tmp/$1.btf" "$2" 2>/dev/null || return 0
+	if [ "$(wc -c < "$tmp/$1.btf")" -le $MAX ]; then
+		cp "$tmp/$1.btf" "$btf/$1.btf"
+	else
+		echo "make-corpus: $1: .BTF larger than $MAX bytes, left out" >&2
+	fi
+}
+for f in $(find tests/programs -name '*.bpf.c' ! -path '*/bad/*' | sort); do
+	name=$(echo "${f#tests/programs/}" | sed 's/\.bpf\.c$//' | tr / -)
+	"$CLANG" -target bpf -g -O2 -D__TARGET_ARCH_"$ARCH" -w -I"$tmp" -I"$(dirname "$f")" \
+		-fdebug-prefix-map="$PWD"=. -c "$f" -o "$tmp/$name.o"
+	extract "$name" "$tmp/$name.o"
+done
+cat > "$tmp/types.c" <<'TYPES'
+typedef unsigned char u8;
+typedef u8 byte_t;
+typedef const volatile byte_t cv_byte;
+enum small { S_NEG = -1, S_ZERO = 0, S_BIG = 0x7fffffff };
+enum flags { F_A = 1, F_B = 2, F_C = 4 };
+typedef enum { ANON_A, ANON_B } anon_enum;
+struct point { int x, y; };
+union word { unsigned int u; int s; unsigned char b[4]; float f; };
+struct bits {
+	unsigned int a : 1, b : 3, c : 12;
+	int neg : 5;
+	unsigned long long wide : 40;
+	_Bool flag : 1;
+};
+struct everything {
+	char c; signed char sc; unsigned char uc; _Bool bl;
+	short sh; unsigned short ush; int i; unsigned int ui;
+	long l; unsigned long ul; long long ll; unsigned long long ull;
+	__int128 i128; unsigned __int128 u128;
+	float f; double d;
+	char name[16]; unsigned char raw[3][5]; int matrix[2][2][2];
+	enum small e; enum flags fl; anon_enum ae;
+	struct point pt; struct point pts[3];
+	union word w; struct bits bits;
+	struct { int inner_a; union { int ia; char ib[4]; }; } nested;
+	struct everything *self; void *vp; const char *str; int (*fn)(int, char *);
+	cv_byte cvb; byte_t bytes[2];
+	int zero[0];
+};
+struct empty {};
+struct deep4 { int v; };
+struct deep3 { struct deep4 d; struct deep4 arr[2]; };
+struct deep2 { struct deep3 d; };
+struct deep1 { struct deep2 d; };
+struct deep1 g_deep;
+struct everything g_everything;
+struct empty g_empty;
+union word g_word;
+struct bits g_bits[2];
+char LICENSE[] __attribute__((section("license"))) = "GPL";
+__attribute__((section("tracepoint/x"), used)) int prog(struct everything *e) { return e->i; }
+TYPES
+# Prefix maps keep directory names out of the line info: the same bytes from any checkout.
+"$CLANG" -target bpf -g -O2 -w -fdebug-prefix-map="$tmp"=/corpus -c "$tmp/types.c" \
+	-o "$tmp/types.o"
+extract types "$tmp/types.o"
+
+# ---- BTF: small blobs a parser must survive: a header only, cut short, bad magic ----
+head -c 24 "$btf/types.btf" > "$btf/edge-header-only.btf"
+head -c 100 "$btf/types.btf" > "$btf/edge-truncated.btf"
+{ printf '\353\237'; tail -c +3 "$btf/types.btf"; } > "$btf/edge-other-endian-magic.btf"
+{ printf '\000\000'; tail -c +3 "$btf/types.btf"; } > "$btf/edge-bad-magic.btf"
+
+echo "make-corpus: $(ls "$doc" | wc -l) doc-comment inputs, $(ls "$btf" | wc -l) BTF inputs," \
+	"$(du -sk fuzz/corpus | cut -f1) KiB"
