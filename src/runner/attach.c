@@ -35,6 +35,36 @@ static const char *missing_feature(const char *log, char *buf, size_t len)
 	return NULL;
 }
 
+/* The program libbpf reports as refused with EPERM and no verifier log. */
+static struct bpf_program *refused_program(struct bpf_object *obj, const char *log)
+{
+	const char *m = strstr(log, "': BPF program load failed: Operation not permitted");
+	const char *start;
+	struct bpf_program *prog;
+	char name[128];
+
+	if (!m || strstr(log, "processed ") || strstr(log, "-- BEGIN PROG LOAD LOG --"))
+		return NULL;
+	for (start = m; start > log && start[-1] != '\''; start--)
+		;
+	if ((size_t)(m - start) >= sizeof(name))
+		return NULL;
+	snprintf(name, sizeof(name), "%.*s", (int)(m - start), start);
+	prog = bpf_object__find_program_by_name(obj, name);
+	return prog;
+}
+
+/*
+ * libbpf 1.1 probes tracing, lsm and ext programs with a made-up attach
+ * target and reads the kernel's refusal as "unsupported" (it answers 0 for
+ * tp_btf and fentry on Linux 6.18): for those the load itself tells.
+ */
+static bool probe_is_reliable(enum bpf_prog_type type)
+{
+	return type != BPF_PROG_TYPE_TRACING && type != BPF_PROG_TYPE_LSM &&
+	       type != BPF_PROG_TYPE_EXT;
+}
+
 int attach__load(struct bpf_object *obj, const char *what)
 {
 	struct bpf_program *prog;
@@ -47,7 +77,7 @@ int attach__load(struct bpf_object *obj, const char *what)
 
 		if (!bpf_program__autoload(prog))
 			continue;
-		if (libbpf_probe_bpf_prog_type(type, NULL) == 0) {
+		if (probe_is_reliable(type) && libbpf_probe_bpf_prog_type(type, NULL) == 0) {
 			pr_err("%s needs a newer kernel: program %s is of type %s, which this "
 			       "kernel does not support", what, bpf_program__name(prog),
 			       libbpf_bpf_prog_type_str(type));
@@ -65,6 +95,13 @@ int attach__load(struct bpf_object *obj, const char *what)
 		log__reset_libbpf();
 		pr_err("%s needs a newer kernel: %s", what, why);
 		return -EOPNOTSUPP;
+	}
+	if (err == -EPERM && (prog = refused_program(obj, log__libbpf_kept()))) {
+		/* No verifier log: a lockdown or security policy said no. */
+		log__reset_libbpf();
+		pr_err("the kernel does not permit %s's program %s (%s) on this host: %s", what,
+		       bpf_program__name(prog), bpf_program__section_name(prog), strerror(-err));
+		return err;
 	}
 	log__flush_libbpf(30);
 	pr_err("the kernel rejected %s: %s%s", what, strerror(-err),
