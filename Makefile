@@ -4,6 +4,7 @@
 #   make run        build, then trace everything
 #   make test       build, run every test, print "N passed, N failed"
 #   make bench      overhead / throughput / loss benchmark
+#   make soak       stress-ng under every tracer for SOAK_SECONDS, nothing lost unseen
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (nightly), seeded from fuzz/corpus
 #   make install    copy the binary to $(DESTDIR)$(PREFIX)/bin
 
@@ -16,7 +17,7 @@ BPFTOOL  ?= bpftool
 SAN      ?=
 
 DEPS_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
-	libmicrohttpd-dev python3 make gcc libc6-dev valgrind
+	libmicrohttpd-dev python3 make gcc libc6-dev valgrind stress-ng util-linux
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 	-e 's/ppc64le/powerpc/' -e 's/s390x/s390/' -e 's/riscv64/riscv/')
@@ -44,7 +45,7 @@ RUNNER_SRCS := $(wildcard src/runner/*.c)
 APP_SRCS    := src/main.c $(TRACER_SRCS) $(RUNNER_SRCS)
 UNIT_SRCS   := $(wildcard tests/unit/*.c)
 ACTOR_SRCS  := $(wildcard tests/e2e/*.c)
-ACTORS      := $(patsubst tests/e2e/%.c,$(BUILD)/tests/%,$(ACTOR_SRCS))
+ACTORS      := $(patsubst tests/e2e/%.c,$(BUILD)/tests/%,$(ACTOR_SRCS)) $(BUILD)/tests/soakcount
 BENCH_SRCS  := $(wildcard bench/*.c)
 BENCH_BINS  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
@@ -56,11 +57,11 @@ UNIT_OBJS := $(call obj,$(UNIT_SRCS))
 DEPS_STAMP := $(BUILD)/.deps-installed
 
 .SECONDARY:
-.PHONY: all deps run test unit-bin bench fuzz install clean format
+.PHONY: all deps run test unit-bin bench fuzz soak install clean format
 all: $(BUILD)/procsnoop
 
 deps: $(DEPS_STAMP)
-$(DEPS_STAMP): scripts/install-deps.sh
+$(DEPS_STAMP): scripts/install-deps.sh Makefile
 	@mkdir -p $(@D)
 	@scripts/install-deps.sh $(DEPS_PKGS)
 	@touch $@
@@ -102,6 +103,10 @@ $(BUILD)/tests/%: tests/e2e/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) -O1 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE $< -o $@ -lpthread
 
+$(BUILD)/tests/soakcount: tests/soak/soakcount.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE $< -o $@
+
 # libFuzzer targets of the parsers of untrusted input (procsnoop run); make test runs them briefly.
 FUZZ_SRCS := $(wildcard fuzz/*.c)
 FUZZERS   := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
@@ -140,6 +145,13 @@ run: $(BUILD)/procsnoop
 test: $(BUILD)/procsnoop $(BUILD)/unit-tests $(ACTORS) $(FUZZERS)
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 unit-bin all >/dev/null
 	@BUILD=$(BUILD) TESTS=$(TESTS) python3 tests/run.py
+
+# stress-ng at full speed for SOAK_SECONDS under every tracer, checked against a kernel-side
+# count; SOAK_BUFFER_SIZE makes the ring buffer small on purpose.
+SOAK_SECONDS ?= 600
+soak: $(BUILD)/procsnoop $(BUILD)/tests/soakcount
+	@BUILD=$(BUILD) python3 tests/soak/soak.py --seconds $(SOAK_SECONDS) \
+		$(if $(SOAK_BUFFER_SIZE),--buffer-size $(SOAK_BUFFER_SIZE)) --report $(BUILD)/soak-report.json
 
 bench: $(BUILD)/procsnoop $(BENCH_BINS)
 	@BUILD=$(BUILD) BENCH=$(BENCH) bench/run.sh
