@@ -79,6 +79,32 @@ static void json_str(struct strbuf *sb, const char *key, const char *s, size_t n
 	strbuf__addc(sb, '"');
 }
 
+/*
+ * trace_pipe writes "<...>" for a task its saved_cmdlines cache has
+ * forgotten: the name is then read from /proc while the thread lives.
+ */
+static bool comm_of(const char *tid, size_t n, char *out, size_t len)
+{
+	char path[64];
+	ssize_t got;
+	int fd;
+
+	if (!n || n > 10 || strspn(tid, "0123456789") < n)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%.*s/comm", (int)n, tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	got = read(fd, out, len - 1);
+	close(fd);
+	if (got <= 0)
+		return false;
+	if (out[got - 1] == '\n')
+		got--;
+	out[got] = 0;
+	return got > 0;
+}
+
 /* "  comm-123  [001] d..31  5.000: bpf_trace_printk: msg" */
 static void emit_json(struct trace_pipe *tp, const char *l, size_t n)
 {
@@ -107,7 +133,16 @@ static void emit_json(struct trace_pipe *tp, const char *l, size_t n)
 		while (dash > task && dash[-1] != '-')
 			dash--;
 		if (dash > task) {
-			json_str(sb, "comm", task, dash - 1 - task);
+			char comm[32];
+			size_t clen = dash - 1 - task;
+
+			if (clen == 5 && memcmp(task, "<...>", 5) == 0 &&
+			    comm_of(dash, task_end - dash, comm, sizeof(comm)))
+				json_str(sb, "comm", comm, strlen(comm));
+			else if (clen == 5 && memcmp(task, "<...>", 5) == 0)
+				strbuf__adds(sb, ",\"comm\":null");
+			else
+				json_str(sb, "comm", task, clen);
 			strbuf__adds(sb, ",\"pid\":");
 			strbuf__add(sb, dash, task_end - dash);
 		}
