@@ -6,6 +6,7 @@
  *   tgsigqueue:TGID:TID:SIG  pidfd:PID:SIG  setuid:UID  comm:NAME  sleep:MS
  *   killn:PID:SIG:N (N kill() calls)  wait (read a line from stdin first)
  *   segv  block (block every signal, then sleep until killed)
+ *   forksegv (a child that dies of SIGSEGV; this process, SIGCHLD at its default, reaps it)
  *   selfkill:N (N children that each kill themselves with SIGKILL)
  * Each syscall step prints "STEP RET ERRNO" on stdout.
  */
@@ -105,6 +106,24 @@ int main(int argc, char **argv)
 		} else if (!strcmp(step, "segv")) {
 			fflush(stdout);
 			*(volatile int *)8 = 1;
+		} else if (!strcmp(step, "forksegv")) {
+			sigset_t chld;
+			pid_t pid;
+
+			/* SIGCHLD at its default and unblocked: the kernel ignores it. */
+			signal(SIGCHLD, SIG_DFL);
+			sigemptyset(&chld);
+			sigaddset(&chld, SIGCHLD);
+			sigprocmask(SIG_UNBLOCK, &chld, NULL);
+			fflush(stdout);
+			pid = fork();
+			if (pid == 0)
+				*(volatile int *)8 = 1;
+			if (pid < 0 || waitpid(pid, NULL, 0) != pid) {
+				perror("forksegv");
+				return 1;
+			}
+			printf("forksegv %d 0\n", pid);
 		} else if (!strcmp(step, "block")) {
 			sigset_t all;
 
