@@ -58,7 +58,18 @@ struct stream_ctx {
 	int out_err; /* first output error */
 	/* Records a sink had to drop and has not reported yet, per sink and type. */
 	uint64_t unreported[4][EVENT_TYPE_MAX];
+	uint64_t pass_start_ns; /* this pass over the ring buffer */
+	uint32_t pass_events;
 };
+
+/*
+ * A pass over the ring buffer ends after STREAM_DRAIN_MS even when events keep
+ * coming (a reader behind a full buffer, or short of CPU, would otherwise stay
+ * in one pass for seconds): losses are then reported and outputs flushed, and
+ * the next pass starts at once.  The clock is read every PASS_CHECK events.
+ */
+#define PASS_CHECK 256
+#define PASS_YIELD (-EAGAIN)
 
 static uint64_t now_mono_ns(void)
 {
@@ -93,7 +104,25 @@ static int on_event(void *ctx, void *data, size_t size)
 		}
 		sink__record(s, sc, data, size);
 	}
+	if (++c->pass_events % PASS_CHECK == 0 &&
+	    now_mono_ns() - c->pass_start_ns >= STREAM_DRAIN_MS * 1000000ull)
+		return PASS_YIELD; /* this event is consumed: libbpf has moved past it */
 	return 0;
+}
+
+/* One pass: wait up to timeout_ms unless behind; 0, PASS_YIELD or a negative errno. */
+static int drain_pass(struct ring_buffer *rb, struct stream_ctx *c, int timeout_ms, bool behind)
+{
+	int err;
+
+	c->pass_start_ns = now_mono_ns();
+	c->pass_events = 0;
+	if (behind)
+		return ring_buffer__consume(rb);
+	err = ring_buffer__poll(rb, timeout_ms);
+	if (err >= 0 || err == -EINTR)
+		err = ring_buffer__consume(rb);
+	return err;
 }
 
 static void report_dropped(struct stream_ctx *c)
@@ -179,6 +208,7 @@ int stream__run(struct session *s, const struct stream_opts *opts, struct stream
 	struct stream_ctx c = { .opts = opts, .stats = stats };
 	uint64_t deadline = 0;
 	struct ring_buffer *rb;
+	bool behind = false;
 	int err = 0;
 
 	memset(stats, 0, sizeof(*stats));
@@ -202,10 +232,9 @@ int stream__run(struct session *s, const struct stream_opts *opts, struct stream
 			if ((deadline - now) / 1000000 < (uint64_t)timeout)
 				timeout = (deadline - now) / 1000000 + 1;
 		}
-		err = ring_buffer__poll(rb, timeout);
-		if (err >= 0 || err == -EINTR)
-			err = ring_buffer__consume(rb);
-		if (err < 0 && err != -EINTR && err != -EPIPE) {
+		err = drain_pass(rb, &c, timeout, behind);
+		behind = err == PASS_YIELD;
+		if (err < 0 && err != -EINTR && err != -EPIPE && !behind) {
 			pr_err("reading the ring buffer failed: %s", strerror(-err));
 			break;
 		}
@@ -222,7 +251,11 @@ int stream__run(struct session *s, const struct stream_opts *opts, struct stream
 	}
 	/* Everything the kernel already handed over still gets out. */
 	if (!c.out_err && !err) {
-		ring_buffer__consume(rb);
+		/* To the end: what is left is neither delivered nor counted otherwise. */
+		while (drain_pass(rb, &c, 0, true) == PASS_YIELD) {
+			report_lost(s, &c);
+			flush_all(&c);
+		}
 		report_lost(s, &c);
 		report_dropped(&c);
 		flush_all(&c);

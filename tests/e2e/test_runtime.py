@@ -38,11 +38,16 @@ def test_stalled_reader_drops_in_user_space_and_catches_up():
     got = sum(1 for r in recs if r["type"] == "sig")
     user = sum(r["count"] for r in recs if r["type"] == "lost" and r["where"] == "user")
     kern = sum(r["count"] for r in recs if r["type"] == "lost" and r["where"] == "kernel")
-    assert user > 0, "a stalled reader should make procsnoop drop in user space"
+    # Under valgrind procsnoop formats too slowly to fill its 16 MiB backlog before the ring
+    # buffer overflows: the loss is then the kernel's, and counted all the same.
+    if "valgrind" in PROCSNOOP:
+        assert user + kern > 0, (got, err)
+    else:
+        assert user > 0, ("a stalled reader should make procsnoop drop in user space", got, kern)
     assert got + user + kern == n, (got, user, kern)
-    m = re.search(rb"procsnoop: (\d+) events, (\d+) lost.*, (\d+) not written", err)
-    assert m, err
-    assert int(m.group(3)) == user and int(m.group(2)) == kern
+    m = re.search(rb"procsnoop: (\d+) events, (\d+) lost[^,\n]*(?:, (\d+) not written)?", err)
+    assert m and (m.group(3) or not user), err
+    assert int(m.group(3) or 0) == user and int(m.group(2)) == kern
 
 
 def test_sigstop_sigcont():

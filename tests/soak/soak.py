@@ -77,6 +77,12 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def runq_wait_seconds(pid):
+    """Time procsnoop was ready to run but waited for a CPU."""
+    with open(f"/proc/{pid}/schedstat") as f:
+        return int(f.read().split()[1]) / 1e9
+
+
 def rss_kib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -152,6 +158,11 @@ def parse_counts(text):
     return delivered, lost, lost_where, totals
 
 
+# The oracle counts an event a moment before procsnoop stamps it: at a second's boundary the two
+# can fall on either side of it, a few events at most.
+EDGE = 8
+
+
 def check_seconds(seen, delivered, lost):
     """The per-second bounds; returns a list of problems."""
     problems = []
@@ -170,13 +181,13 @@ def check_seconds(seen, delivered, lost):
             cs += seen[t].get(b, 0)
             cd += delivered[t].get(b, 0)
             deficit = cs - cd
-            if deficit < 0:
+            if deficit < -EDGE:
                 problems.append(f"{t}: by second {b}, {-deficit} events delivered that the "
                                 "kernel did not see")
-            if deficit > cum_lost[b + 1]:
+            if deficit > cum_lost[b + 1] + EDGE:
                 problems.append(f"{t}: by second {b}, {deficit} events neither delivered nor "
                                 f"counted lost within a second (lost reported: {cum_lost[b + 1]})")
-            if cum_lost[b] > deficit:
+            if cum_lost[b] > deficit + EDGE:
                 problems.append(f"{t}: by second {b}, {cum_lost[b]} events reported lost but only "
                                 f"{deficit} missing")
     return problems[:20]
@@ -191,7 +202,10 @@ def soak(seconds, buffer_size=None, warmup=None, verbose=True):
     warmup = warmup if warmup is not None else min(60.0, seconds / 5)
     log = print if verbose else (lambda *a, **k: None)
     cg = os.path.join(cgroup2_root(), f"procsnoop-soak-{os.getpid()}")
-    work = tempfile.mkdtemp(prefix="procsnoop-soak-", dir=os.path.join(BUILD))
+    # The output lives in memory: on a disk, punching holes in what was read writes it back
+    # first, under the inode lock procsnoop's writes wait for, and the soak would measure that.
+    work = tempfile.mkdtemp(prefix="procsnoop-soak-",
+                            dir="/dev/shm" if os.path.isdir("/dev/shm") else BUILD)
     os.chmod(work, 0o755)  # stress-ng runs as nobody inside it
     stress_dir = os.path.join(work, "stress")
     os.mkdir(stress_dir)
@@ -224,6 +238,7 @@ def soak(seconds, buffer_size=None, warmup=None, verbose=True):
         stress_log = tempfile.TemporaryFile()
         start_t = time.monotonic()
         cpu0 = cpu_seconds(tracer.pid)
+        wait0 = runq_wait_seconds(tracer.pid)
         stress = subprocess.Popen(stress_cmd(cg, int(seconds), stress_dir), stdout=stress_log,
                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                   cwd=stress_dir)
@@ -244,6 +259,7 @@ def soak(seconds, buffer_size=None, warmup=None, verbose=True):
                 problems.append("stress-ng ran 120 s past its time")
         wall = time.monotonic() - start_t
         cpu = cpu_seconds(tracer.pid) - cpu0
+        report["runq_wait_share"] = round((runq_wait_seconds(tracer.pid) - wait0) / wall, 3)
         stress_log.seek(0)
         stress_text = stress_log.read().decode("utf-8", "replace")
         report["stress_ng"] = [l.split("] ", 1)[-1] for l in stress_text.splitlines()
