@@ -3,7 +3,7 @@
 # procsnoop exec exit (table to a file), libbpf-tools execsnoop + exitsnoop (to files), in one run.
 source "$(dirname "$0")/lib.sh"
 N=${EXEC_BENCH_EXECS:-2000}
-ROUNDS=${EXEC_BENCH_ROUNDS:-5}
+ROUNDS=${EXEC_BENCH_ROUNDS:-11}
 STORM=$BENCH_BIN/exec_storm
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
