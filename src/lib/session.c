@@ -207,6 +207,12 @@ int session__read_lost(const struct session *s, uint64_t *lost)
 	return 0;
 }
 
+void session__detach(struct session *s)
+{
+	for (int i = s->nobjs - 1; i >= 0; i--)
+		bpf_object__detach_skeleton(s->objs[i].skel);
+}
+
 void session__destroy(struct session *s)
 {
 	if (!s)

@@ -32,6 +32,8 @@ void session__fill_filter(const struct session *s, struct filter_config *cfg);
 int session__add(struct session *s, struct bpf_object_skeleton *skel, void *outer);
 /* Loads and attaches everything added; a verifier rejection shows its log. */
 int session__start(struct session *s);
+/* Detaches every program (links only: the maps and the ring buffer stay readable). */
+void session__detach(struct session *s);
 int session__ringbuf_fd(const struct session *s);
 /* Sums the per-CPU loss counters into lost[EVENT_TYPE_MAX]. */
 int session__read_lost(const struct session *s, uint64_t *lost);

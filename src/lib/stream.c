@@ -249,9 +249,13 @@ int stream__run(struct session *s, const struct stream_opts *opts, struct stream
 			break;
 		}
 	}
-	/* Everything the kernel already handed over still gets out. */
+	/*
+	 * Everything the kernel already handed over still gets out.  The programs
+	 * are detached first, so the drain ends even under a storm, and to the
+	 * end: what is left would be neither delivered nor counted.
+	 */
+	session__detach(s);
 	if (!c.out_err && !err) {
-		/* To the end: what is left is neither delivered nor counted otherwise. */
 		while (drain_pass(rb, &c, 0, true) == PASS_YIELD) {
 			report_lost(s, &c);
 			flush_all(&c);
