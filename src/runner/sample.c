@@ -326,6 +326,9 @@ int sample__print(struct sampler *s)
 			print_entry(s, m, when, key, ks, value, vs);
 			shown++;
 		}
+		if (shown == MAX_ENTRIES_SHOWN && bpf_map_get_next_key(fd, prev, next) == 0)
+			pr_warn("map %s has more than %d entries: only the first %d are shown",
+				bpf_map__name(m->map), MAX_ENTRIES_SHOWN, MAX_ENTRIES_SHOWN);
 		free(key);
 		free(next);
 		free(value);

@@ -127,7 +127,7 @@ def stress_cmd(cg, seconds, workdir):
             *stress]
 
 
-def parse_oracle(text, bucket_ns):
+def parse_oracle(text):
     seen = {t: {} for t in TYPES}
     for line in text.splitlines():
         if not line.startswith('{"type":"map"'):
@@ -163,8 +163,9 @@ def parse_counts(text):
 EDGE = 8
 
 
-def check_seconds(seen, delivered, lost):
-    """The per-second bounds; returns a list of problems."""
+def check_seconds(seen, delivered, lost, bucket_s=1):
+    """The per-bucket bounds (a bucket is a second unless the soak is long); returns a list of
+    problems, each naming the bucket by its CLOCK_MONOTONIC second."""
     problems = []
     for t in TYPES:
         keys = sorted(set(seen[t]) | set(delivered[t]) | set(lost[t]))
@@ -182,18 +183,18 @@ def check_seconds(seen, delivered, lost):
             cd += delivered[t].get(b, 0)
             deficit = cs - cd
             if deficit < -EDGE:
-                problems.append(f"{t}: by second {b}, {-deficit} events delivered that the "
+                problems.append(f"{t}: by second {b * bucket_s}, {-deficit} events delivered that the "
                                 "kernel did not see")
             if deficit > cum_lost[b + 1] + EDGE:
-                problems.append(f"{t}: by second {b}, {deficit} events neither delivered nor "
-                                f"counted lost within a second (lost reported: {cum_lost[b + 1]})")
+                problems.append(f"{t}: by second {b * bucket_s}, {deficit} events neither delivered "
+                                f"nor counted lost within {bucket_s} s (lost reported: {cum_lost[b + 1]})")
             if cum_lost[b] > deficit + EDGE:
-                problems.append(f"{t}: by second {b}, {cum_lost[b]} events reported lost but only "
+                problems.append(f"{t}: by second {b * bucket_s}, {cum_lost[b]} events reported lost but only "
                                 f"{deficit} missing")
     return problems[:20]
 
 
-def soak(seconds, buffer_size=None, warmup=None, verbose=True):
+def soak(seconds, buffer_size=None, warmup=None, verbose=True, bucket_s=None):
     """Runs the soak; returns the report (a dict) with report["problems"] empty on success."""
     if shutil.which("stress-ng") is None:
         raise RuntimeError("stress-ng is not installed (make installs it)")
@@ -213,13 +214,19 @@ def soak(seconds, buffer_size=None, warmup=None, verbose=True):
     out_path = os.path.join(work, "procsnoop.json")
     os.makedirs(cg)
     procs = []
-    report = {"seconds": seconds, "buffer_size": buffer_size, "problems": []}
+    # One bucket a second; longer ones for a soak of hours, so that the oracle's map (printed
+    # up to 1024 entries) holds them all.
+    bucket_s = bucket_s or max(1, -(-int(seconds + 150) // 900))
+    bucket_ns = bucket_s * 10 ** 9
+    report = {"seconds": seconds, "buffer_size": buffer_size, "bucket_s": bucket_s,
+              "problems": []}
     problems = report["problems"]
     try:
         cgid = os.stat(cg).st_ino
         oracle_out = tempfile.TemporaryFile()
         oracle = start([PROCSNOOP, "run", ORACLE, "-o", "json", "-i", "1000000",
-                        "--cgid", str(cgid)], oracle_out, "the oracle")
+                        "--cgid", str(cgid), "--bucket_ns", str(bucket_ns)], oracle_out,
+                       "the oracle")
         procs.append(oracle)
         out = open(out_path, "wb")
         args = [PROCSNOOP, "-o", "json", "--cgroup", cg]
@@ -227,7 +234,7 @@ def soak(seconds, buffer_size=None, warmup=None, verbose=True):
             args += ["-b", str(buffer_size)]
         tracer = start(args, out, "procsnoop")
         procs.append(tracer)
-        counter = subprocess.Popen([SOAKCOUNT, out_path], stdout=subprocess.PIPE,
+        counter = subprocess.Popen([SOAKCOUNT, out_path, str(bucket_ns)], stdout=subprocess.PIPE,
                                    stdin=subprocess.DEVNULL)
         procs.append(counter)
         maps = hash_maps(tracer.pid)
@@ -268,8 +275,10 @@ def soak(seconds, buffer_size=None, warmup=None, verbose=True):
             problems.append(f"stress-ng exited {stress.returncode}: "
                             + " | ".join(stress_text.splitlines()[-5:]))
 
-        # The load has stopped: a second later, a signal, opens and exec+exit come through.
-        time.sleep(1.1)
+        # The load has stopped: in a bucket of their own, a signal, opens and exec+exit come
+        # through (time.monotonic is the kernel's CLOCK_MONOTONIC, as bpf_ktime_get_ns).
+        now = time.monotonic()
+        time.sleep((int(now + 1) // bucket_s + 1) * bucket_s - now + 0.05)
         subprocess.run(["sh", "-c", f'echo $$ > "{cg}/cgroup.procs" && exec "$@"', "sh",
                         "sh", "-c", "kill -0 $$; exec /bin/cat /dev/null"], check=True)
         time.sleep(0.5)
@@ -280,11 +289,14 @@ def soak(seconds, buffer_size=None, warmup=None, verbose=True):
         out.close()
         counter.send_signal(signal.SIGTERM)
         counts_text = counter.communicate(timeout=600)[0].decode()
+        if "only the first" in stderr_of(oracle):
+            problems.append("the oracle's map overflowed what it prints: "
+                            + stderr_of(oracle).strip()[-300:])
         for p, what in ((tracer, "procsnoop"), (oracle, "the oracle")):
             if p.returncode != 0:
                 problems.append(f"{what} exited {p.returncode}: {stderr_of(p)[-1000:]}")
         oracle_out.seek(0)
-        seen = parse_oracle(oracle_out.read().decode(), 10 ** 9)
+        seen = parse_oracle(oracle_out.read().decode())
         delivered, lost, lost_where, totals = parse_counts(counts_text)
         report["output"] = totals
         if not totals or totals["bad"]:
@@ -301,7 +313,7 @@ def soak(seconds, buffer_size=None, warmup=None, verbose=True):
                 problems.append(f"{t}: the load caused no {t} event")
         report["per_type"] = per_type
         report["lost_where"] = lost_where
-        problems.extend(check_seconds(seen, delivered, lost))
+        problems.extend(check_seconds(seen, delivered, lost, bucket_s))
         summary = stderr_of(tracer).strip().splitlines()[-1:]
         report["summary"] = summary[0] if summary else ""
         total_d = sum(v["delivered"] for v in per_type.values())
