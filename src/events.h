@@ -38,6 +38,14 @@ struct event_header {
 };
 
 /*
+ * Kernel capabilities the BPF programs branch on.  The value is read-only
+ * data, so the verifier sees a constant and never walks the branch for a
+ * helper the kernel lacks.
+ */
+#define KCAP_TASK_BTF 0x01     /* bpf_get_current_task_btf (5.11) */
+#define KCAP_TASK_STORAGE 0x02 /* task storage from tracing programs (5.11) */
+
+/*
  * Filters every tracer applies in the kernel before it reserves anything.
  * A zero field means "no filter".  Lives in each object's .rodata as `cfg`.
  */
@@ -49,7 +57,7 @@ struct filter_config {
 	__u8 uid_set;
 	__u8 comm_set;
 	__u8 cgroup_set;
-	__u8 _pad;
+	__u8 kcaps; /* KCAP_* bits: what this kernel offers, chosen before load */
 	/* Force a reader wakeup once this many bytes wait in the ring buffer. */
 	__u32 wake_bytes;
 	char comm[COMM_LEN];

@@ -123,6 +123,8 @@ static int run_tracers(const struct tracer *const *sel, int nsel, void *const *o
 		if (sel[i]->table_groups)
 			groups |= sel[i]->table_groups(opts[i]);
 		so.schemas[sel[i]->schema->type] = sel[i]->schema;
+		so.accept[sel[i]->schema->type] = sel[i]->accept;
+		so.accept_arg[sel[i]->schema->type] = opts[i];
 		schemas[i] = sel[i]->schema;
 	}
 	if (!err)

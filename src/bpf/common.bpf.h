@@ -46,6 +46,58 @@ struct {
 	__type(value, __u32);
 } cgroup_filter SEC(".maps");
 
+/*
+ * The current task for BPF_CORE_READ: a BTF pointer where the kernel has
+ * bpf_get_current_task_btf (5.11), else the plain helper's address.  Both
+ * read the same through BPF_CORE_READ; only the former allows direct loads.
+ */
+static __always_inline struct task_struct *current_task(void)
+{
+	if (cfg.kcaps & KCAP_TASK_BTF)
+		return bpf_get_current_task_btf();
+	return (struct task_struct *)bpf_get_current_task();
+}
+
+static __always_inline __u32 current_ppid(void)
+{
+	if (cfg.kcaps & KCAP_TASK_BTF)
+		return bpf_get_current_task_btf()->real_parent->tgid;
+	return BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), real_parent, tgid);
+}
+
+/*
+ * A thread's state from a syscall's entry to its exit lives in `map`: task
+ * storage where tracing programs may use it (5.11; the kernel frees it with
+ * the thread), else an LRU hash keyed by thread id, which user space makes
+ * of the same map before load (features__adapt_thread_map) and which bounds
+ * what a thread that dies inside the syscall leaves behind.  `tid` keys the
+ * hash; task storage always belongs to the current task.
+ */
+static __always_inline void *thread_state(void *map, __u32 tid, const void *init, bool create)
+{
+	void *v;
+
+	if (cfg.kcaps & KCAP_TASK_STORAGE)
+		return bpf_task_storage_get(map, bpf_get_current_task_btf(), 0,
+					    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	v = bpf_map_lookup_elem(map, &tid);
+	if (!v && create) {
+		bpf_map_update_elem(map, &tid, init, BPF_ANY);
+		v = bpf_map_lookup_elem(map, &tid);
+	}
+	return v;
+}
+
+/*
+ * The syscall is over: the hash entry goes.  Copy what is still needed
+ * first: once deleted, another CPU may reuse the element.
+ */
+static __always_inline void thread_state_drop(void *map, __u32 tid)
+{
+	if (!(cfg.kcaps & KCAP_TASK_STORAGE))
+		bpf_map_delete_elem(map, &tid);
+}
+
 static __always_inline bool comm_matches(void)
 {
 	char comm[COMM_LEN];
@@ -70,7 +122,7 @@ static __always_inline bool filter_pass(__u64 pid_tgid)
 		return false;
 	if (cfg.uid_set && (__u32)bpf_get_current_uid_gid() != cfg.uid)
 		return false;
-	if (cfg.ppid && (__u32)bpf_get_current_task_btf()->real_parent->tgid != cfg.ppid)
+	if (cfg.ppid && current_ppid() != cfg.ppid)
 		return false;
 	if (cfg.comm_set && !comm_matches())
 		return false;
@@ -100,13 +152,11 @@ static __always_inline void *event_reserve(__u32 size, __u32 type)
 static __always_inline void header_fill(struct event_header *h, __u16 type, __u16 size,
 					__u64 pid_tgid)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-
 	h->ts_ns = bpf_ktime_get_ns();
 	h->cgroup_id = bpf_get_current_cgroup_id();
 	h->pid = pid_tgid >> 32;
 	h->tid = (__u32)pid_tgid;
-	h->ppid = task->real_parent->tgid;
+	h->ppid = current_ppid();
 	h->uid = (__u32)bpf_get_current_uid_gid();
 	h->type = type;
 	h->size = size;
@@ -120,16 +170,27 @@ static __always_inline void header_fill(struct event_header *h, __u16 type, __u1
  * reader's cache line, ~1 us) and wakes the reader once it passes
  * cfg.wake_bytes, so a burst cannot fill the buffer between two timer ticks.
  */
-static __always_inline void event_submit(void *e)
+static __always_inline __u64 submit_flags(void)
 {
 	__u32 zero = 0;
 	__u64 *n = bpf_map_lookup_elem(&submits, &zero);
-	__u64 flags = BPF_RB_NO_WAKEUP;
 
 	if (n && ((++*n) & 63) == 0 &&
 	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg.wake_bytes)
-		flags = BPF_RB_FORCE_WAKEUP;
-	bpf_ringbuf_submit(e, flags);
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void event_submit(void *e)
+{
+	bpf_ringbuf_submit(e, submit_flags());
+}
+
+/* An event built elsewhere (a per-CPU buffer), copied at its real size. */
+static __always_inline void event_output(void *e, __u32 size, __u32 type)
+{
+	if (bpf_ringbuf_output(&events, e, size, submit_flags()))
+		count_lost(type);
 }
 
 #endif /* PROCSNOOP_COMMON_BPF_H */

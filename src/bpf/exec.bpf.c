@@ -2,8 +2,8 @@
 /*
  * procsnoop exec: execve and execveat, successful and failed.
  *
- * The syscall's entry saves its arguments in task storage (freed with the
- * thread, so an exec that dies past the point of no return leaks nothing).
+ * The syscall's entry saves its arguments as thread state (common.bpf.h:
+ * task storage, freed with the thread, or an LRU hash before 5.11).
  * A successful exec is reported from sched_process_exec, where the new
  * image exists: its arguments are one contiguous read of the new stack
  * (mm->arg_start..arg_end), bprm has argc and the opened file, and the
@@ -13,6 +13,12 @@
  *
  * The event is built in a per-CPU buffer and copied into the ring buffer
  * at its real size: a /bin/true exec takes some 200 bytes, not 40 KiB.
+ *
+ * Every program comes in three variants, of which user space loads one:
+ *   V_KFUNC    bpf_loop, and -n/-l matched in the kernel (bpf_strnstr, 6.17)
+ *   V_LOOP     bpf_loop; -n/-l are matched in user space (5.17)
+ *   V_BOUNDED  bounded loops whose state lives in the per-CPU buffer, so the
+ *              verifier of a kernel without bpf_loop prunes every exit alike
  */
 #include "common.bpf.h"
 
@@ -27,9 +33,11 @@ const volatile __u32 max_args = EXEC_MAXARGS_DEFAULT;
 const volatile char name_sub[COMM_LEN] = {};
 const volatile char line_sub[256] = {};
 
-/* Linux 6.17+: only called when -n or -l is given. */
-extern int bpf_strnstr(const char *s1__ign, const char *s2__ign, size_t len) __ksym;
-extern int bpf_strnlen(const char *s__ign, size_t count) __ksym;
+enum variant { V_KFUNC, V_LOOP, V_BOUNDED };
+
+/* Linux 6.17+: only the V_KFUNC programs call them, and only when -n or -l is given. */
+extern int bpf_strnstr(const char *s1__ign, const char *s2__ign, size_t len) __ksym __weak;
+extern int bpf_strnlen(const char *s__ign, size_t count) __ksym __weak;
 
 struct inflight {
 	__u32 active;
@@ -54,10 +62,30 @@ struct {
 #define TAIL_REGION 65536
 #define WALK_END EXEC_PATH_MAX
 
+struct walk_ctx {
+	struct dentry *d;
+	struct vfsmount *vm;
+	struct mount *mnt;
+	struct dentry *root_d;
+	struct vfsmount *root_vm;
+	__u32 pos; /* the path starts at walk[pos] */
+	__u32 done;
+};
+
+struct args_ctx {
+	const char *const *argv;
+	__u32 start, len, nargs;
+	__u16 status;
+	bool done;
+};
+
 struct scratch {
 	struct exec_event ev;
 	char slack[TAIL_REGION + EXEC_ARGS_MAX + 256 - sizeof(((struct exec_event *)0)->data)];
 	char walk[2 * EXEC_PATH_MAX + 256];
+	/* V_BOUNDED keeps its loop state here: values read back from a map are unknown to the verifier. */
+	struct walk_ctx wc;
+	struct args_ctx ac;
 };
 
 /*
@@ -83,12 +111,11 @@ static __always_inline int on_enter(__u16 sc, int dirfd, const char *filename,
 				    const char *const *argv, __u32 at_flags)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct inflight *f;
+	struct inflight *f, init = {};
 
 	if (!filter_pass(id))
 		return 0;
-	f = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0,
-				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	f = thread_state(&inflight, (__u32)id, &init, true);
 	if (!f) {
 		count_lost(EVENT_EXEC);
 		return 0;
@@ -119,29 +146,15 @@ int execveat_enter(struct trace_event_raw_sys_enter *ctx)
 
 /* ---- the executable's path (execveat with a dirfd) ---- */
 
-struct walk_ctx {
-	struct dentry *d;
-	struct vfsmount *vm;
-	struct mount *mnt;
-	struct dentry *root_d;
-	struct vfsmount *root_vm;
-	__u32 pos; /* the path starts at walk[pos] */
-	__u32 done;
-};
-
 /* One step towards the root, as the kernel's prepend_path() goes. */
-static long walk_step(__u64 i, void *vctx)
+static __always_inline long walk_body(struct walk_ctx *c, struct scratch *s)
 {
-	struct walk_ctx *c = vctx;
-	struct scratch *s = scratch_get();
 	struct dentry *d = c->d, *parent;
 	struct vfsmount *vm = c->vm;
 	struct mount *mnt = c->mnt;
 	const unsigned char *nm;
 	__u32 len, pos;
 
-	if (!s)
-		return 1;
 	if (d == c->root_d && vm == c->root_vm)
 		goto done;
 	parent = BPF_CORE_READ(d, d_parent);
@@ -172,29 +185,45 @@ done:
 	return 1;
 }
 
+static long walk_step(__u64 i, void *vctx)
+{
+	struct scratch *s = scratch_get();
+
+	return s ? walk_body(vctx, s) : 1;
+}
+
 /*
  * Walks path up to the thread's root into s->walk, ending at WALK_END.
  * Returns where it starts (WALK_END - 1 for the root, which is "/").
  */
 static __always_inline __u32 walk_path(struct scratch *s, struct dentry *d, struct vfsmount *vm,
-				       bool *truncated)
+				       bool *truncated, const enum variant v)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct walk_ctx c = {};
+	struct task_struct *task = current_task();
+	struct walk_ctx stack_ctx = {}, *c = v == V_BOUNDED ? &s->wc : &stack_ctx;
+	__u32 pos;
 
-	c.d = d;
-	c.vm = vm;
-	c.mnt = (void *)vm - bpf_core_field_offset(struct mount, mnt);
-	c.root_d = BPF_CORE_READ(task, fs, root.dentry);
-	c.root_vm = BPF_CORE_READ(task, fs, root.mnt);
-	c.pos = WALK_END;
-	bpf_loop(WALK_MAX, walk_step, &c, 0);
-	*truncated = !c.done;
-	if (c.pos == WALK_END) {
+	c->d = d;
+	c->vm = vm;
+	c->mnt = (void *)vm - bpf_core_field_offset(struct mount, mnt);
+	c->root_d = BPF_CORE_READ(task, fs, root.dentry);
+	c->root_vm = BPF_CORE_READ(task, fs, root.mnt);
+	c->pos = WALK_END;
+	c->done = 0;
+	if (v == V_BOUNDED) {
+		for (int i = 0; i < WALK_MAX; i++)
+			if (walk_body(c, s))
+				break;
+	} else {
+		bpf_loop(WALK_MAX, walk_step, c, 0);
+	}
+	*truncated = !c->done;
+	pos = c->pos;
+	if (pos >= WALK_END) {
 		s->walk[WALK_END - 1] = '/';
 		return WALK_END - 1;
 	}
-	return c.pos;
+	return pos;
 }
 
 static __always_inline struct file *fd_file(struct task_struct *task, int fd)
@@ -214,7 +243,7 @@ static __always_inline struct file *fd_file(struct task_struct *task, int fd)
  * data[off]; name is the filename at data[0].  Returns the bytes added.
  */
 static __always_inline __u32 put_path(struct scratch *s, struct file *file, __u32 off,
-				      bool add_name)
+				      bool add_name, const enum variant v)
 {
 	struct exec_event *e = &s->ev;
 	bool trunc = false;
@@ -223,7 +252,7 @@ static __always_inline __u32 put_path(struct scratch *s, struct file *file, __u3
 	if (!file)
 		return 0;
 	pos = walk_path(s, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt),
-			&trunc);
+			&trunc, v);
 	if (pos >= WALK_END)
 		return 0;
 	if (add_name) {
@@ -249,9 +278,10 @@ static __always_inline __u32 put_path(struct scratch *s, struct file *file, __u3
 
 /* ---- filters on the new name and the arguments ---- */
 
-static __always_inline bool name_matches(const char *comm)
+/* Without the string kfuncs (v != V_KFUNC), user space applies -n and -l to what comes. */
+static __always_inline bool name_matches(const char *comm, const enum variant v)
 {
-	if (!name_sub[0])
+	if (v != V_KFUNC || !name_sub[0])
 		return true;
 	return bpf_strnstr(comm, (const char *)name_sub, COMM_LEN) >= 0;
 }
@@ -283,11 +313,11 @@ static long line_step(__u64 i, void *vctx)
 }
 
 /* -l: does an argument (at data[off], len bytes) contain line_sub? */
-static __always_inline bool line_matches(__u32 off, __u32 len)
+static __always_inline bool line_matches(__u32 off, __u32 len, const enum variant v)
 {
 	struct line_ctx c = { .pos = off, .end = off + len };
 
-	if (!line_sub[0])
+	if (v != V_KFUNC || !line_sub[0])
 		return true;
 	bpf_loop(EXEC_MAXARGS_LIMIT, line_step, &c, 0);
 	return c.found;
@@ -326,21 +356,12 @@ static __always_inline __u32 filename_done(struct exec_event *e, long n)
 
 static __always_inline int event_send(struct exec_event *e, __u32 size)
 {
-	__u32 zero = 0;
-	__u64 *n, flags = BPF_RB_NO_WAKEUP;
-
 	if (size > sizeof(*e))
 		size = sizeof(*e);
 	if (size < offsetof(struct exec_event, data))
 		size = offsetof(struct exec_event, data);
 	e->h.size = size;
-	/* The submit policy of common.bpf.h's event_submit(), for a copied record. */
-	n = bpf_map_lookup_elem(&submits, &zero);
-	if (n && ((++*n) & 63) == 0 &&
-	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg.wake_bytes)
-		flags = BPF_RB_FORCE_WAKEUP;
-	if (bpf_ringbuf_output(&events, e, size, flags))
-		count_lost(EVENT_EXEC);
+	event_output(e, size, EVENT_EXEC);
 	return 0;
 }
 
@@ -351,11 +372,14 @@ static __always_inline bool via_dirfd(struct inflight *f, const char *name0)
 	return name0[0] != '/' || (f->at_flags & AT_EMPTY_PATH && !name0[0]);
 }
 
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+/*
+ * A thread other than the leader that execs takes the leader's pid: the
+ * hash of older kernels keyed its state by the old one.
+ */
+static __always_inline int on_exec(pid_t old_pid, struct linux_binprm *bprm, const enum variant v)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct inflight *f = bpf_task_storage_get(&inflight, task, 0, 0);
+	struct task_struct *task = current_task();
+	struct inflight *p = thread_state(&inflight, old_pid, NULL, false), st, *f = &st;
 	__u64 id = bpf_get_current_pid_tgid();
 	const char *fname, *astart, *aend;
 	struct exec_event *e;
@@ -363,9 +387,11 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 	__u32 off, len, skip = 0;
 	long n;
 
-	if (!f || !f->active)
+	if (!p || !p->active)
 		return 0;
-	f->active = 0;
+	st = *p;
+	p->active = 0;
+	thread_state_drop(&inflight, old_pid);
 	if (failed_only)
 		return 0;
 	s = scratch_get();
@@ -373,7 +399,7 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 		return 0;
 	e = &s->ev;
 	event_start(e, f, id);
-	if (!name_matches(e->h.comm))
+	if (!name_matches(e->h.comm, v))
 		return 0;
 	e->ret = 0;
 	e->argc = BPF_CORE_READ(bprm, argc);
@@ -411,31 +437,20 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 		len = 0;
 	}
 	e->args_len = len;
-	if (!line_matches(off, len))
+	if (!line_matches(off, len, v))
 		return 0;
 	off += len;
 	if (via_dirfd(f, e->data))
-		off += put_path(s, BPF_CORE_READ(bprm, file), off, false);
+		off += put_path(s, BPF_CORE_READ(bprm, file), off, false, v);
 	return event_send(e, offsetof(struct exec_event, data) + off);
 }
 
-struct args_ctx {
-	const char *const *argv;
-	__u32 start, len, nargs;
-	__u16 status;
-	bool done;
-};
-
-static long args_step(__u64 i, void *vctx)
+static __always_inline long args_body(__u64 i, struct args_ctx *c, struct scratch *s)
 {
-	struct args_ctx *c = vctx;
-	struct scratch *s = scratch_get();
 	const char *arg = NULL;
 	__u32 used = c->len, left;
 	long n;
 
-	if (!s)
-		return 1;
 	if (bpf_probe_read_user(&arg, sizeof(arg), &c->argv[i])) {
 		c->status |= EXEC_ARGS_FAULT;
 		return 1;
@@ -448,6 +463,9 @@ static long args_step(__u64 i, void *vctx)
 		c->status |= EXEC_ARGS_TRUNCATED;
 		return 1;
 	}
+	/* A no-op for the verifier, which in V_BOUNDED reads used back from memory. */
+	barrier_var(used);
+	used &= EXEC_ARGS_MAX - 1;
 	left = EXEC_ARGS_MAX - used;
 	n = bpf_probe_read_user_str(&s->ev.data[(c->start + used) & (TAIL_REGION - 1)], left, arg);
 	if (n <= 0) {
@@ -463,20 +481,29 @@ static long args_step(__u64 i, void *vctx)
 	return 0;
 }
 
-static __always_inline int on_exit(long ret)
+static long args_step(__u64 i, void *vctx)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct inflight *f = bpf_task_storage_get(&inflight, task, 0, 0);
+	struct scratch *s = scratch_get();
+
+	return s ? args_body(i, vctx, s) : 1;
+}
+
+static __always_inline int on_exit(long ret, const enum variant v)
+{
+	struct task_struct *task = current_task();
 	__u64 id = bpf_get_current_pid_tgid();
-	struct args_ctx c = {};
+	struct inflight *p = thread_state(&inflight, (__u32)id, NULL, false), st, *f = &st;
+	struct args_ctx stack_ctx = {}, *c;
 	struct exec_event *e;
 	struct scratch *s;
-	__u32 off;
+	__u32 off, len;
 	long n;
 
-	if (!f || !f->active)
+	if (!p || !p->active)
 		return 0;
-	f->active = 0;
+	st = *p;
+	p->active = 0;
+	thread_state_drop(&inflight, (__u32)id);
 	/* A successful exec was reported by sched_process_exec. */
 	if (ret >= 0 || !include_failed)
 		return 0;
@@ -485,40 +512,61 @@ static __always_inline int on_exit(long ret)
 		return 0;
 	e = &s->ev;
 	event_start(e, f, id);
-	if (!name_matches(e->h.comm))
+	if (!name_matches(e->h.comm, v))
 		return 0;
 	e->ret = ret;
 	n = bpf_probe_read_user_str(e->data, EXEC_FILENAME_MAX, f->filename);
 	off = filename_done(e, n);
 
-	c.argv = f->argv;
-	c.start = off;
-	if (c.argv)
-		bpf_loop(EXEC_MAXARGS_LIMIT + 1, args_step, &c, 0);
-	else
-		c.done = true;
-	e->status |= c.status;
-	if (c.done) {
-		e->argc = c.nargs;
+	c = v == V_BOUNDED ? &s->ac : &stack_ctx;
+	c->argv = f->argv;
+	c->start = off;
+	c->len = c->nargs = 0;
+	c->status = 0;
+	c->done = false;
+	if (!f->argv) {
+		c->done = true;
+	} else if (v == V_BOUNDED) {
+		for (int i = 0; i < EXEC_MAXARGS_LIMIT + 1; i++)
+			if (args_body(i, c, s))
+				break;
+	} else {
+		bpf_loop(EXEC_MAXARGS_LIMIT + 1, args_step, c, 0);
+	}
+	e->status |= c->status;
+	if (c->done) {
+		e->argc = c->nargs;
 		e->status |= EXEC_ARGC_KNOWN;
 	}
-	e->args_len = c.len;
-	if (!line_matches(off, c.len))
+	len = c->len & (2 * EXEC_ARGS_MAX - 1);
+	e->args_len = len;
+	if (!line_matches(off, len, v))
 		return 0;
-	off += c.len & (2 * EXEC_ARGS_MAX - 1);
+	off += len;
 	if (!(e->status & EXEC_FILENAME_FAULT) && via_dirfd(f, e->data))
-		off += put_path(s, fd_file(task, f->dirfd), off, e->filename_len > 0);
+		off += put_path(s, fd_file(task, f->dirfd), off, e->filename_len > 0, v);
 	return event_send(e, offsetof(struct exec_event, data) + off);
 }
 
-SEC("tracepoint/syscalls/sys_exit_execve")
-int execve_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_exit(ctx->ret);
-}
+/* The programs of one variant; user space loads those of one (exec.c). */
+#define EXEC_PROGRAMS(suffix, v)                                                        \
+	SEC("tp_btf/sched_process_exec")                                                \
+	int BPF_PROG(sched_process_exec##suffix, struct task_struct *p, pid_t old_pid,  \
+		     struct linux_binprm *bprm)                                         \
+	{                                                                               \
+		return on_exec(old_pid, bprm, v);                                       \
+	}                                                                               \
+	SEC("tracepoint/syscalls/sys_exit_execve")                                      \
+	int execve_exit##suffix(struct trace_event_raw_sys_exit *ctx)                   \
+	{                                                                               \
+		return on_exit(ctx->ret, v);                                            \
+	}                                                                               \
+	SEC("tracepoint/syscalls/sys_exit_execveat")                                    \
+	int execveat_exit##suffix(struct trace_event_raw_sys_exit *ctx)                 \
+	{                                                                               \
+		return on_exit(ctx->ret, v);                                            \
+	}
 
-SEC("tracepoint/syscalls/sys_exit_execveat")
-int execveat_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_exit(ctx->ret);
-}
+EXEC_PROGRAMS(, V_KFUNC)
+EXEC_PROGRAMS(_loop, V_LOOP)
+EXEC_PROGRAMS(_bounded, V_BOUNDED)

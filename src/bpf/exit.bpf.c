@@ -8,6 +8,11 @@
  * keyed by tgid: bounded in entries and in bytes, so processes that never
  * exit under our eyes (or a flood of them) cannot grow it.  The process's
  * exit takes its entry out.
+ *
+ * sched_process_exit passes group_dead since Linux 6.16; before, the exit
+ * that ends the process is the one that finds no live thread left, and
+ * since two threads may both find that, the first of them claims the
+ * process in `claimed`.
  */
 #include "common.bpf.h"
 
@@ -37,11 +42,25 @@ struct {
 	__type(value, struct record_scratch);
 } record_scratch SEC(".maps");
 
+/* Before 6.16: the processes whose exit was reported; a process is its tgid and start time. */
+struct process_key {
+	__u32 tgid;
+	__u32 _pad;
+	__u64 start_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, EXEC_TABLE_SIZE);
+	__type(key, struct process_key);
+	__type(value, __u8);
+} claimed SEC(".maps");
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(exit_sched_process_exec, struct task_struct *p, pid_t old_pid,
 	     struct linux_binprm *bprm)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = current_task();
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32, zero = 0;
 	const char *astart, *aend;
 	struct record_scratch *rs = bpf_map_lookup_elem(&record_scratch, &zero);
@@ -79,8 +98,7 @@ int BPF_PROG(exit_sched_process_exec, struct task_struct *p, pid_t old_pid,
 	return 0;
 }
 
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(sched_process_exit, struct task_struct *task, bool group_dead)
+static __always_inline int on_exit(struct task_struct *task, bool group_dead)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
@@ -129,4 +147,26 @@ forget:
 	if (group_dead)
 		bpf_map_delete_elem(&execs, &tgid);
 	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_process_exit, struct task_struct *task, bool group_dead)
+{
+	return on_exit(task, group_dead);
+}
+
+/* Before 6.16: the live count has dropped before the tracepoint fires. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_process_exit_nogd, struct task_struct *task)
+{
+	struct process_key k = {
+		.tgid = bpf_get_current_pid_tgid() >> 32,
+		.start_ns = task->group_leader->start_time,
+	};
+	__u8 one = 1;
+
+	if (task->signal->live.counter)
+		return on_exit(task, false);
+	/* An insert that finds the key is a thread that came second. */
+	return on_exit(task, !bpf_map_update_elem(&claimed, &k, &one, BPF_NOEXIST));
 }

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * procsnoop open: open, openat, openat2 and creat.  The entry keeps the
- * arguments in task storage (freed by the kernel when the thread dies, so a
- * thread that dies inside open cannot leak it); the exit reads the path,
- * resolves the full path when asked, applies the path filters and sends an
- * event of its real length.
+ * arguments as thread state (common.bpf.h: task storage, or an LRU hash
+ * before 5.11); the exit reads the path, resolves the full path when asked,
+ * applies the path filters and sends an event of its real length.
+ *
+ * The exit programs come in two variants, one of which user space loads:
+ * the full-path walk with bpf_loop and direct loads of dentries (bpf_loop
+ * 5.17, bpf_rdonly_cast 6.2), or a bounded loop of helper reads that stops
+ * after OPEN_WALK_COMPAT components (the full path is then marked cut).
  *
  * The event is built in a per-CPU scratch buffer and copied out with
  * bpf_ringbuf_output: a reservation must have a constant size, and the
@@ -23,6 +27,8 @@
 
 /* A path of PATH_MAX bytes has at most PATH_MAX / 2 components, plus mount crossings. */
 #define OPEN_WALK_MAX OPEN_PATH_MAX
+/* What the verifier of a kernel without bpf_loop walks comfortably. */
+#define OPEN_WALK_COMPAT 64
 
 const volatile __u8 failed_only = 0;
 const volatile __u8 write_only = 0;
@@ -102,14 +108,13 @@ static __always_inline int on_enter(__u16 sc, int dirfd, __u64 fname, __u64 flag
 				    __u64 resolve)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct inflight *f;
+	struct inflight *f, init = {};
 
 	if (write_only && !is_write(flags))
 		return 0;
 	if (!filter_pass(id) || (name_len && !comm_contains()))
 		return 0;
-	f = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0,
-				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	f = thread_state(&inflight, (__u32)id, &init, true);
 	if (!f) {
 		count_lost(EVENT_OPEN);
 		return 0;
@@ -124,7 +129,8 @@ static __always_inline int on_enter(__u16 sc, int dirfd, __u64 fname, __u64 flag
 	return 0;
 }
 
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+/* Weak: only the programs of the direct variant call it, and only they load where it exists. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
 /*
  * Dentries are read with direct loads (a faulting load reads zero), which
@@ -150,10 +156,17 @@ static __always_inline void enter_mount(struct walk_ctx *c, __u64 vm)
 	c->mnt_root = (__u64)BPF_CORE_READ((struct vfsmount *)vm, mnt_root);
 }
 
-/* One step up towards the root, as the kernel's prepend_path() goes. */
-static long walk_step(__u64 i, void *vctx)
+/* A dentry of the walk: a BTF pointer for direct loads, or an address for helper reads. */
+static __always_inline struct dentry *walk_dentry(__u64 addr, const bool direct)
 {
-	struct walk_ctx *c = vctx;
+	if (direct)
+		return bpf_rdonly_cast((void *)addr, bpf_core_type_id_kernel(struct dentry));
+	return (struct dentry *)addr;
+}
+
+/* One step up towards the root, as the kernel's prepend_path() goes. */
+static __always_inline long walk_body(struct walk_ctx *c, const bool direct)
+{
 	struct dentry *d = c->d, *parent;
 	const unsigned char *nm;
 	__u32 len, pos;
@@ -167,17 +180,22 @@ static long walk_step(__u64 i, void *vctx)
 		/* The root of the namespace, or a detached mount. */
 		if (!up || up == c->mnt)
 			goto done;
-		c->d = bpf_rdonly_cast(BPF_CORE_READ(mnt, mnt_mountpoint),
-				       bpf_core_type_id_kernel(struct dentry));
+		c->d = walk_dentry((__u64)BPF_CORE_READ(mnt, mnt_mountpoint), direct);
 		enter_mount(c, up + bpf_core_field_offset(struct mount, mnt));
 		return 0;
 	}
-	parent = d->d_parent;
+	if (direct) {
+		parent = d->d_parent;
+		len = d->d_name.len;
+		nm = d->d_name.name;
+	} else {
+		parent = BPF_CORE_READ(d, d_parent);
+		len = BPF_CORE_READ(d, d_name.len);
+		nm = BPF_CORE_READ(d, d_name.name);
+	}
 	/* A disconnected dentry (nothing above it), or a failed load. */
 	if (!parent || d == parent)
 		goto done;
-	len = d->d_name.len;
-	nm = d->d_name.name;
 	if (len + 1 >= c->pos)
 		return 1; /* no room: the full path is marked truncated */
 	pos = (c->pos - len - 1) & (OPEN_PATH_MAX - 1);
@@ -189,6 +207,11 @@ static long walk_step(__u64 i, void *vctx)
 done:
 	c->done = 1;
 	return 1;
+}
+
+static long walk_step(__u64 i, void *vctx)
+{
+	return walk_body(vctx, true);
 }
 
 static __always_inline struct file *fd_file(struct task_struct *task, int fd)
@@ -208,9 +231,10 @@ static __always_inline struct file *fd_file(struct task_struct *task, int fd)
  * walked up to the thread's root, '/', the path.  Returns its bytes with
  * the NUL, 0 when there is none.
  */
-static __always_inline __u32 resolve_full(struct scratch *s, struct inflight *f, __u32 plen)
+static __always_inline __u32 resolve_full(struct scratch *s, struct inflight *f, __u32 plen,
+					  const bool direct)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = current_task();
 	struct open_event *e = &s->ev;
 	struct walk_ctx c = {};
 	__u32 end, total, pos;
@@ -223,8 +247,7 @@ static __always_inline __u32 resolve_full(struct scratch *s, struct inflight *f,
 		return 0;
 	}
 	if (f->dirfd == AT_FDCWD) {
-		c.d = bpf_rdonly_cast(BPF_CORE_READ(task, fs, pwd.dentry),
-				      bpf_core_type_id_kernel(struct dentry));
+		c.d = walk_dentry((__u64)BPF_CORE_READ(task, fs, pwd.dentry), direct);
 		enter_mount(&c, (__u64)BPF_CORE_READ(task, fs, pwd.mnt));
 	} else {
 		struct file *file = fd_file(task, f->dirfd);
@@ -233,15 +256,20 @@ static __always_inline __u32 resolve_full(struct scratch *s, struct inflight *f,
 			e->status |= OPEN_FULL_BADFD;
 			return 0;
 		}
-		c.d = bpf_rdonly_cast(BPF_CORE_READ(file, f_path.dentry),
-				      bpf_core_type_id_kernel(struct dentry));
+		c.d = walk_dentry((__u64)BPF_CORE_READ(file, f_path.dentry), direct);
 		enter_mount(&c, (__u64)BPF_CORE_READ(file, f_path.mnt));
 	}
 	c.root_d = (__u64)BPF_CORE_READ(task, fs, root.dentry);
 	c.root_vm = (__u64)BPF_CORE_READ(task, fs, root.mnt);
 	c.s = s;
 	c.pos = OPEN_PATH_MAX;
-	bpf_loop(OPEN_WALK_MAX, walk_step, &c, 0);
+	if (direct) {
+		bpf_loop(OPEN_WALK_MAX, walk_step, &c, 0);
+	} else {
+		for (int i = 0; i < OPEN_WALK_COMPAT; i++)
+			if (walk_body(&c, false))
+				break;
+	}
 	if (!c.done)
 		e->status |= OPEN_FULL_TRUNCATED;
 
@@ -279,32 +307,21 @@ static __always_inline bool prefix_matches(const char *str)
 	return true;
 }
 
-/* event_submit's wakeup policy, for a copied event. */
-static __always_inline void event_output(void *e, __u32 size, __u32 type)
+static __always_inline int on_exit(long ret, const bool direct)
 {
-	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(&submits, &zero);
-	__u64 flags = BPF_RB_NO_WAKEUP;
-
-	if (n && ((++*n) & 63) == 0 &&
-	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg.wake_bytes)
-		flags = BPF_RB_FORCE_WAKEUP;
-	if (bpf_ringbuf_output(&events, e, size, flags))
-		count_lost(type);
-}
-
-static __always_inline int on_exit(long ret)
-{
-	struct inflight *f = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct inflight *p = thread_state(&inflight, tid, NULL, false), st, *f = &st;
 	struct open_event *e;
 	struct scratch *s;
 	__u32 zero = 0, plen, size;
 	const char *str;
 	long n;
 
-	if (!f || !f->active)
+	if (!p || !p->active)
 		return 0;
-	f->active = 0;
+	st = *p;
+	p->active = 0;
+	thread_state_drop(&inflight, tid);
 	if (failed_only && ret >= 0)
 		return 0;
 	s = bpf_map_lookup_elem(&scratch, &zero);
@@ -329,7 +346,7 @@ static __always_inline int on_exit(long ret)
 	e->path_len = plen;
 	size = offsetof(struct open_event, data) + plen + 1;
 	if (full_path)
-		size += resolve_full(s, f, plen);
+		size += resolve_full(s, f, plen, direct);
 	if (prefix_len) {
 		str = e->data;
 		if ((e->status & (OPEN_FULL_SET | OPEN_FULL_SAME)) == OPEN_FULL_SET)
@@ -384,26 +401,28 @@ int creat_enter(struct trace_event_raw_sys_enter *ctx)
 			(__u32)ctx->args[1], 0);
 }
 
-SEC("tracepoint/syscalls/sys_exit_open")
-int open_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_exit(ctx->ret);
-}
+/* The exit programs of one variant: _compat names the one without bpf_loop and kfuncs. */
+#define OPEN_EXITS(suffix, direct)                                      \
+	SEC("tracepoint/syscalls/sys_exit_open")                        \
+	int open_exit##suffix(struct trace_event_raw_sys_exit *ctx)     \
+	{                                                               \
+		return on_exit(ctx->ret, direct);                       \
+	}                                                               \
+	SEC("tracepoint/syscalls/sys_exit_openat")                      \
+	int openat_exit##suffix(struct trace_event_raw_sys_exit *ctx)   \
+	{                                                               \
+		return on_exit(ctx->ret, direct);                       \
+	}                                                               \
+	SEC("tracepoint/syscalls/sys_exit_openat2")                     \
+	int openat2_exit##suffix(struct trace_event_raw_sys_exit *ctx)  \
+	{                                                               \
+		return on_exit(ctx->ret, direct);                       \
+	}                                                               \
+	SEC("tracepoint/syscalls/sys_exit_creat")                       \
+	int creat_exit##suffix(struct trace_event_raw_sys_exit *ctx)    \
+	{                                                               \
+		return on_exit(ctx->ret, direct);                       \
+	}
 
-SEC("tracepoint/syscalls/sys_exit_openat")
-int openat_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_openat2")
-int openat2_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_creat")
-int creat_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_exit(ctx->ret);
-}
+OPEN_EXITS(, true)
+OPEN_EXITS(_compat, false)

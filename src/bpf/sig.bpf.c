@@ -6,10 +6,11 @@
  * of the same thread adds its delivery result to that syscall's event
  * instead of making a second one.
  *
- * The syscall's entry state lives in task storage: it costs a pointer
- * dereference instead of a hash update and delete, and the kernel frees it
- * when the thread dies, so a thread that dies inside the syscall (a process
- * that sends itself SIGKILL) cannot leak it.
+ * The syscall's entry state lives in task storage (5.11): it costs a
+ * pointer dereference instead of a hash update and delete, and the kernel
+ * frees it when the thread dies, so a thread that dies inside the syscall (a
+ * process that sends itself SIGKILL) cannot leak it.  Older kernels keep it
+ * in an LRU hash keyed by thread id instead (common.bpf.h, thread_state).
  */
 #include "common.bpf.h"
 
@@ -52,12 +53,11 @@ static __always_inline bool sig_wanted(int sig)
 static __always_inline int on_enter(__u32 source, int sig, int tpid, int ttid)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct inflight *f;
+	struct inflight *f, init = {};
 
 	if (!sig_wanted(sig) || !filter_pass(id))
 		return 0;
-	f = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0,
-				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	f = thread_state(&inflight, (__u32)id, &init, true);
 	if (!f) {
 		/* No memory, or a nested BPF program holds the storage: say so. */
 		count_lost(EVENT_SIG);
@@ -83,12 +83,14 @@ static __always_inline bool target_wanted(int tpid, int ttid)
 static __always_inline int on_exit(long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct inflight *f = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
+	struct inflight *p = thread_state(&inflight, (__u32)id, NULL, false), st, *f = &st;
 	struct sig_event *e;
 
-	if (!f || !f->active)
+	if (!p || !p->active)
 		return 0;
-	f->active = 0;
+	st = *p;
+	p->active = 0;
+	thread_state_drop(&inflight, (__u32)id);
 	if (!(source_mode & SIG_MODE_SYSCALL) || (failed_only && ret >= 0) ||
 	    !target_wanted(f->target_pid, f->target_tid))
 		return 0;
@@ -191,7 +193,7 @@ int BPF_PROG(signal_generate, int sig, struct kernel_siginfo *info, struct task_
 	     int group, int result)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct inflight *f = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
+	struct inflight *f = thread_state(&inflight, (__u32)id, NULL, false);
 	struct sig_event *e;
 	int code, tgid;
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include "lib/features.h"
 #include "lib/log.h"
 #include "lib/session.h"
 
@@ -22,6 +23,7 @@ struct session {
 	uint32_t buffer_bytes;
 	int ncpus;
 	int nobjs;
+	struct kernel_features features;
 	struct {
 		struct bpf_object_skeleton *skel;
 		void *outer;
@@ -101,7 +103,14 @@ int session__new(const struct session_opts *opts, struct session **out)
 	/* Kernels since 5.11 charge BPF memory to the memory cgroup; this may fail harmlessly. */
 	setrlimit(RLIMIT_MEMLOCK, &unlimited);
 
-	err = tracefs__ensure();
+	err = features__probe(&s->features);
+	if (!err) {
+		char found[256];
+
+		features__describe(&s->features, found, sizeof(found));
+		pr_info("kernel %s offers: %s", s->features.release, found);
+		err = tracefs__ensure();
+	}
 	if (!err)
 		err = create_maps(s);
 	if (!err && opts->cgroup_path) {
@@ -126,6 +135,12 @@ void session__fill_filter(const struct session *s, struct filter_config *cfg)
 {
 	cfg->cgroup_set = s->cgroup_fd >= 0;
 	cfg->wake_bytes = s->buffer_bytes / 4;
+	cfg->kcaps = features__kcaps(&s->features);
+}
+
+const struct kernel_features *session__features(const struct session *s)
+{
+	return &s->features;
 }
 
 static int reuse(struct bpf_object *obj, const char *name, int fd)

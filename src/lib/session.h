@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <bpf/libbpf.h>
 #include "events.h"
+#include "lib/features.h"
 
 struct session_opts {
 	uint32_t buffer_bytes; /* ring buffer size: a power of two, at least a page */
@@ -22,8 +23,10 @@ struct session;
 
 /* Mounts tracefs when missing and creates the shared maps. */
 int session__new(const struct session_opts *opts, struct session **out);
-/* Fills the parts of a filter that the session knows (cgroup, wakeup threshold). */
+/* Fills the parts of a filter that the session knows (cgroup, wakeup threshold, kernel caps). */
 void session__fill_filter(const struct session *s, struct filter_config *cfg);
+/* What the kernel offers, probed by session__new before anything is loaded. */
+const struct kernel_features *session__features(const struct session *s);
 /*
  * Takes an opened (not loaded) skeleton: its maps named events, lost,
  * submits and cgroup_filter become the session's.  `outer` is the

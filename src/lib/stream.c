@@ -92,6 +92,11 @@ static int on_event(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	sc = c->opts->schemas[h->type];
+	if (c->opts->accept[h->type] &&
+	    !c->opts->accept[h->type](c->opts->accept_arg[h->type], data, size)) {
+		c->stats->filtered++;
+		return 0;
+	}
 	c->stats->events[h->type]++;
 	for (int i = 0; i < c->opts->nsinks; i++) {
 		struct sink *s = c->opts->sinks[i];

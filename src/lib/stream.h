@@ -18,6 +18,9 @@
 struct stream_opts {
 	double duration_s; /* 0: until stopped */
 	const struct schema *schemas[EVENT_TYPE_MAX]; /* by event type */
+	/* By event type: filters left to user space (NULL: every record passes). */
+	bool (*accept[EVENT_TYPE_MAX])(const void *arg, const void *ev, size_t size);
+	const void *accept_arg[EVENT_TYPE_MAX];
 	struct sink *sinks[4];
 	int nsinks;
 	bool quiet_summary;
@@ -29,6 +32,7 @@ struct stream_stats {
 	uint64_t lost[EVENT_TYPE_MAX]; /* counted in the kernel */
 	uint64_t dropped[EVENT_TYPE_MAX]; /* dropped in user space: the output lagged */
 	uint64_t malformed;
+	uint64_t filtered; /* left out by a filter applied in user space */
 	uint64_t batches;
 };
 

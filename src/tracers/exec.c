@@ -126,6 +126,26 @@ static uint64_t mono_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/* The variant of exec.bpf.c this kernel runs: V_KFUNC (6.17), V_LOOP (5.17) or V_BOUNDED. */
+static int pick_variant(struct session *s, struct exec_bpf *skel)
+{
+	const struct kernel_features *kf = session__features(s);
+	int v = !kf->loop ? 2 : kf->str_kfuncs ? 0 : 1;
+	struct bpf_program *on_exec[] = { skel->progs.sched_process_exec,
+					  skel->progs.sched_process_exec_loop,
+					  skel->progs.sched_process_exec_bounded };
+	struct bpf_program *execve[] = { skel->progs.execve_exit, skel->progs.execve_exit_loop,
+					 skel->progs.execve_exit_bounded };
+	struct bpf_program *execveat[] = { skel->progs.execveat_exit,
+					   skel->progs.execveat_exit_loop,
+					   skel->progs.execveat_exit_bounded };
+
+	features__pick(on_exec, 3, v);
+	features__pick(execve, 3, v);
+	features__pick(execveat, 3, v);
+	return features__adapt_thread_map(kf, skel->maps.inflight);
+}
+
 static int exec_open(struct session *s, const struct common_opts *common, const void *opts)
 {
 	const struct exec_opts *o = opts;
@@ -154,14 +174,26 @@ static int exec_open(struct session *s, const struct common_opts *common, const 
 	render.max_args = o->max_args;
 	render.quote = o->quote;
 	render.start_ns = mono_ns();
+	err = pick_variant(s, skel);
+	if (err) {
+		exec_bpf__destroy(skel);
+		return err;
+	}
 	return session__add(s, skel->skeleton, skel);
 }
+
 
 /* ---- fields ---- */
 
 static const struct exec_event *ev_of(const void *ev, size_t size)
 {
 	return size >= offsetof(struct exec_event, data) ? ev : NULL;
+}
+
+/* Does s (at most n bytes, or up to its NUL) contain sub? */
+static bool strnstr_(const char *s, size_t n, const char *sub)
+{
+	return memmem(s, strnlen(s, n), sub, strlen(sub)) != NULL;
 }
 
 /* The bytes of data that exist in this record, from off. */
@@ -379,6 +411,36 @@ static const struct schema exec_schema = {
 	.nfields = sizeof(exec_fields) / sizeof(exec_fields[0]),
 };
 
+/*
+ * -n and -l: the kernel matches them where it has the string kfuncs; the
+ * other variants send every exec and this applies the same rules: the
+ * command name (after the exec) contains name, an argument contains line.
+ */
+static bool exec_accept(const void *opts, const void *ev, size_t size)
+{
+	const struct exec_opts *o = opts;
+	const struct exec_event *e = ev_of(ev, size);
+	size_t off, len, linelen = strlen(o->line);
+	const char *a;
+
+	if (!e)
+		return true;
+	if (o->name[0] && !strnstr_(e->h.comm, sizeof(e->h.comm), o->name))
+		return false;
+	if (!linelen)
+		return true;
+	off = (size_t)e->filename_len + 1;
+	len = bounded(e, size, off, e->args_len);
+	for (a = e->data + off; a < e->data + off + len;) {
+		size_t n = strnlen(a, e->data + off + len - a);
+
+		if (memmem(a, n, o->line, linelen))
+			return true;
+		a += n + 1;
+	}
+	return false;
+}
+
 const struct tracer exec_tracer = {
 	.name = "exec",
 	.summary = "execve and execveat: filename, arguments, result",
@@ -395,4 +457,5 @@ const struct tracer exec_tracer = {
 	.schema = &exec_schema,
 	.table_groups = exec_groups,
 	.open = exec_open,
+	.accept = exec_accept,
 };

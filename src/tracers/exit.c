@@ -69,6 +69,11 @@ static int exit_open(struct session *s, const struct common_opts *common, const 
 	session__fill_filter(s, (struct filter_config *)&skel->rodata->cfg);
 	skel->rodata->failed_only = o->failed_only;
 	skel->rodata->threads = o->threads;
+	/* sched_process_exit passes group_dead since 6.16 (exit.bpf.c). */
+	bpf_program__set_autoload(skel->progs.sched_process_exit,
+				  session__features(s)->exit_group_dead);
+	bpf_program__set_autoload(skel->progs.sched_process_exit_nogd,
+				  !session__features(s)->exit_group_dead);
 	return session__add(s, skel->skeleton, skel);
 }
 

@@ -56,23 +56,32 @@ static error_t open_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-/* open and creat exist on x86 but not on arm64: leave out what this kernel lacks. */
-static void skip_missing(struct bpf_program *enter, struct bpf_program *exit, const char *name)
+/*
+ * The programs of one syscall: its entry, and its exit in the variant this
+ * kernel runs (open.bpf.c: direct needs bpf_loop and bpf_rdonly_cast).
+ * open and creat exist on x86 but not on arm64: leave out what this kernel lacks.
+ */
+static void pick(const struct kernel_features *kf, const char *name, struct bpf_program *enter,
+		 struct bpf_program *exit_direct, struct bpf_program *exit_compat)
 {
+	struct bpf_program *exits[] = { exit_direct, exit_compat };
+	bool direct = kf->loop && kf->rdonly_cast && kf->task_btf;
 	char path[256];
 
+	features__pick(exits, 2, direct ? 0 : 1);
 	snprintf(path, sizeof(path), "%s/events/syscalls/sys_enter_%s", tracefs__path(), name);
 	if (access(path, F_OK) == 0)
 		return;
 	pr_debug("no syscall %s here", name);
 	bpf_program__set_autoload(enter, false);
-	bpf_program__set_autoload(exit, false);
+	features__pick(exits, 2, -1);
 }
 
 static int open_open(struct session *s, const struct common_opts *common, const void *opts)
 {
 	const struct open_opts *o = opts;
 	struct open_bpf *skel = open_bpf__open();
+	const struct kernel_features *kf;
 	int err;
 
 	if (!skel) {
@@ -89,9 +98,20 @@ static int open_open(struct session *s, const struct common_opts *common, const 
 	memcpy((char *)skel->rodata->name, o->name, sizeof(o->name));
 	skel->rodata->prefix_len = o->prefix_len;
 	memcpy((char *)skel->rodata->prefix, o->prefix, sizeof(o->prefix));
-	skip_missing(skel->progs.open_enter, skel->progs.open_exit, "open");
-	skip_missing(skel->progs.creat_enter, skel->progs.creat_exit, "creat");
-	skip_missing(skel->progs.openat2_enter, skel->progs.openat2_exit, "openat2");
+	kf = session__features(s);
+	pick(kf, "open", skel->progs.open_enter, skel->progs.open_exit, skel->progs.open_exit_compat);
+	pick(kf, "openat", skel->progs.openat_enter, skel->progs.openat_exit,
+	     skel->progs.openat_exit_compat);
+	pick(kf, "creat", skel->progs.creat_enter, skel->progs.creat_exit,
+	     skel->progs.creat_exit_compat);
+	pick(kf, "openat2", skel->progs.openat2_enter, skel->progs.openat2_exit,
+	     skel->progs.openat2_exit_compat);
+	err = features__adapt_thread_map(kf, skel->maps.inflight);
+	if (err) {
+		pr_err("cannot set up the open thread map: %s", strerror(-err));
+		open_bpf__destroy(skel);
+		return err;
+	}
 	return session__add(s, skel->skeleton, skel);
 }
 

@@ -122,6 +122,12 @@ static int sig_open(struct session *s, const struct common_opts *common, const v
 	skel->rodata->target_pid = o->target_pid;
 	skel->rodata->failed_only = o->failed_only;
 	skel->rodata->source_mode = o->source_mode;
+	err = features__adapt_thread_map(session__features(s), skel->maps.inflight);
+	if (err) {
+		pr_err("cannot set up the sig thread map: %s", strerror(-err));
+		sig_bpf__destroy(skel);
+		return err;
+	}
 	return session__add(s, skel->skeleton, skel);
 }
 

@@ -29,6 +29,8 @@ struct tracer {
 	uint32_t (*table_groups)(const void *opts);
 	/* Opens its skeleton, sets .rodata from the options, hands it to the session. */
 	int (*open)(struct session *s, const struct common_opts *common, const void *opts);
+	/* Filters the kernel could not apply, in user space (NULL: all pass). */
+	bool (*accept)(const void *opts, const void *ev, size_t size);
 };
 
 extern const struct tracer sig_tracer;
