@@ -26,7 +26,9 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -D_GNU_SOURCE -MMD -MP \
 	-Isrc -I$(BUILD)
-LDLIBS   += -lbpf -lelf -lz -lmicrohttpd -lpthread
+# libbpf, libelf and zlib linked in: the binary must not need the host's libbpf (Debian 11
+# ships 0.3, without libbpf.so.1).  libmicrohttpd stays shared (its .a needs gnutls's).
+LDLIBS   += -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic -lmicrohttpd -lpthread
 ifneq ($(SAN),)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS  += -fsanitize=address,undefined
