@@ -6,6 +6,8 @@
   sanitized        the tests a module lists in SANITIZED, again, against the ASan+UBSan
                    build of procsnoop (build/asan/procsnoop), and again under valgrind
                    (tests/valgrind.supp): any report fails them
+  fallbacks        the tests a module lists in FALLBACKS, again with PROCSNOOP_FEATURES_OFF=all:
+                   the BPF programs an old kernel (5.10) runs, on this one
 
 Arguments (or the TESTS environment variable) select tests whose name contains them.
 """
@@ -65,7 +67,7 @@ def fresh_modules():
             del sys.modules[name]
 
 
-def run_e2e(patterns, label="", only_listed=False):
+def run_e2e(patterns, label="", only_listed=False, listed_in="SANITIZED"):
     e2e = os.path.join(ROOT, "tests", "e2e")
     fresh_modules()
     for fname in sorted(os.listdir(e2e)):
@@ -81,7 +83,7 @@ def run_e2e(patterns, label="", only_listed=False):
             continue
         names = [n for n in dir(mod) if n.startswith("test_")]
         if only_listed:
-            names = [n for n in names if n in getattr(mod, "SANITIZED", ())]
+            names = [n for n in names if n in getattr(mod, listed_in, ())]
         for name in names:
             full = f"{mod_name}.{name}"
             if not selected(full, patterns):
@@ -119,6 +121,9 @@ def main():
         record("e2e (needs root)", False, "the end-to-end tests load BPF programs: run as root")
     else:
         run_e2e(patterns)
+        os.environ["PROCSNOOP_FEATURES_OFF"] = "all"
+        run_e2e(patterns, label="fallback-", only_listed=True, listed_in="FALLBACKS")
+        del os.environ["PROCSNOOP_FEATURES_OFF"]
         asan_bin = os.path.join(BUILD, "asan", "procsnoop")
         os.environ["PROCSNOOP_BIN"] = asan_bin
         os.environ.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:exitcode=99")

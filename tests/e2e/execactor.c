@@ -10,6 +10,8 @@
  *   segv DIR                   a core-dumping SIGSEGV, the core written in DIR
  *   thread                     a second thread exits first (prints its tid), then exit(0)
  *   mix FILE                   open FILE, kill(getpid(), 0), exit(0)
+ *   threads N CODE             N threads running, then exit_group(CODE): all die at once
+ *   thread-exec FILE ARG...    a second thread execs FILE (the kernel gives it the pid)
  *
  * A failed exec prints "errno N" and exits 1.
  */
@@ -26,6 +28,22 @@
 #include <unistd.h>
 
 extern char **environ;
+
+static void *spin(void *arg)
+{
+	for (;;)
+		*(volatile int *)arg += 1;
+	return NULL;
+}
+
+static void *exec_main(void *arg)
+{
+	char **argv = arg;
+
+	execve(argv[0], argv + 1, environ);
+	printf("errno %d\n", errno);
+	exit(1);
+}
 
 static void *thread_main(void *arg)
 {
@@ -70,6 +88,22 @@ int main(int argc, char **argv)
 		/* The thread is gone; give its exit a moment to be the earlier event. */
 		usleep(20000);
 		return 0;
+	} else if (strcmp(mode, "threads") == 0 && argc >= 4) {
+		static int counters[64];
+		int n = atoi(argv[2]);
+		pthread_t t;
+
+		for (int i = 0; i < n && i < 64; i++)
+			if (pthread_create(&t, NULL, spin, &counters[i]))
+				return 2;
+		usleep(20000);
+		syscall(SYS_exit_group, atoi(argv[3]));
+	} else if (strcmp(mode, "thread-exec") == 0 && argc >= 3) {
+		pthread_t t;
+
+		if (pthread_create(&t, NULL, exec_main, argv + 2))
+			return 2;
+		pause();
 	} else if (strcmp(mode, "mix") == 0 && argc >= 3) {
 		fd = open(argv[2], O_RDONLY);
 		if (fd >= 0)

@@ -166,6 +166,15 @@ def test_execveat_empty_path():
                       flags="AT_EMPTY_PATH", args=["true", "fd"], argc=2)
 
 
+def test_exec_from_a_second_thread():
+    """A thread that is not the leader execs: the kernel gives it the process's pid."""
+    with Trace("exec", "--ppid", str(ME)) as tr:
+        pid = spawn(ACTOR, "thread-exec", TRUE, "true", "from-thread")
+        [e] = tr.wait_for(lambda e: e["pid"] == pid and e["filename"] == TRUE)
+        assert_fields(e, comm="true", tid=pid, ret=0, filename=TRUE, old_comm="execactor",
+                      args=["true", "from-thread"], argc=2)
+
+
 def test_name_and_line_filters():
     with Trace("exec", "--ppid", str(ME), "-n", "ru") as by_name, \
             Trace("exec", "--ppid", str(ME), "-l", "needle") as by_line:
@@ -190,3 +199,9 @@ def test_bad_input():
     ]:
         line = usage_error(*args)
         assert needle in line, (args, line)
+
+# Run again with PROCSNOOP_FEATURES_OFF=all (tests/run.py): the programs of 5.10.
+FALLBACKS = ["test_tricky_args_json", "test_200_args_cut_at_max_args", "test_max_args_option",
+             "test_100k_argument_cut_and_marked", "test_failed_execs_with_x",
+             "test_failed_exec_table", "test_execveat_dirfd_path", "test_execveat_empty_path",
+             "test_exec_from_a_second_thread", "test_name_and_line_filters"]

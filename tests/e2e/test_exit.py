@@ -2,6 +2,7 @@
 import os
 import subprocess
 import tempfile
+import time
 
 from harness import Trace, assert_fields, tool
 
@@ -115,6 +116,27 @@ def test_exec_args_follow_the_last_exec():
                       argc=4, ppid=ME)
 
 
+def test_exit_group_of_busy_threads_is_one_process_exit():
+    """exit_group while 8 threads run: they all die at once, and the process exits once.
+
+    Before 6.16 the tracepoint has no group_dead: every thread that finds no live thread
+    left may think it ends the process, and only one may say so."""
+    with Trace("exit", "--ppid", str(ME), "-T") as tr, \
+            Trace("exit", "--ppid", str(ME)) as plain:
+        pids = [run_actor("threads", "8", "5")[0] for _ in range(10)]
+        for pid in pids:
+            evs = exits(tr, pid, count=9)
+            time.sleep(0.05 if pid == pids[-1] else 0)
+        time.sleep(0.3)
+        for pid in pids:
+            mine = [e for e in tr.events() if e["pid"] == pid]
+            procs = [e for e in mine if not e["thread"]]
+            assert len(mine) == 9 and len(procs) == 1, [(e["tid"], e["thread"]) for e in mine]
+            assert_fields(procs[0], exit_code=5, sig=None, filename=ACTOR)
+            [e] = [e for e in plain.events() if e["pid"] == pid]
+            assert_fields(e, exit_code=5, thread=False, args=[ACTOR, "threads", "8", "5"])
+
+
 def test_exit_without_seen_exec():
     """A process that exec'd before procsnoop started exits with no filename or args."""
     sleeper = subprocess.Popen(["/bin/sleep", "30"])
@@ -127,3 +149,8 @@ def test_exit_without_seen_exec():
     finally:
         sleeper.kill()
         sleeper.wait()
+
+# Run again with PROCSNOOP_FEATURES_OFF=all (tests/run.py): the programs of 5.10.
+FALLBACKS = ["test_codes_and_signals_json", "test_thread_exits_with_T",
+             "test_exit_group_of_busy_threads_is_one_process_exit",
+             "test_exec_args_follow_the_last_exec"]
