@@ -23,9 +23,15 @@ struct {
 	__uint(max_entries, 8 << 20);
 } events SEC(".maps");
 
-/* Failed reservations, per CPU, indexed by enum event_type. */
+/*
+ * Failed reservations, at cpu * EVENT_TYPE_MAX + type.  A memory-mapped
+ * array, not a per-CPU one: user space reads it without a bpf() call, which
+ * 5.10 refuses once procsnoop has dropped its capabilities (the session
+ * sizes it for every possible CPU).
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, EVENT_TYPE_MAX);
 	__type(key, __u32);
 	__type(value, __u64);
@@ -133,10 +139,11 @@ static __always_inline bool filter_pass(__u64 pid_tgid)
 
 static __always_inline void count_lost(__u32 type)
 {
-	__u64 *n = bpf_map_lookup_elem(&lost, &type);
+	__u32 slot = bpf_get_smp_processor_id() * EVENT_TYPE_MAX + type;
+	__u64 *n = bpf_map_lookup_elem(&lost, &slot);
 
 	if (n)
-		*n += 1;
+		__sync_fetch_and_add(n, 1);
 }
 
 /* Reserve an event; on failure the loss is counted against its type. */

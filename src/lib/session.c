@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -22,6 +23,12 @@ struct session {
 	int ringbuf_fd, lost_fd, submits_fd, cgroup_map_fd, cgroup_fd;
 	uint32_t buffer_bytes;
 	int ncpus;
+	/* The loss counters, mapped: cpu * EVENT_TYPE_MAX + type. */
+	const volatile uint64_t *lost;
+	size_t lost_bytes;
+	struct ring_buffer *rb;
+	ring_buffer_sample_fn consumer;
+	void *consumer_ctx;
 	int nobjs;
 	struct kernel_features features;
 	struct {
@@ -64,12 +71,22 @@ int tracefs__ensure(void)
 
 static int create_maps(struct session *s)
 {
+	LIBBPF_OPTS(bpf_map_create_opts, mmapable, .map_flags = BPF_F_MMAPABLE);
+	long page = sysconf(_SC_PAGESIZE);
+
 	s->ringbuf_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "events", 0, 0, s->buffer_bytes, NULL);
 	if (s->ringbuf_fd < 0)
 		goto fail;
-	s->lost_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "lost", 4, 8, EVENT_TYPE_MAX, NULL);
+	s->lost_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "lost", 4, 8, s->ncpus * EVENT_TYPE_MAX,
+				    &mmapable);
 	if (s->lost_fd < 0)
 		goto fail;
+	s->lost_bytes = (s->ncpus * EVENT_TYPE_MAX * 8 + page - 1) / page * page;
+	s->lost = mmap(NULL, s->lost_bytes, PROT_READ, MAP_SHARED, s->lost_fd, 0);
+	if (s->lost == MAP_FAILED) {
+		s->lost = NULL;
+		goto fail;
+	}
 	s->submits_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "submits", 4, 8, 1, NULL);
 	if (s->submits_fd < 0)
 		goto fail;
@@ -174,6 +191,13 @@ int session__add(struct session *s, struct bpf_object_skeleton *skel, void *oute
 	return err;
 }
 
+static int on_sample(void *ctx, void *data, size_t size)
+{
+	struct session *s = ctx;
+
+	return s->consumer ? s->consumer(s->consumer_ctx, data, size) : 0;
+}
+
 int session__start(struct session *s)
 {
 	int err;
@@ -198,6 +222,13 @@ int session__start(struct session *s)
 		}
 	}
 	log__reset_libbpf();
+	/* Now, while privileged: 5.10 refuses every bpf() call once capabilities are gone. */
+	s->rb = ring_buffer__new(s->ringbuf_fd, on_sample, s, NULL);
+	if (!s->rb) {
+		err = -errno;
+		pr_err("cannot open the ring buffer: %s", strerror(errno));
+		return err;
+	}
 	return 0;
 }
 
@@ -208,18 +239,19 @@ int session__ringbuf_fd(const struct session *s)
 
 int session__read_lost(const struct session *s, uint64_t *lost)
 {
-	uint64_t percpu[s->ncpus];
-
 	for (uint32_t t = 0; t < EVENT_TYPE_MAX; t++) {
 		lost[t] = 0;
-		/* valgrind cannot see the kernel fill a per-CPU value. */
-		memset(percpu, 0, sizeof(percpu));
-		if (bpf_map_lookup_elem(s->lost_fd, &t, percpu))
-			return -errno;
 		for (int c = 0; c < s->ncpus; c++)
-			lost[t] += percpu[c];
+			lost[t] += s->lost[c * EVENT_TYPE_MAX + t];
 	}
 	return 0;
+}
+
+struct ring_buffer *session__ring_buffer(struct session *s, ring_buffer_sample_fn fn, void *ctx)
+{
+	s->consumer = fn;
+	s->consumer_ctx = ctx;
+	return s->rb;
 }
 
 void session__detach(struct session *s)
@@ -236,6 +268,9 @@ void session__destroy(struct session *s)
 		bpf_object__destroy_skeleton(s->objs[i].skel);
 		free(s->objs[i].outer);
 	}
+	ring_buffer__free(s->rb);
+	if (s->lost)
+		munmap((void *)s->lost, s->lost_bytes);
 	if (s->ringbuf_fd >= 0)
 		close(s->ringbuf_fd);
 	if (s->lost_fd >= 0)

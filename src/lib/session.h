@@ -38,8 +38,13 @@ int session__start(struct session *s);
 /* Detaches every program (links only: the maps and the ring buffer stay readable). */
 void session__detach(struct session *s);
 int session__ringbuf_fd(const struct session *s);
-/* Sums the per-CPU loss counters into lost[EVENT_TYPE_MAX]. */
+/* Sums the per-CPU loss counters into lost[EVENT_TYPE_MAX]: memory reads, no bpf() call. */
 int session__read_lost(const struct session *s, uint64_t *lost);
+/*
+ * The shared ring buffer, opened by session__start (before privileges are
+ * dropped); its records go to fn(ctx, ...) from now on.
+ */
+struct ring_buffer *session__ring_buffer(struct session *s, ring_buffer_sample_fn fn, void *ctx);
 void session__destroy(struct session *s);
 
 /* Mounts tracefs on /sys/kernel/tracing when it is not there; 0 or -errno. */

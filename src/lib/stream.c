@@ -217,12 +217,9 @@ int stream__run(struct session *s, const struct stream_opts *opts, struct stream
 	int err = 0;
 
 	memset(stats, 0, sizeof(*stats));
-	rb = ring_buffer__new(session__ringbuf_fd(s), on_event, &c, NULL);
-	if (!rb) {
-		err = -errno;
-		pr_err("cannot open the ring buffer: %s", strerror(errno));
-		return err;
-	}
+	rb = session__ring_buffer(s, on_event, &c);
+	if (!rb)
+		return -EINVAL;
 	if (opts->duration_s > 0)
 		deadline = now_mono_ns() + (uint64_t)(opts->duration_s * 1e9);
 
@@ -269,7 +266,7 @@ int stream__run(struct session *s, const struct stream_opts *opts, struct stream
 		report_dropped(&c);
 		flush_all(&c);
 	}
-	ring_buffer__free(rb);
+	session__ring_buffer(s, NULL, NULL);
 	if (c.out_err && c.out_err != -EPIPE) {
 		pr_err("writing the output failed: %s", strerror(-c.out_err));
 		err = c.out_err;
