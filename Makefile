@@ -17,7 +17,8 @@ BPFTOOL  ?= bpftool
 SAN      ?=
 
 DEPS_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
-	libmicrohttpd-dev python3 make gcc libc6-dev valgrind stress-ng util-linux
+	libmicrohttpd-dev python3 make gcc libc6-dev valgrind stress-ng util-linux libclang-rt-dev \
+	qemu-system-x86 busybox-static debian-archive-keyring
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 	-e 's/ppc64le/powerpc/' -e 's/s390x/s390/' -e 's/riscv64/riscv/')
@@ -60,6 +61,7 @@ DEPS_STAMP := $(BUILD)/.deps-installed
 
 .SECONDARY:
 .PHONY: all deps run test unit-bin bench fuzz soak install clean format
+.PHONY: test-kernels
 all: $(BUILD)/procsnoop
 
 deps: $(DEPS_STAMP)
@@ -109,6 +111,20 @@ $(BUILD)/tests/soakcount: tests/soak/soakcount.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) -O2 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE $< -o $@
 
+# The kernel matrix (tests/kernels): the guest has no libc, so its actor is static; the seeds
+# `procsnoop run` loads there are compiled as the runner compiles them (src/runner/compile.c),
+# against this host's vmlinux.h (CO-RE relocates them to each guest kernel).
+KERNEL_DEPS := $(BUILD)/procsnoop $(BUILD)/tests/guest_actor \
+	$(BUILD)/kernels/seed000.bpf.o $(BUILD)/kernels/seed001.bpf.o
+$(BUILD)/tests/guest_actor: tests/kernels/guest_actor.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) -static -O1 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE $< -o $@
+
+$(BUILD)/kernels/%.bpf.o: tests/programs/%/sigsnoop.bpf.c $(BUILD)/vmlinux.h | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CLANG) -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -fno-color-diagnostics -Wno-everything \
+		-I$(<D) -I$(BUILD) -c $< -o $@
+
 # libFuzzer targets of the parsers of untrusted input (procsnoop run); make test runs them briefly.
 FUZZ_SRCS := $(wildcard fuzz/*.c)
 FUZZERS   := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
@@ -144,9 +160,13 @@ run: $(BUILD)/procsnoop
 
 # Unit tests, the same under ASan+UBSan, the end-to-end tests as root, then some of them
 # again against the ASan+UBSan build.
-test: $(BUILD)/procsnoop $(BUILD)/unit-tests $(ACTORS) $(FUZZERS)
+test: $(BUILD)/procsnoop $(BUILD)/unit-tests $(ACTORS) $(FUZZERS) $(KERNEL_DEPS)
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 unit-bin all >/dev/null
 	@BUILD=$(BUILD) TESTS=$(TESTS) python3 tests/run.py
+
+# Only the kernel matrix: each of Debian's kernels under qemu (KERNEL=6.1 for one of them).
+test-kernels: $(KERNEL_DEPS)
+	@BUILD=$(BUILD) TESTS=$(TESTS) python3 tests/kernels/matrix.py $(if $(KERNEL),--kernel $(KERNEL))
 
 # stress-ng at full speed for SOAK_SECONDS under every tracer, checked against a kernel-side
 # count; SOAK_BUFFER_SIZE makes the ring buffer small on purpose.

@@ -8,6 +8,8 @@
                    (tests/valgrind.supp): any report fails them
   fallbacks        the tests a module lists in FALLBACKS, again with PROCSNOOP_FEATURES_OFF=all:
                    the BPF programs an old kernel (5.10) runs, on this one
+  kernels          tests/kernels/matrix.py: Debian's 5.10, 6.1 and 6.12 under qemu, one test
+                   per kernel and check (kernel-6.1.open)
 
 Arguments (or the TESTS environment variable) select tests whose name contains them.
 """
@@ -113,6 +115,13 @@ def valgrind_wrapper():
     return path
 
 
+def run_kernels(patterns):
+    sys.path.insert(0, os.path.join(ROOT, "tests", "kernels"))
+    import matrix
+    for line in matrix.run(record, patterns).values():
+        print("     " + line, flush=True)
+
+
 def main():
     patterns = sys.argv[1:] or [p for p in os.environ.get("TESTS", "").split(",") if p]
     run_unit(os.path.join(BUILD, "unit-tests"), "unit", patterns)
@@ -135,6 +144,7 @@ def main():
         os.environ["PROCSNOOP_BIN"] = valgrind_wrapper()
         run_e2e(patterns, label="valgrind-", only_listed=True)
         del os.environ["PROCSNOOP_BIN"]
+    run_kernels(patterns)
     if failures:
         print("failed: " + ", ".join(failures))
     print(f"{passed} passed, {failed} failed", flush=True)
