@@ -132,6 +132,8 @@ int features__adapt_thread_map(const struct kernel_features *f, struct bpf_map *
 {
 	int err;
 
+	pr_debug("%s: thread state in %s", bpf_map__name(map),
+		 f->task_storage ? "task storage" : "an LRU hash by thread id");
 	if (f->task_storage)
 		return 0;
 	/* LRU maps are always preallocated: BPF_F_NO_PREALLOC is refused there. */

@@ -140,6 +140,8 @@ static int pick_variant(struct session *s, struct exec_bpf *skel)
 					   skel->progs.execveat_exit_loop,
 					   skel->progs.execveat_exit_bounded };
 
+	pr_debug("exec: %s loops, -n/-l matched in %s", kf->loop ? "bpf_loop" : "bounded",
+		 v == 0 ? "the kernel" : "user space");
 	features__pick(on_exec, 3, v);
 	features__pick(execve, 3, v);
 	features__pick(execveat, 3, v);

@@ -70,6 +70,8 @@ static int exit_open(struct session *s, const struct common_opts *common, const 
 	skel->rodata->failed_only = o->failed_only;
 	skel->rodata->threads = o->threads;
 	/* sched_process_exit passes group_dead since 6.16 (exit.bpf.c). */
+	pr_debug("exit: the process's end %s", session__features(s)->exit_group_dead ?
+		 "from the tracepoint's group_dead" : "from the count of live threads");
 	bpf_program__set_autoload(skel->progs.sched_process_exit,
 				  session__features(s)->exit_group_dead);
 	bpf_program__set_autoload(skel->progs.sched_process_exit_nogd,

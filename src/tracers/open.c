@@ -69,6 +69,8 @@ static void pick(const struct kernel_features *kf, const char *name, struct bpf_
 	char path[256];
 
 	features__pick(exits, 2, direct ? 0 : 1);
+	pr_debug("%s: full-path walk %s", name,
+		 direct ? "with bpf_loop and direct loads" : "bounded to 64 components");
 	snprintf(path, sizeof(path), "%s/events/syscalls/sys_enter_%s", tracefs__path(), name);
 	if (access(path, F_OK) == 0)
 		return;
