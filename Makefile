@@ -60,7 +60,7 @@ UNIT_OBJS := $(call obj,$(UNIT_SRCS))
 DEPS_STAMP := $(BUILD)/.deps-installed
 
 .SECONDARY:
-.PHONY: all deps run test unit-bin bench fuzz soak install clean format
+.PHONY: all deps run test unit-bin bench fuzz soak install clean format test-fresh-root
 .PHONY: test-kernels
 all: $(BUILD)/procsnoop
 
@@ -174,6 +174,11 @@ SOAK_SECONDS ?= 600
 soak: $(BUILD)/procsnoop $(BUILD)/tests/soakcount
 	@BUILD=$(BUILD) python3 tests/soak/soak.py --seconds $(SOAK_SECONDS) \
 		$(if $(SOAK_BUFFER_SIZE),--buffer-size $(SOAK_BUFFER_SIZE)) --report $(BUILD)/soak-report.json
+
+# .ci/run in a chroot of a new Debian 12 minbase root, on a clone of HEAD (tests/fresh-root.sh
+# --help; FRESH_ROOT_ARGS="--patch my.diff --tests NAME ..."): does make test install all it needs?
+test-fresh-root:
+	@tests/fresh-root.sh $(FRESH_ROOT_ARGS)
 
 bench: $(BUILD)/procsnoop $(BENCH_BINS)
 	@BUILD=$(BUILD) BENCH=$(BENCH) bench/run.sh
