@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <linux/btf.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "events.h"
 #include "lib/features.h"
@@ -245,14 +246,20 @@ int features__probe(struct kernel_features *f)
 	f->exit_group_dead = kbtf_tp_params(&btf, "sched_process_exit") >= 2;
 	kbtf_free(&btf);
 
-	ring = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
-	if (ring == 0) {
+	/*
+	 * Not libbpf_probe_bpf_map_type, which answers 0 for a caller without
+	 * privileges too: an unknown map type is EINVAL; EPERM is left to the
+	 * session's map creation, which says what procsnoop needs.
+	 */
+	ring = bpf_map_create(BPF_MAP_TYPE_RINGBUF, NULL, 0, 0, sysconf(_SC_PAGESIZE), NULL);
+	if (ring < 0 && errno == EINVAL) {
 		pr_err("this kernel (%s) has no BPF ring buffer: procsnoop needs Linux 5.8 or later",
 		       f->release);
 		return -ENOTSUP;
 	}
-	/* A failed probe (no privilege) is left to the map creation, which says why. */
-	f->ringbuf = ring == 1;
+	f->ringbuf = ring >= 0;
+	if (ring >= 0)
+		close(ring);
 	f->task_btf = helper_ok(BPF_FUNC_get_current_task_btf);
 	/* The programs reach task storage through the BTF task pointer. */
 	f->task_storage = f->task_btf && helper_ok(BPF_FUNC_task_storage_get);
