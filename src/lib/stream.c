@@ -93,10 +93,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	}
 	sc = c->opts->schemas[h->type];
 	if (c->opts->accept[h->type] &&
-	    !c->opts->accept[h->type](c->opts->accept_arg[h->type], data, size)) {
-		c->stats->filtered++;
-		return 0;
-	}
+	    !c->opts->accept[h->type](c->opts->accept_arg[h->type], data, size))
+		return 0; /* a filter the kernel could not run: not an event */
 	c->stats->events[h->type]++;
 	for (int i = 0; i < c->opts->nsinks; i++) {
 		struct sink *s = c->opts->sinks[i];

@@ -32,7 +32,6 @@ struct stream_stats {
 	uint64_t lost[EVENT_TYPE_MAX]; /* counted in the kernel */
 	uint64_t dropped[EVENT_TYPE_MAX]; /* dropped in user space: the output lagged */
 	uint64_t malformed;
-	uint64_t filtered; /* left out by a filter applied in user space */
 	uint64_t batches;
 };
 

@@ -184,7 +184,6 @@ static int exec_open(struct session *s, const struct common_opts *common, const 
 	return session__add(s, skel->skeleton, skel);
 }
 
-
 /* ---- fields ---- */
 
 static const struct exec_event *ev_of(const void *ev, size_t size)
