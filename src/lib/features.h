@@ -37,7 +37,7 @@ unsigned int features__kcaps(const struct kernel_features *f);
 int features__adapt_thread_map(const struct kernel_features *f, struct bpf_map *map);
 /* Loads progs[which] and none of the other variants of the same program. */
 void features__pick(struct bpf_program *const *progs, int n, int which);
-/* "ringbuf task_btf ..." for -v and --version: what was found. */
+/* "btf ringbuf task_btf ..." for -v: what was found. */
 void features__describe(const struct kernel_features *f, char *buf, size_t len);
 
 #endif

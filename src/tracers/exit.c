@@ -58,6 +58,8 @@ static int exit_open(struct session *s, const struct common_opts *common, const 
 {
 	const struct exit_opts *o = opts;
 	struct exit_bpf *skel = exit_bpf__open();
+	struct bpf_program *progs[2];
+	bool gd;
 	int err;
 
 	if (!skel) {
@@ -69,13 +71,13 @@ static int exit_open(struct session *s, const struct common_opts *common, const 
 	session__fill_filter(s, (struct filter_config *)&skel->rodata->cfg);
 	skel->rodata->failed_only = o->failed_only;
 	skel->rodata->threads = o->threads;
+	progs[0] = skel->progs.sched_process_exit;
+	progs[1] = skel->progs.sched_process_exit_nogd;
 	/* sched_process_exit passes group_dead since 6.16 (exit.bpf.c). */
-	pr_debug("exit: the process's end %s", session__features(s)->exit_group_dead ?
-		 "from the tracepoint's group_dead" : "from the count of live threads");
-	bpf_program__set_autoload(skel->progs.sched_process_exit,
-				  session__features(s)->exit_group_dead);
-	bpf_program__set_autoload(skel->progs.sched_process_exit_nogd,
-				  !session__features(s)->exit_group_dead);
+	gd = session__features(s)->exit_group_dead;
+	pr_debug("exit: the process's end %s",
+		 gd ? "from the tracepoint's group_dead" : "from the count of live threads");
+	features__pick(progs, 2, gd ? 0 : 1);
 	return session__add(s, skel->skeleton, skel);
 }
 
