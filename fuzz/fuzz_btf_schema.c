@@ -36,15 +36,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct render_opts ro = {};
 			struct value v;
 			char scratch[256];
+			struct field_ctx c = { .ev = record, .size = 64, .ro = &ro, .json = i & 1,
+					       .scratch = scratch, .scratch_len = sizeof(scratch) };
 
 			if (!f->key || !f->header || (size_t)f->offset + f->size > sizeof(record))
 				abort();
 			if (f->kind == FK_ENUM && f->nnames && !f->names)
 				abort();
 			/* A record cut short: fields past its end are null, never read. */
-			field__value(f, record, 64, &ro, i & 1, &v, scratch, sizeof(scratch));
-			field__value(f, record, sizeof(record), &ro, i & 1, &v, scratch,
-				     sizeof(scratch));
+			field__value(f, &c, &v);
+			c.size = sizeof(record);
+			field__value(f, &c, &v);
 		}
 		btf_schema__free(sc);
 	}

@@ -118,35 +118,31 @@ static void set_width(struct field *f, int w)
 		f->width = w;
 }
 
-static void format_hex_bytes(const struct field *f, const void *ev, size_t size,
-			     const struct render_opts *ro, bool json, struct value *v,
-			     char *scratch, size_t scratch_len)
+static void format_hex_bytes(const struct field *f, const struct field_ctx *c, struct value *v)
 {
 	static const char digits[] = "0123456789abcdef";
-	const unsigned char *p = (const unsigned char *)ev + f->offset;
+	const unsigned char *p = (const unsigned char *)c->ev + f->offset;
 	size_t n = f->size, o = 0;
 
-	if ((size_t)f->offset + f->size > size) {
+	if ((size_t)f->offset + f->size > c->size) {
 		v->kind = V_NULL;
 		return;
 	}
-	for (size_t i = 0; i < n && o + 3 < scratch_len; i++) {
-		scratch[o++] = digits[p[i] >> 4];
-		scratch[o++] = digits[p[i] & 15];
+	for (size_t i = 0; i < n && o + 3 < c->scratch_len; i++) {
+		c->scratch[o++] = digits[p[i] >> 4];
+		c->scratch[o++] = digits[p[i] & 15];
 	}
-	scratch[o] = 0;
+	c->scratch[o] = 0;
 	v->kind = V_TEXT;
-	v->s = scratch;
+	v->s = c->scratch;
 	v->len = o;
 }
 
-static void format_float(const struct field *f, const void *ev, size_t size,
-			 const struct render_opts *ro, bool json, struct value *v, char *scratch,
-			 size_t scratch_len)
+static void format_float(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	const char *p = (const char *)ev + f->offset;
+	const char *p = (const char *)c->ev + f->offset;
 
-	if ((size_t)f->offset + f->size > size) {
+	if ((size_t)f->offset + f->size > c->size) {
 		v->kind = V_NULL;
 		return;
 	}
@@ -154,16 +150,16 @@ static void format_float(const struct field *f, const void *ev, size_t size,
 		float x;
 
 		memcpy(&x, p, 4);
-		snprintf(scratch, scratch_len, "%g", x);
+		snprintf(c->scratch, c->scratch_len, "%g", x);
 	} else {
 		double x;
 
 		memcpy(&x, p, 8);
-		snprintf(scratch, scratch_len, "%g", x);
+		snprintf(c->scratch, c->scratch_len, "%g", x);
 	}
 	v->kind = V_TEXT;
-	v->s = scratch;
-	v->len = strlen(scratch);
+	v->s = c->scratch;
+	v->len = strlen(c->scratch);
 }
 
 static void add_hex_bytes(struct walk *w, const char *key, size_t off, size_t size)

@@ -92,19 +92,22 @@ static void format_time(uint64_t mono_ns, const struct render_opts *ro, bool jso
 	*p = 0;
 }
 
-void field__value(const struct field *f, const void *ev, size_t size, const struct render_opts *ro,
-		  bool json, struct value *v, char *scratch, size_t scratch_len)
+/* Parenthesized: schema.h's transitional macro of the same name. */
+void (field__value)(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	const char *p = (const char *)ev + f->offset;
+	const char *p = (const char *)c->ev + f->offset;
+	char *scratch = c->scratch;
+	size_t scratch_len = c->scratch_len;
+	bool json = c->json;
 	const char *name;
 	int64_t i;
 
 	memset(v, 0, sizeof(*v));
 	if (f->kind == FK_CUSTOM) {
-		f->format(f, ev, size, ro, json, v, scratch, scratch_len);
+		f->format(f, c, v);
 		return;
 	}
-	if ((size_t)f->offset + f->size > size) {
+	if ((size_t)f->offset + f->size > c->size) {
 		v->kind = V_NULL;
 		return;
 	}
@@ -136,12 +139,12 @@ void field__value(const struct field *f, const void *ev, size_t size, const stru
 		v->len = strnlen(p, f->size);
 		break;
 	case FK_TIME:
-		format_time(read_uint(p, f->size), ro, json, scratch, scratch_len);
+		format_time(read_uint(p, f->size), c->ro, json, scratch, scratch_len);
 		text(v, scratch);
 		break;
 	case FK_SIGNAL:
 		i = read_int(p, f->size);
-		if (ro->numeric && !json) {
+		if (c->ro->numeric && !json) {
 			v->kind = V_INT;
 			v->i = i;
 		} else {
@@ -182,4 +185,14 @@ void field__value(const struct field *f, const void *ev, size_t size, const stru
 	case FK_CUSTOM:
 		break;
 	}
+}
+
+void field__value_args(const struct field *f, const void *ev, size_t size,
+		       const struct render_opts *ro, bool json, struct value *v, char *scratch,
+		       size_t scratch_len)
+{
+	struct field_ctx c = { .ev = ev, .size = size, .ro = ro, .json = json,
+			       .scratch = scratch, .scratch_len = scratch_len };
+
+	(field__value)(f, &c, v);
 }

@@ -57,9 +57,17 @@ static void add_member(struct strbuf *sb, const char *key, const struct value *v
 	}
 }
 
+/* What the formatters of one record's fields get. */
+static struct field_ctx ctx_of(struct json_sink *j, const void *ev, size_t size)
+{
+	return (struct field_ctx){ .ev = ev, .size = size, .ro = &j->ro, .json = true,
+				   .scratch = j->scratch, .scratch_len = sizeof(j->scratch) };
+}
+
 static void json_record(struct sink *s, const struct schema *sc, const void *ev, size_t size)
 {
 	struct json_sink *j = (struct json_sink *)s;
+	struct field_ctx c = ctx_of(j, ev, size);
 	struct value v = { .kind = V_TEXT, .s = sc->name, .len = strlen(sc->name) };
 
 	strbuf__addc(&j->line, '{');
@@ -69,7 +77,7 @@ static void json_record(struct sink *s, const struct schema *sc, const void *ev,
 
 		if (!(f->flags & F_JSON))
 			continue;
-		field__value(f, ev, size, &j->ro, true, &v, j->scratch, sizeof(j->scratch));
+		field__value(f, &c, &v);
 		strbuf__addc(&j->line, ',');
 		add_member(&j->line, f->key, &v);
 	}
@@ -84,11 +92,11 @@ static void json_lost(struct sink *s, const char *type_name, uint64_t count, uin
 	struct json_sink *j = (struct json_sink *)s;
 	static const struct field time_field =
 		HDR_FIELD("time", "TIME", FK_TIME, ts_ns, 0, F_JSON, 0);
+	struct event_header h = { .ts_ns = ts_ns };
+	struct field_ctx c = ctx_of(j, &h, sizeof(h));
 	struct value v;
 
-	field__value(&time_field, &(struct event_header){ .ts_ns = ts_ns },
-		     sizeof(struct event_header), &j->ro, true, &v, j->scratch,
-		     sizeof(j->scratch));
+	field__value(&time_field, &c, &v);
 	strbuf__addf(&j->line,
 		     "{\"type\":\"lost\",\"time\":\"%s\",\"ts_ns\":%llu,\"lost_type\":\"%s\","
 		     "\"count\":%llu,\"where\":\"%s\"}\n",

@@ -431,8 +431,10 @@ static void metrics_record(struct sink *s, const struct schema *sc, const void *
 	counter_inc(&f->events, 1);
 	strbuf__reset(&m->key);
 	for (int i = 0; i < f->nlabels; i++) {
-		field__value(f->labels[i], ev, size, &m->ro, true, &m->vals[i], m->scratch[i],
-			     LABEL_SCRATCH);
+		struct field_ctx c = { .ev = ev, .size = size, .ro = &m->ro, .json = true,
+				       .scratch = m->scratch[i], .scratch_len = LABEL_SCRATCH };
+
+		field__value(f->labels[i], &c, &m->vals[i]);
 		add_key_value(&m->key, &m->vals[i]);
 	}
 	hash = hash_bytes(m->seed, m->key.buf, m->key.len);

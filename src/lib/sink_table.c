@@ -43,6 +43,13 @@ static bool is_header_field(const struct field *f)
 	return f->offset < sizeof(struct event_header) && f->kind != FK_CUSTOM;
 }
 
+/* What the formatters of one record's fields get. */
+static struct field_ctx ctx_of(struct table_sink *t, const void *ev, size_t size)
+{
+	return (struct field_ctx){ .ev = ev, .size = size, .ro = &t->ro, .scratch = t->scratch,
+				   .scratch_len = sizeof(t->scratch) };
+}
+
 static void pad(struct strbuf *sb, size_t cols, int width)
 {
 	if ((int)cols < width)
@@ -138,6 +145,7 @@ static void print_header_multi(struct table_sink *t)
 
 static void row_single(struct table_sink *t, const struct schema *sc, const void *ev, size_t size)
 {
+	struct field_ctx c = ctx_of(t, ev, size);
 	int last = -1;
 
 	for (int i = 0; i < sc->nfields; i++)
@@ -149,13 +157,14 @@ static void row_single(struct table_sink *t, const struct schema *sc, const void
 
 		if (!shown(t, f))
 			continue;
-		field__value(f, ev, size, &t->ro, false, &v, t->scratch, sizeof(t->scratch));
+		field__value(f, &c, &v);
 		add_cell(t, f, &v, i == last);
 	}
 }
 
 static void row_multi(struct table_sink *t, const struct schema *sc, const void *ev, size_t size)
 {
+	struct field_ctx c = ctx_of(t, ev, size);
 	struct value v;
 	bool first = true;
 
@@ -163,8 +172,7 @@ static void row_multi(struct table_sink *t, const struct schema *sc, const void 
 		if (i == 1) {
 			v = (struct value){ .kind = V_TEXT, .s = sc->name, .len = strlen(sc->name) };
 		} else {
-			field__value(&multi_cols[i], ev, size, &t->ro, false, &v, t->scratch,
-				     sizeof(t->scratch));
+			field__value(&multi_cols[i], &c, &v);
 		}
 		add_cell(t, &multi_cols[i], &v, false);
 	}
@@ -173,7 +181,7 @@ static void row_multi(struct table_sink *t, const struct schema *sc, const void 
 
 		if (!shown(t, f) || is_header_field(f))
 			continue;
-		field__value(f, ev, size, &t->ro, false, &v, t->scratch, sizeof(t->scratch));
+		field__value(f, &c, &v);
 		if (!first)
 			strbuf__addc(&t->line, ' ');
 		first = false;
@@ -208,11 +216,11 @@ static void table_lost(struct sink *s, const char *type_name, uint64_t count, ui
 		       const char *where)
 {
 	struct table_sink *t = (struct table_sink *)s;
+	struct event_header h = { .ts_ns = ts_ns };
+	struct field_ctx c = ctx_of(t, &h, sizeof(h));
 	struct value v;
 
-	field__value(&multi_cols[0], &(struct event_header){ .ts_ns = ts_ns },
-		     sizeof(struct event_header), &t->ro, false, &v, t->scratch,
-		     sizeof(t->scratch));
+	field__value(&multi_cols[0], &c, &v);
 	strbuf__addf(&t->line, "%s LOST %llu %s events (%s)", v.s, (unsigned long long)count,
 		     type_name,
 		     strcmp(where, "kernel") == 0 ? "ring buffer full" : "output too slow");

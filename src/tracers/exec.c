@@ -220,24 +220,20 @@ static void bool_value(struct value *v, bool b)
 	v->flags = VF_BARE;
 }
 
-static void f_filename(const struct field *f, const void *ev, size_t size,
-		       const struct render_opts *ro, bool json, struct value *v, char *scratch,
-		       size_t scratch_len)
+static void f_filename(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	const struct exec_event *e = ev_of(ev, size);
+	const struct exec_event *e = ev_of(c->ev, c->size);
 
 	if (!e || e->status & EXEC_FILENAME_FAULT)
 		return;
 	v->kind = V_BYTES;
 	v->s = e->data;
-	v->len = bounded(e, size, 0, e->filename_len);
+	v->len = bounded(e, c->size, 0, e->filename_len);
 }
 
-static void f_path(const struct field *f, const void *ev, size_t size,
-		   const struct render_opts *ro, bool json, struct value *v, char *scratch,
-		   size_t scratch_len)
+static void f_path(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	const struct exec_event *e = ev_of(ev, size);
+	const struct exec_event *e = ev_of(c->ev, c->size);
 	size_t off;
 
 	if (!e || !(e->status & EXEC_PATH_SET))
@@ -245,7 +241,7 @@ static void f_path(const struct field *f, const void *ev, size_t size,
 	off = (size_t)e->filename_len + 1 + e->args_len;
 	v->kind = V_BYTES;
 	v->s = e->data + off;
-	v->len = bounded(e, size, off, e->path_len);
+	v->len = bounded(e, c->size, off, e->path_len);
 }
 
 /* The arguments shown: at most max_args; *more when any were cut. */
@@ -261,11 +257,9 @@ static size_t args_shown(const struct exec_event *e, size_t size, bool *more, si
 	return shown;
 }
 
-static void f_args(const struct field *f, const void *ev, size_t size,
-		   const struct render_opts *ro, bool json, struct value *v, char *scratch,
-		   size_t scratch_len)
+static void f_args(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	const struct exec_event *e = ev_of(ev, size);
+	const struct exec_event *e = ev_of(c->ev, c->size);
 	size_t count;
 	bool more;
 
@@ -273,29 +267,25 @@ static void f_args(const struct field *f, const void *ev, size_t size,
 		return;
 	v->kind = V_STRLIST;
 	v->s = e->data + e->filename_len + 1;
-	v->len = args_shown(e, size, &more, &count);
-	v->flags = (more ? VF_MORE : 0) | (render.quote && !json ? VF_QUOTE : 0);
+	v->len = args_shown(e, c->size, &more, &count);
+	v->flags = (more ? VF_MORE : 0) | (render.quote && !c->json ? VF_QUOTE : 0);
 }
 
-static void f_args_truncated(const struct field *f, const void *ev, size_t size,
-			     const struct render_opts *ro, bool json, struct value *v,
-			     char *scratch, size_t scratch_len)
+static void f_args_truncated(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	const struct exec_event *e = ev_of(ev, size);
+	const struct exec_event *e = ev_of(c->ev, c->size);
 	size_t count;
 	bool more;
 
 	if (!e)
 		return;
-	args_shown(e, size, &more, &count);
+	args_shown(e, c->size, &more, &count);
 	bool_value(v, more);
 }
 
-static void f_argc(const struct field *f, const void *ev, size_t size,
-		   const struct render_opts *ro, bool json, struct value *v, char *scratch,
-		   size_t scratch_len)
+static void f_argc(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	const struct exec_event *e = ev_of(ev, size);
+	const struct exec_event *e = ev_of(c->ev, c->size);
 
 	if (!e || !(e->status & EXEC_ARGC_KNOWN))
 		return;
@@ -303,11 +293,9 @@ static void f_argc(const struct field *f, const void *ev, size_t size,
 	v->u = e->argc;
 }
 
-static void f_dirfd(const struct field *f, const void *ev, size_t size,
-		    const struct render_opts *ro, bool json, struct value *v, char *scratch,
-		    size_t scratch_len)
+static void f_dirfd(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	const struct exec_event *e = ev_of(ev, size);
+	const struct exec_event *e = ev_of(c->ev, c->size);
 
 	if (!e || e->syscall != EXEC_SYS_EXECVEAT)
 		return;
@@ -330,11 +318,11 @@ static const struct {
 	{ 0x10000, "AT_EXECVE_CHECK" },
 };
 
-static void f_at_flags(const struct field *f, const void *ev, size_t size,
-		       const struct render_opts *ro, bool json, struct value *v, char *scratch,
-		       size_t scratch_len)
+static void f_at_flags(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	const struct exec_event *e = ev_of(ev, size);
+	const struct exec_event *e = ev_of(c->ev, c->size);
+	char *scratch = c->scratch;
+	size_t scratch_len = c->scratch_len;
 	uint32_t rest;
 	size_t off = 0;
 
@@ -358,17 +346,15 @@ static void f_at_flags(const struct field *f, const void *ev, size_t size,
 	v->len = strlen(scratch);
 }
 
-static void f_elapsed(const struct field *f, const void *ev, size_t size,
-		      const struct render_opts *ro, bool json, struct value *v, char *scratch,
-		      size_t scratch_len)
+static void f_elapsed(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	const struct event_header *h = ev;
+	const struct event_header *h = c->ev;
 	int64_t d = (int64_t)(h->ts_ns - render.start_ns);
 
-	snprintf(scratch, scratch_len, "%.3f", d / 1e9);
+	snprintf(c->scratch, c->scratch_len, "%.3f", d / 1e9);
 	v->kind = V_TEXT;
-	v->s = scratch;
-	v->len = strlen(scratch);
+	v->s = c->scratch;
+	v->len = strlen(c->scratch);
 }
 
 static const char *const syscall_names[EXEC_SYS_MAX] = {

@@ -102,11 +102,9 @@ static int killing_signal(uint32_t status)
 }
 
 /* Table: "0", "3", "SIGKILL", "SIGSEGV (core dumped)". */
-static void f_exit(const struct field *f, const void *ev, size_t size,
-		   const struct render_opts *ro, bool json, struct value *v, char *scratch,
-		   size_t scratch_len)
+static void f_exit(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	const struct exit_event *e = ev_of(ev, size);
+	const struct exit_event *e = ev_of(c->ev, c->size);
 	int sig;
 
 	if (!e)
@@ -117,27 +115,25 @@ static void f_exit(const struct field *f, const void *ev, size_t size,
 		v->i = (e->status >> 8) & 0xff;
 		return;
 	}
-	if (ro->numeric) {
-		snprintf(scratch, scratch_len, "%d", sig);
+	if (c->ro->numeric) {
+		snprintf(c->scratch, c->scratch_len, "%d", sig);
 	} else {
 		char name[32];
 
 		/* It returns its name table's string, or writes the number into name. */
-		snprintf(scratch, scratch_len, "%s", signal__format(sig, name, sizeof(name)));
+		snprintf(c->scratch, c->scratch_len, "%s", signal__format(sig, name, sizeof(name)));
 	}
 	if (e->flags & EXIT_CORE_DUMPED) {
-		size_t n = strlen(scratch);
+		size_t n = strlen(c->scratch);
 
-		snprintf(scratch + n, scratch_len - n, " (core dumped)");
+		snprintf(c->scratch + n, c->scratch_len - n, " (core dumped)");
 	}
-	text_value(v, scratch, 0);
+	text_value(v, c->scratch, 0);
 }
 
-static void f_exit_code(const struct field *f, const void *ev, size_t size,
-			const struct render_opts *ro, bool json, struct value *v, char *scratch,
-			size_t scratch_len)
+static void f_exit_code(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	const struct exit_event *e = ev_of(ev, size);
+	const struct exit_event *e = ev_of(c->ev, c->size);
 
 	if (!e || killing_signal(e->status))
 		return;
@@ -145,22 +141,18 @@ static void f_exit_code(const struct field *f, const void *ev, size_t size,
 	v->i = (e->status >> 8) & 0xff;
 }
 
-static void f_sig(const struct field *f, const void *ev, size_t size,
-		  const struct render_opts *ro, bool json, struct value *v, char *scratch,
-		  size_t scratch_len)
+static void f_sig(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	const struct exit_event *e = ev_of(ev, size);
+	const struct exit_event *e = ev_of(c->ev, c->size);
 
 	if (!e || !killing_signal(e->status))
 		return;
-	text_value(v, signal__format(killing_signal(e->status), scratch, scratch_len), 0);
+	text_value(v, signal__format(killing_signal(e->status), c->scratch, c->scratch_len), 0);
 }
 
-static void f_signo(const struct field *f, const void *ev, size_t size,
-		    const struct render_opts *ro, bool json, struct value *v, char *scratch,
-		    size_t scratch_len)
+static void f_signo(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	const struct exit_event *e = ev_of(ev, size);
+	const struct exit_event *e = ev_of(c->ev, c->size);
 
 	if (!e || !killing_signal(e->status))
 		return;
@@ -174,37 +166,29 @@ static void f_flag(const struct exit_event *e, uint16_t bit, struct value *v)
 		text_value(v, e->flags & bit ? "true" : "false", VF_BARE);
 }
 
-static void f_core(const struct field *f, const void *ev, size_t size,
-		   const struct render_opts *ro, bool json, struct value *v, char *scratch,
-		   size_t scratch_len)
+static void f_core(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	f_flag(ev_of(ev, size), EXIT_CORE_DUMPED, v);
+	f_flag(ev_of(c->ev, c->size), EXIT_CORE_DUMPED, v);
 }
 
-static void f_thread(const struct field *f, const void *ev, size_t size,
-		     const struct render_opts *ro, bool json, struct value *v, char *scratch,
-		     size_t scratch_len)
+static void f_thread(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	f_flag(ev_of(ev, size), EXIT_THREAD, v);
+	f_flag(ev_of(c->ev, c->size), EXIT_THREAD, v);
 }
 
-static void f_age(const struct field *f, const void *ev, size_t size,
-		  const struct render_opts *ro, bool json, struct value *v, char *scratch,
-		  size_t scratch_len)
+static void f_age(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	const struct exit_event *e = ev_of(ev, size);
+	const struct exit_event *e = ev_of(c->ev, c->size);
 
 	if (!e)
 		return;
-	snprintf(scratch, scratch_len, "%.2f", e->age_ns / 1e9);
-	text_value(v, scratch, 0);
+	snprintf(c->scratch, c->scratch_len, "%.2f", e->age_ns / 1e9);
+	text_value(v, c->scratch, 0);
 }
 
-static void f_filename(const struct field *f, const void *ev, size_t size,
-		       const struct render_opts *ro, bool json, struct value *v, char *scratch,
-		       size_t scratch_len)
+static void f_filename(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	const struct exit_event *e = ev_of(ev, size);
+	const struct exit_event *e = ev_of(c->ev, c->size);
 
 	if (!e || !(e->flags & EXIT_EXEC_KNOWN))
 		return;
@@ -220,11 +204,9 @@ static bool args_cut(const struct exit_event *e)
 	return e->exec.status & EXEC_REC_ARGS_TRUNCATED;
 }
 
-static void f_args(const struct field *f, const void *ev, size_t size,
-		   const struct render_opts *ro, bool json, struct value *v, char *scratch,
-		   size_t scratch_len)
+static void f_args(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	const struct exit_event *e = ev_of(ev, size);
+	const struct exit_event *e = ev_of(c->ev, c->size);
 
 	if (!e || !(e->flags & EXIT_EXEC_KNOWN))
 		return;
@@ -234,22 +216,18 @@ static void f_args(const struct field *f, const void *ev, size_t size,
 	v->flags = args_cut(e) ? VF_MORE : 0;
 }
 
-static void f_args_truncated(const struct field *f, const void *ev, size_t size,
-			     const struct render_opts *ro, bool json, struct value *v,
-			     char *scratch, size_t scratch_len)
+static void f_args_truncated(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	const struct exit_event *e = ev_of(ev, size);
+	const struct exit_event *e = ev_of(c->ev, c->size);
 
 	if (!e || !(e->flags & EXIT_EXEC_KNOWN))
 		return;
 	text_value(v, args_cut(e) ? "true" : "false", VF_BARE);
 }
 
-static void f_argc(const struct field *f, const void *ev, size_t size,
-		   const struct render_opts *ro, bool json, struct value *v, char *scratch,
-		   size_t scratch_len)
+static void f_argc(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	const struct exit_event *e = ev_of(ev, size);
+	const struct exit_event *e = ev_of(c->ev, c->size);
 
 	if (!e || !(e->flags & EXIT_EXEC_KNOWN))
 		return;

@@ -117,11 +117,9 @@ static void text(struct value *v, const char *s)
 	v->len = strlen(s);
 }
 
-static void format_fd(const struct field *f, const void *ev, size_t size,
-		      const struct render_opts *ro, bool json, struct value *v, char *scratch,
-		      size_t scratch_len)
+static void format_fd(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	const struct open_event *e = valid(ev, size);
+	const struct open_event *e = valid(c->ev, c->size);
 
 	if (e && e->ret >= 0) {
 		v->kind = V_INT;
@@ -134,11 +132,9 @@ static bool has_dirfd(const struct open_event *e)
 	return e->syscall == OPEN_SYS_OPENAT || e->syscall == OPEN_SYS_OPENAT2;
 }
 
-static void format_dirfd(const struct field *f, const void *ev, size_t size,
-			 const struct render_opts *ro, bool json, struct value *v, char *scratch,
-			 size_t scratch_len)
+static void format_dirfd(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	const struct open_event *e = valid(ev, size);
+	const struct open_event *e = valid(c->ev, c->size);
 
 	if (e && has_dirfd(e)) {
 		v->kind = V_INT;
@@ -146,37 +142,31 @@ static void format_dirfd(const struct field *f, const void *ev, size_t size,
 	}
 }
 
-static void format_flags(const struct field *f, const void *ev, size_t size,
-			 const struct render_opts *ro, bool json, struct value *v, char *scratch,
-			 size_t scratch_len)
+static void format_flags(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	const struct open_event *e = valid(ev, size);
+	const struct open_event *e = valid(c->ev, c->size);
 
 	if (e)
-		text(v, openflags__format(e->flags, scratch, scratch_len));
+		text(v, openflags__format(e->flags, c->scratch, c->scratch_len));
 }
 
 /* Only O_CREAT and O_TMPFILE read the mode. */
-static void format_mode(const struct field *f, const void *ev, size_t size,
-			const struct render_opts *ro, bool json, struct value *v, char *scratch,
-			size_t scratch_len)
+static void format_mode(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	const struct open_event *e = valid(ev, size);
+	const struct open_event *e = valid(c->ev, c->size);
 
 	if (!e || !(e->flags & (K_O_CREAT | K___O_TMPFILE)))
 		return;
-	snprintf(scratch, scratch_len, "%04o", e->mode);
-	text(v, scratch);
+	snprintf(c->scratch, c->scratch_len, "%04o", e->mode);
+	text(v, c->scratch);
 }
 
-static void format_resolve(const struct field *f, const void *ev, size_t size,
-			   const struct render_opts *ro, bool json, struct value *v, char *scratch,
-			   size_t scratch_len)
+static void format_resolve(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	const struct open_event *e = valid(ev, size);
+	const struct open_event *e = valid(c->ev, c->size);
 
 	if (e && e->syscall == OPEN_SYS_OPENAT2)
-		text(v, resolveflags__format(e->resolve, scratch, scratch_len));
+		text(v, resolveflags__format(e->resolve, c->scratch, c->scratch_len));
 }
 
 /*
@@ -208,42 +198,36 @@ static void path_value(const char *s, size_t len, bool cut, bool json, struct va
 	v->len = sb.len;
 }
 
-static void format_path(const struct field *f, const void *ev, size_t size,
-			const struct render_opts *ro, bool json, struct value *v, char *scratch,
-			size_t scratch_len)
+static void format_path(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	const struct open_event *e = valid(ev, size);
+	const struct open_event *e = valid(c->ev, c->size);
 
 	if (e && !(e->status & OPEN_PATH_FAULT))
-		path_value(e->data, e->path_len, e->status & OPEN_PATH_TRUNCATED, json, v);
+		path_value(e->data, e->path_len, e->status & OPEN_PATH_TRUNCATED, c->json, v);
 }
 
 /* The table falls back to the path as passed when there is no full path (a bad dirfd). */
-static void format_full_path(const struct field *f, const void *ev, size_t size,
-			     const struct render_opts *ro, bool json, struct value *v,
-			     char *scratch, size_t scratch_len)
+static void format_full_path(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	const struct open_event *e = valid(ev, size);
+	const struct open_event *e = valid(c->ev, c->size);
 
 	if (!e)
 		return;
 	if (!(e->status & OPEN_FULL_SET)) {
-		if (!json)
-			format_path(f, ev, size, ro, json, v, scratch, scratch_len);
+		if (!c->json)
+			format_path(f, c, v);
 		return;
 	}
 	if (e->status & OPEN_FULL_SAME)
-		path_value(e->data, e->path_len, e->status & OPEN_PATH_TRUNCATED, json, v);
+		path_value(e->data, e->path_len, e->status & OPEN_PATH_TRUNCATED, c->json, v);
 	else
 		path_value(e->data + e->path_len + 1, e->full_len,
-			   e->status & OPEN_FULL_TRUNCATED, json, v);
+			   e->status & OPEN_FULL_TRUNCATED, c->json, v);
 }
 
-static void format_truncated(const struct field *f, const void *ev, size_t size,
-			     const struct render_opts *ro, bool json, struct value *v,
-			     char *scratch, size_t scratch_len)
+static void format_truncated(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	const struct open_event *e = valid(ev, size);
+	const struct open_event *e = valid(c->ev, c->size);
 	bool path, full;
 
 	if (!e)

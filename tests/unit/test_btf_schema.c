@@ -75,6 +75,8 @@ TEST(btf_schema_flattens_and_names)
 	struct schema *sc;
 	struct value v;
 	char scratch[128];
+	struct field_ctx c = { .ev = &rec, .size = sizeof(rec), .ro = &ro, .json = true,
+			       .scratch = scratch, .scratch_len = sizeof(scratch) };
 	__u32 id;
 	struct btf *btf = make_btf(&id);
 
@@ -84,22 +86,23 @@ TEST(btf_schema_flattens_and_names)
 	CHECK_INT(sc->nfields, 10);
 	CHECK_STR(sc->fields[0].header, "TIME");
 	CHECK_INT(field(sc, "pid")->offset, sizeof(struct event_header));
-	field__value(field(sc, "kind"), &rec, sizeof(rec), &ro, true, &v, scratch, 128);
+	field__value(field(sc, "kind"), &c, &v);
 	CHECK_STR(v.s, "KIND_B");
-	field__value(field(sc, "ok"), &rec, sizeof(rec), &ro, true, &v, scratch, 128);
+	field__value(field(sc, "ok"), &c, &v);
 	CHECK_STR(v.s, "true");
-	field__value(field(sc, "vals[2]"), &rec, sizeof(rec), &ro, true, &v, scratch, 128);
+	field__value(field(sc, "vals[2]"), &c, &v);
 	CHECK_INT(v.u, 3);
-	field__value(field(sc, "at.x"), &rec, sizeof(rec), &ro, true, &v, scratch, 128);
+	field__value(field(sc, "at.x"), &c, &v);
 	CHECK_INT(v.i, -4);
-	field__value(field(sc, "at.y"), &rec, sizeof(rec), &ro, true, &v, scratch, 128);
+	field__value(field(sc, "at.y"), &c, &v);
 	CHECK_INT(v.i, 1ll << 40);
 	CHECK_STR(field(sc, "at.y")->header, "AT.Y");
-	field__value(field(sc, "comm"), &rec, sizeof(rec), &ro, true, &v, scratch, 128);
+	field__value(field(sc, "comm"), &c, &v);
 	CHECK(v.kind == V_BYTES && v.len == 3 && memcmp(v.s, "abc", 3) == 0);
 	CHECK(!field(sc, "bits"));
 	/* A record cut short: the fields past its end are null. */
-	field__value(field(sc, "comm"), &rec, sizeof(rec.h) + 8, &ro, true, &v, scratch, 128);
+	c.size = sizeof(rec.h) + 8;
+	field__value(field(sc, "comm"), &c, &v);
 	CHECK(v.kind == V_NULL);
 	btf_schema__free(sc);
 	/* Not a struct. */

@@ -68,21 +68,17 @@ struct args_event {
 	char args[16];
 };
 
-static void f_list(const struct field *f, const void *ev, size_t size,
-		   const struct render_opts *ro, bool json, struct value *v, char *scratch,
-		   size_t scratch_len)
+static void f_list(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	const struct args_event *e = ev;
+	const struct args_event *e = c->ev;
 
 	v->kind = V_STRLIST;
 	v->s = e->args;
 	v->len = 9; /* "x\0y z\0end" */
-	v->flags = VF_MORE | (json ? 0 : VF_QUOTE);
+	v->flags = VF_MORE | (c->json ? 0 : VF_QUOTE);
 }
 
-static void f_yes(const struct field *f, const void *ev, size_t size,
-		  const struct render_opts *ro, bool json, struct value *v, char *scratch,
-		  size_t scratch_len)
+static void f_yes(const struct field *f, const struct field_ctx *c, struct value *v)
 {
 	v->kind = V_TEXT;
 	v->s = "true";

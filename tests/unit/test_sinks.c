@@ -114,14 +114,17 @@ TEST(json_null_for_no_error)
 	struct demo_event e = event();
 	struct value v;
 	char scratch[64];
+	struct field_ctx c = { .ev = &e, .size = sizeof(e), .ro = &ro, .json = true,
+			       .scratch = scratch, .scratch_len = sizeof(scratch) };
 
 	e.ret = 0;
-	field__value(&demo_fields[5], &e, sizeof(e), &ro, true, &v, scratch, sizeof(scratch));
+	field__value(&demo_fields[5], &c, &v);
 	CHECK_INT(v.kind, V_NULL);
 	e.result = -1;
-	field__value(&demo_fields[6], &e, sizeof(e), &ro, true, &v, scratch, sizeof(scratch));
+	field__value(&demo_fields[6], &c, &v);
 	CHECK_INT(v.kind, V_NULL);
 	/* A field beyond the event's real size is null, never read. */
-	field__value(&demo_fields[7], &e, sizeof(e.h), &ro, true, &v, scratch, sizeof(scratch));
+	c.size = sizeof(e.h);
+	field__value(&demo_fields[7], &c, &v);
 	CHECK_INT(v.kind, V_NULL);
 }
