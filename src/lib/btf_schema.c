@@ -124,42 +124,33 @@ static void format_hex_bytes(const struct field *f, const struct field_ctx *c, s
 	const unsigned char *p = (const unsigned char *)c->ev + f->offset;
 	size_t n = f->size, o = 0;
 
-	if ((size_t)f->offset + f->size > c->size) {
-		v->kind = V_NULL;
+	if ((size_t)f->offset + f->size > c->size)
 		return;
-	}
 	for (size_t i = 0; i < n && o + 3 < c->scratch_len; i++) {
 		c->scratch[o++] = digits[p[i] >> 4];
 		c->scratch[o++] = digits[p[i] & 15];
 	}
 	c->scratch[o] = 0;
-	v->kind = V_TEXT;
-	v->s = c->scratch;
-	v->len = o;
+	value__text(v, c->scratch);
 }
 
 static void format_float(const struct field *f, const struct field_ctx *c, struct value *v)
 {
 	const char *p = (const char *)c->ev + f->offset;
 
-	if ((size_t)f->offset + f->size > c->size) {
-		v->kind = V_NULL;
+	if ((size_t)f->offset + f->size > c->size)
 		return;
-	}
 	if (f->size == 4) {
 		float x;
 
 		memcpy(&x, p, 4);
-		snprintf(c->scratch, c->scratch_len, "%g", x);
+		value__printf(v, c, "%g", x);
 	} else {
 		double x;
 
 		memcpy(&x, p, 8);
-		snprintf(c->scratch, c->scratch_len, "%g", x);
+		value__printf(v, c, "%g", x);
 	}
-	v->kind = V_TEXT;
-	v->s = c->scratch;
-	v->len = strlen(c->scratch);
 }
 
 static void add_hex_bytes(struct walk *w, const char *key, size_t off, size_t size)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Turns one field of a record into a value the sinks render. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -26,11 +27,14 @@ static uint64_t read_uint(const void *p, size_t size)
 	}
 }
 
-static void text(struct value *v, const char *s)
+void value__printf(struct value *v, const struct field_ctx *c, const char *fmt, ...)
 {
-	v->kind = V_TEXT;
-	v->s = s;
-	v->len = strlen(s);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->scratch, c->scratch_len, fmt, ap);
+	va_end(ap);
+	value__text(v, c->scratch);
 }
 
 /* Writes n decimal digits of v, zero-padded. */
@@ -96,9 +100,6 @@ static void format_time(uint64_t mono_ns, const struct render_opts *ro, bool jso
 void (field__value)(const struct field *f, const struct field_ctx *c, struct value *v)
 {
 	const char *p = (const char *)c->ev + f->offset;
-	char *scratch = c->scratch;
-	size_t scratch_len = c->scratch_len;
-	bool json = c->json;
 	const char *name;
 	int64_t i;
 
@@ -107,80 +108,60 @@ void (field__value)(const struct field *f, const struct field_ctx *c, struct val
 		f->format(f, c, v);
 		return;
 	}
-	if ((size_t)f->offset + f->size > c->size) {
-		v->kind = V_NULL;
+	if ((size_t)f->offset + f->size > c->size)
 		return;
-	}
 	switch (f->kind) {
 	case FK_INT:
-		v->kind = V_INT;
-		v->i = read_int(p, f->size);
+		value__int(v, read_int(p, f->size));
 		break;
 	case FK_UINT:
-		v->kind = V_UINT;
-		v->u = read_uint(p, f->size);
+		value__uint(v, read_uint(p, f->size));
 		break;
 	case FK_HEX:
-		if (json) {
-			v->kind = V_UINT;
-			v->u = read_uint(p, f->size);
-		} else {
-			snprintf(scratch, scratch_len, "0x%llx",
-				 (unsigned long long)read_uint(p, f->size));
-			text(v, scratch);
-		}
+		if (c->json)
+			value__uint(v, read_uint(p, f->size));
+		else
+			value__printf(v, c, "0x%llx", (unsigned long long)read_uint(p, f->size));
 		break;
 	case FK_BOOL:
-		text(v, read_uint(p, f->size) ? "true" : "false");
+		value__text(v, read_uint(p, f->size) ? "true" : "false");
 		break;
 	case FK_STR:
-		v->kind = V_BYTES;
-		v->s = p;
-		v->len = strnlen(p, f->size);
+		value__bytes(v, p, strnlen(p, f->size));
 		break;
 	case FK_TIME:
-		format_time(read_uint(p, f->size), c->ro, json, scratch, scratch_len);
-		text(v, scratch);
+		format_time(read_uint(p, f->size), c->ro, c->json, c->scratch, c->scratch_len);
+		value__text(v, c->scratch);
 		break;
 	case FK_SIGNAL:
 		i = read_int(p, f->size);
-		if (c->ro->numeric && !json) {
-			v->kind = V_INT;
-			v->i = i;
-		} else {
-			text(v, signal__format((int)i, scratch, scratch_len));
-		}
+		if (c->ro->numeric && !c->json)
+			value__int(v, i);
+		else
+			value__text(v, signal__format((int)i, c->scratch, c->scratch_len));
 		break;
 	case FK_RET:
 		i = read_int(p, f->size);
-		if (!json && i < 0 && (name = errno__name((int)-i))) {
-			text(v, name);
-		} else {
-			v->kind = V_INT;
-			v->i = i;
-		}
+		if (!c->json && i < 0 && (name = errno__name((int)-i)))
+			value__text(v, name);
+		else
+			value__int(v, i);
 		break;
 	case FK_ERRNO:
 		i = read_int(p, f->size);
-		if (i >= 0) {
-			v->kind = V_NULL;
-		} else if ((name = errno__name((int)-i))) {
-			text(v, name);
-		} else {
-			snprintf(scratch, scratch_len, "%lld", (long long)-i);
-			text(v, scratch);
-		}
+		if (i >= 0)
+			break;
+		if ((name = errno__name((int)-i)))
+			value__text(v, name);
+		else
+			value__printf(v, c, "%lld", (long long)-i);
 		break;
 	case FK_ENUM:
 		i = read_int(p, f->size);
 		if (i >= 0 && i < f->nnames && f->names[i])
-			text(v, f->names[i]);
-		else if (i < 0)
-			v->kind = V_NULL;
-		else {
-			v->kind = V_INT;
-			v->i = i;
-		}
+			value__text(v, f->names[i]);
+		else if (i >= 0)
+			value__int(v, i);
 		break;
 	case FK_CUSTOM:
 		break;

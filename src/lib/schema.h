@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "events.h"
 
 enum field_kind {
@@ -94,6 +95,49 @@ struct schema {
 	const struct field *fields;
 	int nfields;
 };
+
+/*
+ * What a formatter returns: each helper sets the whole value.  A formatter
+ * that sets none returns null (JSON null, "-" in the table).
+ */
+static inline void value__int(struct value *v, int64_t i)
+{
+	*v = (struct value){ .kind = V_INT, .i = i };
+}
+
+static inline void value__uint(struct value *v, uint64_t u)
+{
+	*v = (struct value){ .kind = V_UINT, .u = u };
+}
+
+/* Plain ASCII, written as it is: a name, a number in text. */
+static inline void value__text(struct value *v, const char *s)
+{
+	*v = (struct value){ .kind = V_TEXT, .s = s, .len = strlen(s) };
+}
+
+/* JSON true or false; the table shows the same word. */
+static inline void value__bool(struct value *v, bool b)
+{
+	*v = (struct value){ .kind = V_TEXT, .s = b ? "true" : "false", .len = b ? 4 : 5,
+			     .flags = VF_BARE };
+}
+
+/* Untrusted bytes (a comm, a path): each sink escapes them. */
+static inline void value__bytes(struct value *v, const char *s, size_t len)
+{
+	*v = (struct value){ .kind = V_BYTES, .s = s, .len = len };
+}
+
+/* len bytes of NUL-terminated untrusted strings (lib/strlist.h); flags VF_QUOTE, VF_MORE. */
+static inline void value__strlist(struct value *v, const char *s, size_t len, uint32_t flags)
+{
+	*v = (struct value){ .kind = V_STRLIST, .s = s, .len = len, .flags = flags };
+}
+
+/* Plain ASCII text printed into c->scratch. */
+void value__printf(struct value *v, const struct field_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* One field of c->ev as a value, valid while the record and c->scratch are. */
 void field__value(const struct field *f, const struct field_ctx *c, struct value *v);

@@ -68,8 +68,9 @@ static void json_record(struct sink *s, const struct schema *sc, const void *ev,
 {
 	struct json_sink *j = (struct json_sink *)s;
 	struct field_ctx c = ctx_of(j, ev, size);
-	struct value v = { .kind = V_TEXT, .s = sc->name, .len = strlen(sc->name) };
+	struct value v;
 
+	value__text(&v, sc->name);
 	strbuf__addc(&j->line, '{');
 	add_member(&j->line, "type", &v);
 	for (int i = 0; i < sc->nfields; i++) {

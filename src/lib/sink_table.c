@@ -117,8 +117,9 @@ static void print_header_single(struct table_sink *t)
 			last = i;
 	for (int i = 0; i <= last; i++) {
 		const struct field *f = &sc->fields[i];
-		struct value v = { .kind = V_TEXT, .s = f->header, .len = strlen(f->header) };
+		struct value v;
 
+		value__text(&v, f->header);
 		if (shown(t, f))
 			add_cell(t, f, &v, i == last);
 	}
@@ -136,9 +137,9 @@ static const struct field multi_cols[] = {
 static void print_header_multi(struct table_sink *t)
 {
 	for (int i = 0; i < 5; i++) {
-		struct value v = { .kind = V_TEXT, .s = multi_cols[i].header,
-				   .len = strlen(multi_cols[i].header) };
+		struct value v;
 
+		value__text(&v, multi_cols[i].header);
 		add_cell(t, &multi_cols[i], &v, i == 4);
 	}
 }
@@ -170,7 +171,7 @@ static void row_multi(struct table_sink *t, const struct schema *sc, const void 
 
 	for (int i = 0; i < 4; i++) {
 		if (i == 1) {
-			v = (struct value){ .kind = V_TEXT, .s = sc->name, .len = strlen(sc->name) };
+			value__text(&v, sc->name);
 		} else {
 			field__value(&multi_cols[i], &c, &v);
 		}

@@ -212,23 +212,13 @@ static size_t bounded(const struct exec_event *e, size_t size, size_t off, size_
 	return len < a ? len : a;
 }
 
-static void bool_value(struct value *v, bool b)
-{
-	v->kind = V_TEXT;
-	v->s = b ? "true" : "false";
-	v->len = strlen(v->s);
-	v->flags = VF_BARE;
-}
-
 static void f_filename(const struct field *f, const struct field_ctx *c, struct value *v)
 {
 	const struct exec_event *e = ev_of(c->ev, c->size);
 
 	if (!e || e->status & EXEC_FILENAME_FAULT)
 		return;
-	v->kind = V_BYTES;
-	v->s = e->data;
-	v->len = bounded(e, c->size, 0, e->filename_len);
+	value__bytes(v, e->data, bounded(e, c->size, 0, e->filename_len));
 }
 
 static void f_path(const struct field *f, const struct field_ctx *c, struct value *v)
@@ -239,9 +229,7 @@ static void f_path(const struct field *f, const struct field_ctx *c, struct valu
 	if (!e || !(e->status & EXEC_PATH_SET))
 		return;
 	off = (size_t)e->filename_len + 1 + e->args_len;
-	v->kind = V_BYTES;
-	v->s = e->data + off;
-	v->len = bounded(e, c->size, off, e->path_len);
+	value__bytes(v, e->data + off, bounded(e, c->size, off, e->path_len));
 }
 
 /* The arguments shown: at most max_args; *more when any were cut. */
@@ -260,15 +248,14 @@ static size_t args_shown(const struct exec_event *e, size_t size, bool *more, si
 static void f_args(const struct field *f, const struct field_ctx *c, struct value *v)
 {
 	const struct exec_event *e = ev_of(c->ev, c->size);
-	size_t count;
+	size_t count, len;
 	bool more;
 
 	if (!e)
 		return;
-	v->kind = V_STRLIST;
-	v->s = e->data + e->filename_len + 1;
-	v->len = args_shown(e, c->size, &more, &count);
-	v->flags = (more ? VF_MORE : 0) | (render.quote && !c->json ? VF_QUOTE : 0);
+	len = args_shown(e, c->size, &more, &count);
+	value__strlist(v, e->data + e->filename_len + 1, len,
+		       (more ? VF_MORE : 0) | (render.quote && !c->json ? VF_QUOTE : 0));
 }
 
 static void f_args_truncated(const struct field *f, const struct field_ctx *c, struct value *v)
@@ -280,7 +267,7 @@ static void f_args_truncated(const struct field *f, const struct field_ctx *c, s
 	if (!e)
 		return;
 	args_shown(e, c->size, &more, &count);
-	bool_value(v, more);
+	value__bool(v, more);
 }
 
 static void f_argc(const struct field *f, const struct field_ctx *c, struct value *v)
@@ -289,8 +276,7 @@ static void f_argc(const struct field *f, const struct field_ctx *c, struct valu
 
 	if (!e || !(e->status & EXEC_ARGC_KNOWN))
 		return;
-	v->kind = V_UINT;
-	v->u = e->argc;
+	value__uint(v, e->argc);
 }
 
 static void f_dirfd(const struct field *f, const struct field_ctx *c, struct value *v)
@@ -299,14 +285,10 @@ static void f_dirfd(const struct field *f, const struct field_ctx *c, struct val
 
 	if (!e || e->syscall != EXEC_SYS_EXECVEAT)
 		return;
-	if (e->dirfd == AT_FDCWD_) {
-		v->kind = V_TEXT;
-		v->s = "AT_FDCWD";
-		v->len = 8;
-		return;
-	}
-	v->kind = V_INT;
-	v->i = e->dirfd;
+	if (e->dirfd == AT_FDCWD_)
+		value__text(v, "AT_FDCWD");
+	else
+		value__int(v, e->dirfd);
 }
 
 static const struct {
@@ -341,9 +323,7 @@ static void f_at_flags(const struct field *f, const struct field_ctx *c, struct 
 		snprintf(scratch + off, scratch_len - off, "%s0x%x", off ? "|" : "", rest);
 	else if (!off)
 		snprintf(scratch, scratch_len, "0");
-	v->kind = V_TEXT;
-	v->s = scratch;
-	v->len = strlen(scratch);
+	value__text(v, scratch);
 }
 
 static void f_elapsed(const struct field *f, const struct field_ctx *c, struct value *v)
@@ -351,10 +331,7 @@ static void f_elapsed(const struct field *f, const struct field_ctx *c, struct v
 	const struct event_header *h = c->ev;
 	int64_t d = (int64_t)(h->ts_ns - render.start_ns);
 
-	snprintf(c->scratch, c->scratch_len, "%.3f", d / 1e9);
-	v->kind = V_TEXT;
-	v->s = c->scratch;
-	v->len = strlen(c->scratch);
+	value__printf(v, c, "%.3f", d / 1e9);
 }
 
 static const char *const syscall_names[EXEC_SYS_MAX] = {

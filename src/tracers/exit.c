@@ -88,14 +88,6 @@ static const struct exit_event *ev_of(const void *ev, size_t size)
 	return size >= sizeof(struct exit_event) ? ev : NULL;
 }
 
-static void text_value(struct value *v, const char *s, uint32_t flags)
-{
-	v->kind = V_TEXT;
-	v->s = s;
-	v->len = strlen(s);
-	v->flags = flags;
-}
-
 static int killing_signal(uint32_t status)
 {
 	return status & 0x7f;
@@ -105,30 +97,22 @@ static int killing_signal(uint32_t status)
 static void f_exit(const struct field *f, const struct field_ctx *c, struct value *v)
 {
 	const struct exit_event *e = ev_of(c->ev, c->size);
+	const char *core;
+	char name[32]; /* not scratch: value__printf writes there */
 	int sig;
 
 	if (!e)
 		return;
 	sig = killing_signal(e->status);
 	if (!sig) {
-		v->kind = V_INT;
-		v->i = (e->status >> 8) & 0xff;
+		value__int(v, (e->status >> 8) & 0xff);
 		return;
 	}
-	if (c->ro->numeric) {
-		snprintf(c->scratch, c->scratch_len, "%d", sig);
-	} else {
-		char name[32];
-
-		/* It returns its name table's string, or writes the number into name. */
-		snprintf(c->scratch, c->scratch_len, "%s", signal__format(sig, name, sizeof(name)));
-	}
-	if (e->flags & EXIT_CORE_DUMPED) {
-		size_t n = strlen(c->scratch);
-
-		snprintf(c->scratch + n, c->scratch_len - n, " (core dumped)");
-	}
-	text_value(v, c->scratch, 0);
+	core = e->flags & EXIT_CORE_DUMPED ? " (core dumped)" : "";
+	if (c->ro->numeric)
+		value__printf(v, c, "%d%s", sig, core);
+	else
+		value__printf(v, c, "%s%s", signal__format(sig, name, sizeof(name)), core);
 }
 
 static void f_exit_code(const struct field *f, const struct field_ctx *c, struct value *v)
@@ -137,8 +121,7 @@ static void f_exit_code(const struct field *f, const struct field_ctx *c, struct
 
 	if (!e || killing_signal(e->status))
 		return;
-	v->kind = V_INT;
-	v->i = (e->status >> 8) & 0xff;
+	value__int(v, (e->status >> 8) & 0xff);
 }
 
 static void f_sig(const struct field *f, const struct field_ctx *c, struct value *v)
@@ -147,7 +130,7 @@ static void f_sig(const struct field *f, const struct field_ctx *c, struct value
 
 	if (!e || !killing_signal(e->status))
 		return;
-	text_value(v, signal__format(killing_signal(e->status), c->scratch, c->scratch_len), 0);
+	value__text(v, signal__format(killing_signal(e->status), c->scratch, c->scratch_len));
 }
 
 static void f_signo(const struct field *f, const struct field_ctx *c, struct value *v)
@@ -156,14 +139,13 @@ static void f_signo(const struct field *f, const struct field_ctx *c, struct val
 
 	if (!e || !killing_signal(e->status))
 		return;
-	v->kind = V_INT;
-	v->i = killing_signal(e->status);
+	value__int(v, killing_signal(e->status));
 }
 
 static void f_flag(const struct exit_event *e, uint16_t bit, struct value *v)
 {
 	if (e)
-		text_value(v, e->flags & bit ? "true" : "false", VF_BARE);
+		value__bool(v, e->flags & bit);
 }
 
 static void f_core(const struct field *f, const struct field_ctx *c, struct value *v)
@@ -182,8 +164,7 @@ static void f_age(const struct field *f, const struct field_ctx *c, struct value
 
 	if (!e)
 		return;
-	snprintf(c->scratch, c->scratch_len, "%.2f", e->age_ns / 1e9);
-	text_value(v, c->scratch, 0);
+	value__printf(v, c, "%.2f", e->age_ns / 1e9);
 }
 
 static void f_filename(const struct field *f, const struct field_ctx *c, struct value *v)
@@ -192,11 +173,10 @@ static void f_filename(const struct field *f, const struct field_ctx *c, struct 
 
 	if (!e || !(e->flags & EXIT_EXEC_KNOWN))
 		return;
-	v->kind = V_BYTES;
-	v->s = e->exec.filename;
-	v->len = strnlen(e->exec.filename, e->exec.filename_len < EXIT_FILENAME_MAX
-							 ? e->exec.filename_len
-							 : EXIT_FILENAME_MAX);
+	value__bytes(v, e->exec.filename,
+		     strnlen(e->exec.filename, e->exec.filename_len < EXIT_FILENAME_MAX
+						       ? e->exec.filename_len
+						       : EXIT_FILENAME_MAX));
 }
 
 static bool args_cut(const struct exit_event *e)
@@ -210,10 +190,9 @@ static void f_args(const struct field *f, const struct field_ctx *c, struct valu
 
 	if (!e || !(e->flags & EXIT_EXEC_KNOWN))
 		return;
-	v->kind = V_STRLIST;
-	v->s = e->exec.args;
-	v->len = e->exec.args_len < EXIT_ARGS_MAX ? e->exec.args_len : EXIT_ARGS_MAX;
-	v->flags = args_cut(e) ? VF_MORE : 0;
+	value__strlist(v, e->exec.args,
+		       e->exec.args_len < EXIT_ARGS_MAX ? e->exec.args_len : EXIT_ARGS_MAX,
+		       args_cut(e) ? VF_MORE : 0);
 }
 
 static void f_args_truncated(const struct field *f, const struct field_ctx *c, struct value *v)
@@ -222,7 +201,7 @@ static void f_args_truncated(const struct field *f, const struct field_ctx *c, s
 
 	if (!e || !(e->flags & EXIT_EXEC_KNOWN))
 		return;
-	text_value(v, args_cut(e) ? "true" : "false", VF_BARE);
+	value__bool(v, args_cut(e));
 }
 
 static void f_argc(const struct field *f, const struct field_ctx *c, struct value *v)
@@ -231,8 +210,7 @@ static void f_argc(const struct field *f, const struct field_ctx *c, struct valu
 
 	if (!e || !(e->flags & EXIT_EXEC_KNOWN))
 		return;
-	v->kind = V_UINT;
-	v->u = e->exec.argc;
+	value__uint(v, e->exec.argc);
 }
 
 #define CUSTOM(k, h, fn, w, fl, g)                                                       \

@@ -110,21 +110,12 @@ static const struct open_event *valid(const void *ev, size_t size)
 	return need <= size ? e : NULL;
 }
 
-static void text(struct value *v, const char *s)
-{
-	v->kind = V_TEXT;
-	v->s = s;
-	v->len = strlen(s);
-}
-
 static void format_fd(const struct field *f, const struct field_ctx *c, struct value *v)
 {
 	const struct open_event *e = valid(c->ev, c->size);
 
-	if (e && e->ret >= 0) {
-		v->kind = V_INT;
-		v->i = e->ret;
-	}
+	if (e && e->ret >= 0)
+		value__int(v, e->ret);
 }
 
 static bool has_dirfd(const struct open_event *e)
@@ -136,10 +127,8 @@ static void format_dirfd(const struct field *f, const struct field_ctx *c, struc
 {
 	const struct open_event *e = valid(c->ev, c->size);
 
-	if (e && has_dirfd(e)) {
-		v->kind = V_INT;
-		v->i = e->dirfd;
-	}
+	if (e && has_dirfd(e))
+		value__int(v, e->dirfd);
 }
 
 static void format_flags(const struct field *f, const struct field_ctx *c, struct value *v)
@@ -147,7 +136,7 @@ static void format_flags(const struct field *f, const struct field_ctx *c, struc
 	const struct open_event *e = valid(c->ev, c->size);
 
 	if (e)
-		text(v, openflags__format(e->flags, c->scratch, c->scratch_len));
+		value__text(v, openflags__format(e->flags, c->scratch, c->scratch_len));
 }
 
 /* Only O_CREAT and O_TMPFILE read the mode. */
@@ -157,8 +146,7 @@ static void format_mode(const struct field *f, const struct field_ctx *c, struct
 
 	if (!e || !(e->flags & (K_O_CREAT | K___O_TMPFILE)))
 		return;
-	snprintf(c->scratch, c->scratch_len, "%04o", e->mode);
-	text(v, c->scratch);
+	value__printf(v, c, "%04o", e->mode);
 }
 
 static void format_resolve(const struct field *f, const struct field_ctx *c, struct value *v)
@@ -166,7 +154,7 @@ static void format_resolve(const struct field *f, const struct field_ctx *c, str
 	const struct open_event *e = valid(c->ev, c->size);
 
 	if (e && e->syscall == OPEN_SYS_OPENAT2)
-		text(v, resolveflags__format(e->resolve, c->scratch, c->scratch_len));
+		value__text(v, resolveflags__format(e->resolve, c->scratch, c->scratch_len));
 }
 
 /*
@@ -178,24 +166,14 @@ static void path_value(const char *s, size_t len, bool cut, bool json, struct va
 {
 	static __thread struct strbuf sb;
 
-	if (!cut || json) {
-		v->kind = V_BYTES;
-		v->s = s;
-		v->len = len;
+	value__bytes(v, s, len);
+	if (!cut || json)
 		return;
-	}
 	strbuf__reset(&sb);
 	escape__table(&sb, s, len);
 	strbuf__adds(&sb, TRUNC_MARK);
-	if (sb.oom) {
-		v->kind = V_BYTES;
-		v->s = s;
-		v->len = len;
-		return;
-	}
-	v->kind = V_TEXT;
-	v->s = sb.buf;
-	v->len = sb.len;
+	if (!sb.oom)
+		value__text(v, sb.buf);
 }
 
 static void format_path(const struct field *f, const struct field_ctx *c, struct value *v)
@@ -237,11 +215,11 @@ static void format_truncated(const struct field *f, const struct field_ctx *c, s
 	       (e->status & ((e->status & OPEN_FULL_SAME) ? OPEN_PATH_TRUNCATED :
 							      OPEN_FULL_TRUNCATED));
 	if (path && full)
-		text(v, "path,full_path");
+		value__text(v, "path,full_path");
 	else if (path)
-		text(v, "path");
+		value__text(v, "path");
 	else if (full)
-		text(v, "full_path");
+		value__text(v, "full_path");
 }
 
 static const char *const syscall_names[OPEN_SYS_MAX] = {

@@ -72,18 +72,13 @@ static void f_list(const struct field *f, const struct field_ctx *c, struct valu
 {
 	const struct args_event *e = c->ev;
 
-	v->kind = V_STRLIST;
-	v->s = e->args;
-	v->len = 9; /* "x\0y z\0end" */
-	v->flags = VF_MORE | (c->json ? 0 : VF_QUOTE);
+	/* "x\0y z\0end" */
+	value__strlist(v, e->args, 9, VF_MORE | (c->json ? 0 : VF_QUOTE));
 }
 
 static void f_yes(const struct field *f, const struct field_ctx *c, struct value *v)
 {
-	v->kind = V_TEXT;
-	v->s = "true";
-	v->len = 4;
-	v->flags = VF_BARE;
+	value__bool(v, true);
 }
 
 static const struct field list_fields[] = {
