@@ -167,5 +167,9 @@ void field__value_args(const struct field *f, const void *ev, size_t size,
 	{ .key = k, .header = h, .kind = FK_ENUM, .offset = offsetof(type, member),         \
 	  .size = sizeof(((type *)0)->member), .width = w, .flags = fl, .groups = grp,      \
 	  .names = names_, .nnames = sizeof(names_) / sizeof(names_[0]) }
+/* FK_CUSTOM: fn(f, c, v) renders it from the whole record, c->ev. */
+#define EV_CUSTOM(k, h, fn, w, fl, grp)                                                    \
+	{ .key = k, .header = h, .kind = FK_CUSTOM, .width = w, .flags = fl, .groups = grp, \
+	  .format = fn }
 
 #endif

@@ -340,13 +340,10 @@ static const char *const syscall_names[EXEC_SYS_MAX] = {
 };
 
 #define EXEC_FIELD(k, h, kind, m, w, fl, g) EV_FIELD(struct exec_event, k, h, kind, m, w, fl, g)
-#define CUSTOM(k, h, fn, w, fl, g)                                                       \
-	{ .key = k, .header = h, .kind = FK_CUSTOM, .width = w, .flags = fl, .groups = g, \
-	  .format = fn }
 
 static const struct field exec_fields[] = {
 	HDR_FIELD("time", "TIME", FK_TIME, ts_ns, 15, F_BOTH | F_LEFT, G_TIME),
-	CUSTOM("elapsed", "TIME(s)", f_elapsed, 8, F_TABLE | F_LEFT, G_TS),
+	EV_CUSTOM("elapsed", "TIME(s)", f_elapsed, 8, F_TABLE | F_LEFT, G_TS),
 	HDR_FIELD("ts_ns", "TS", FK_UINT, ts_ns, 0, F_JSON, G_BASE),
 	HDR_FIELD("uid", "UID", FK_UINT, uid, 6, F_BOTH | F_LEFT, G_UID),
 	HDR_FIELD("comm", "COMM", FK_STR, comm, 16, F_BOTH | F_LEFT, G_BASE),
@@ -359,13 +356,13 @@ static const struct field exec_fields[] = {
 		syscall_names),
 	EXEC_FIELD("ret", "RET", FK_RET, ret, 7, F_BOTH | F_LEFT, G_BASE),
 	EXEC_FIELD("error", "ERROR", FK_ERRNO, ret, 0, F_JSON | F_LABEL, G_BASE),
-	CUSTOM("filename", "FILENAME", f_filename, 0, F_JSON, G_BASE),
-	CUSTOM("dirfd", "DIRFD", f_dirfd, 0, F_JSON, G_BASE),
-	CUSTOM("flags", "FLAGS", f_at_flags, 0, F_JSON, G_BASE),
-	CUSTOM("path", "PATH", f_path, 0, F_JSON, G_BASE),
-	CUSTOM("argc", "ARGC", f_argc, 0, F_JSON, G_BASE),
-	CUSTOM("args_truncated", "TRUNC", f_args_truncated, 0, F_JSON, G_BASE),
-	CUSTOM("args", "ARGS", f_args, 0, F_BOTH | F_LEFT, G_BASE),
+	EV_CUSTOM("filename", "FILENAME", f_filename, 0, F_JSON, G_BASE),
+	EV_CUSTOM("dirfd", "DIRFD", f_dirfd, 0, F_JSON, G_BASE),
+	EV_CUSTOM("flags", "FLAGS", f_at_flags, 0, F_JSON, G_BASE),
+	EV_CUSTOM("path", "PATH", f_path, 0, F_JSON, G_BASE),
+	EV_CUSTOM("argc", "ARGC", f_argc, 0, F_JSON, G_BASE),
+	EV_CUSTOM("args_truncated", "TRUNC", f_args_truncated, 0, F_JSON, G_BASE),
+	EV_CUSTOM("args", "ARGS", f_args, 0, F_BOTH | F_LEFT, G_BASE),
 };
 
 static const struct schema exec_schema = {

@@ -213,10 +213,6 @@ static void f_argc(const struct field *f, const struct field_ctx *c, struct valu
 	value__uint(v, e->exec.argc);
 }
 
-#define CUSTOM(k, h, fn, w, fl, g)                                                       \
-	{ .key = k, .header = h, .kind = FK_CUSTOM, .width = w, .flags = fl, .groups = g, \
-	  .format = fn }
-
 static const struct field exit_fields[] = {
 	HDR_FIELD("time", "TIME", FK_TIME, ts_ns, 15, F_BOTH | F_LEFT, G_TIME),
 	HDR_FIELD("ts_ns", "TS", FK_UINT, ts_ns, 0, F_JSON, G_BASE),
@@ -226,19 +222,19 @@ static const struct field exit_fields[] = {
 	HDR_FIELD("tid", "TID", FK_UINT, tid, 7, F_BOTH, G_BASE),
 	HDR_FIELD("uid", "UID", FK_UINT, uid, 6, F_JSON, G_BASE),
 	HDR_FIELD("cgroup_id", "CGROUP", FK_UINT, cgroup_id, 0, F_JSON, G_BASE),
-	CUSTOM("age", "AGE(s)", f_age, 8, F_TABLE, G_BASE),
+	EV_CUSTOM("age", "AGE(s)", f_age, 8, F_TABLE, G_BASE),
 	EV_FIELD(struct exit_event, "age_ns", "AGE", FK_UINT, age_ns, 0, F_JSON, G_BASE),
-	CUSTOM("exit", "EXIT", f_exit, 22, F_TABLE | F_LEFT, G_BASE),
-	CUSTOM("exit_code", "CODE", f_exit_code, 0, F_JSON, G_BASE),
-	CUSTOM("sig", "SIG", f_sig, 0, F_JSON | F_LABEL, G_BASE),
-	CUSTOM("signo", "SIGNO", f_signo, 0, F_JSON, G_BASE),
-	CUSTOM("core_dumped", "CORE", f_core, 0, F_JSON, G_BASE),
+	EV_CUSTOM("exit", "EXIT", f_exit, 22, F_TABLE | F_LEFT, G_BASE),
+	EV_CUSTOM("exit_code", "CODE", f_exit_code, 0, F_JSON, G_BASE),
+	EV_CUSTOM("sig", "SIG", f_sig, 0, F_JSON | F_LABEL, G_BASE),
+	EV_CUSTOM("signo", "SIGNO", f_signo, 0, F_JSON, G_BASE),
+	EV_CUSTOM("core_dumped", "CORE", f_core, 0, F_JSON, G_BASE),
 	EV_FIELD(struct exit_event, "status", "STATUS", FK_HEX, status, 0, F_JSON, G_BASE),
-	CUSTOM("thread", "THREAD", f_thread, 0, F_JSON, G_BASE),
-	CUSTOM("filename", "FILENAME", f_filename, 0, F_JSON, G_BASE),
-	CUSTOM("argc", "ARGC", f_argc, 0, F_JSON, G_BASE),
-	CUSTOM("args_truncated", "TRUNC", f_args_truncated, 0, F_JSON, G_BASE),
-	CUSTOM("args", "ARGS", f_args, 0, F_BOTH | F_LEFT, G_BASE),
+	EV_CUSTOM("thread", "THREAD", f_thread, 0, F_JSON, G_BASE),
+	EV_CUSTOM("filename", "FILENAME", f_filename, 0, F_JSON, G_BASE),
+	EV_CUSTOM("argc", "ARGC", f_argc, 0, F_JSON, G_BASE),
+	EV_CUSTOM("args_truncated", "TRUNC", f_args_truncated, 0, F_JSON, G_BASE),
+	EV_CUSTOM("args", "ARGS", f_args, 0, F_BOTH | F_LEFT, G_BASE),
 };
 
 static const struct schema exit_schema = {

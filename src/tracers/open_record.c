@@ -230,9 +230,6 @@ static const char *const syscall_names[OPEN_SYS_MAX] = {
 };
 
 #define OPEN_FIELD(k, h, kind, m, w, fl, grp) EV_FIELD(struct open_event, k, h, kind, m, w, fl, grp)
-#define OPEN_CUSTOM(k, h, w, fl, grp, fn)                                                  \
-	{ .key = k, .header = h, .kind = FK_CUSTOM, .width = w, .flags = fl, .groups = grp, \
-	  .format = fn }
 
 static const struct field open_fields[] = {
 	HDR_FIELD("time", "TIME", FK_TIME, ts_ns, 15, F_BOTH | F_LEFT, G_OPEN_TIME),
@@ -245,16 +242,16 @@ static const struct field open_fields[] = {
 	HDR_FIELD("cgroup_id", "CGROUP", FK_UINT, cgroup_id, 0, F_JSON, G_BASE),
 	EV_ENUM(struct open_event, "syscall", "SYSCALL", syscall, 7, F_BOTH | F_LEFT | F_LABEL,
 		G_OPEN_EXT, syscall_names),
-	OPEN_CUSTOM("fd", "FD", 4, F_BOTH, G_BASE, format_fd),
+	EV_CUSTOM("fd", "FD", format_fd, 4, F_BOTH, G_BASE),
 	OPEN_FIELD("error", "ERR", FK_ERRNO, ret, 7, F_BOTH | F_LEFT | F_LABEL, G_BASE),
 	OPEN_FIELD("ret", "RET", FK_INT, ret, 0, F_JSON, G_BASE),
-	OPEN_CUSTOM("dirfd", "DIRFD", 0, F_JSON, G_BASE, format_dirfd),
-	OPEN_CUSTOM("flags", "FLAGS", 24, F_BOTH | F_LEFT, G_OPEN_EXT, format_flags),
-	OPEN_CUSTOM("mode", "MODE", 5, F_BOTH | F_LEFT, G_OPEN_EXT, format_mode),
-	OPEN_CUSTOM("resolve", "RESOLVE", 7, F_BOTH | F_LEFT, G_OPEN_EXT, format_resolve),
-	OPEN_CUSTOM("path", "PATH", 0, F_BOTH | F_LEFT, G_OPEN_PATH, format_path),
-	OPEN_CUSTOM("full_path", "PATH", 0, F_BOTH | F_LEFT, G_OPEN_FULL, format_full_path),
-	OPEN_CUSTOM("truncated", "TRUNCATED", 0, F_JSON, G_BASE, format_truncated),
+	EV_CUSTOM("dirfd", "DIRFD", format_dirfd, 0, F_JSON, G_BASE),
+	EV_CUSTOM("flags", "FLAGS", format_flags, 24, F_BOTH | F_LEFT, G_OPEN_EXT),
+	EV_CUSTOM("mode", "MODE", format_mode, 5, F_BOTH | F_LEFT, G_OPEN_EXT),
+	EV_CUSTOM("resolve", "RESOLVE", format_resolve, 7, F_BOTH | F_LEFT, G_OPEN_EXT),
+	EV_CUSTOM("path", "PATH", format_path, 0, F_BOTH | F_LEFT, G_OPEN_PATH),
+	EV_CUSTOM("full_path", "PATH", format_full_path, 0, F_BOTH | F_LEFT, G_OPEN_FULL),
+	EV_CUSTOM("truncated", "TRUNCATED", format_truncated, 0, F_JSON, G_BASE),
 };
 
 const struct schema open_schema = {

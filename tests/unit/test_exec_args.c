@@ -83,10 +83,8 @@ static void f_yes(const struct field *f, const struct field_ctx *c, struct value
 
 static const struct field list_fields[] = {
 	HDR_FIELD("pid", "PID", FK_UINT, pid, 5, F_BOTH, G_BASE),
-	{ .key = "cut", .header = "CUT", .kind = FK_CUSTOM, .width = 4, .flags = F_BOTH | F_LEFT,
-	  .groups = G_BASE, .format = f_yes },
-	{ .key = "args", .header = "ARGS", .kind = FK_CUSTOM, .flags = F_BOTH | F_LEFT,
-	  .groups = G_BASE, .format = f_list },
+	EV_CUSTOM("cut", "CUT", f_yes, 4, F_BOTH | F_LEFT, G_BASE),
+	EV_CUSTOM("args", "ARGS", f_list, 0, F_BOTH | F_LEFT, G_BASE),
 };
 
 static const struct schema list_schema = { "exec", EVENT_EXEC, list_fields, 3 };
