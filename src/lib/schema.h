@@ -69,6 +69,7 @@ struct field_ctx {
 	bool json; /* JSON, else the table */
 	char *scratch; /* at least 64 bytes */
 	size_t scratch_len;
+	const void *settings; /* the schema's settings (schema.settings) */
 };
 
 struct field;
@@ -94,6 +95,11 @@ struct schema {
 	enum event_type type;
 	const struct field *fields;
 	int nfields;
+	/*
+	 * What the tracer's options change in its formatters (field_ctx.settings):
+	 * its open points this at settings it made from them.  NULL: none.
+	 */
+	const void *settings;
 };
 
 /*

@@ -58,16 +58,18 @@ static void add_member(struct strbuf *sb, const char *key, const struct value *v
 }
 
 /* What the formatters of one record's fields get. */
-static struct field_ctx ctx_of(struct json_sink *j, const void *ev, size_t size)
+static struct field_ctx ctx_of(struct json_sink *j, const struct schema *sc, const void *ev,
+			       size_t size)
 {
 	return (struct field_ctx){ .ev = ev, .size = size, .ro = &j->ro, .json = true,
-				   .scratch = j->scratch, .scratch_len = sizeof(j->scratch) };
+				   .scratch = j->scratch, .scratch_len = sizeof(j->scratch),
+				   .settings = sc ? sc->settings : NULL };
 }
 
 static void json_record(struct sink *s, const struct schema *sc, const void *ev, size_t size)
 {
 	struct json_sink *j = (struct json_sink *)s;
-	struct field_ctx c = ctx_of(j, ev, size);
+	struct field_ctx c = ctx_of(j, sc, ev, size);
 	struct value v;
 
 	value__text(&v, sc->name);
@@ -94,7 +96,7 @@ static void json_lost(struct sink *s, const char *type_name, uint64_t count, uin
 	static const struct field time_field =
 		HDR_FIELD("time", "TIME", FK_TIME, ts_ns, 0, F_JSON, 0);
 	struct event_header h = { .ts_ns = ts_ns };
-	struct field_ctx c = ctx_of(j, &h, sizeof(h));
+	struct field_ctx c = ctx_of(j, NULL, &h, sizeof(h));
 	struct value v;
 
 	field__value(&time_field, &c, &v);

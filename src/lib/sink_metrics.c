@@ -432,7 +432,8 @@ static void metrics_record(struct sink *s, const struct schema *sc, const void *
 	strbuf__reset(&m->key);
 	for (int i = 0; i < f->nlabels; i++) {
 		struct field_ctx c = { .ev = ev, .size = size, .ro = &m->ro, .json = true,
-				       .scratch = m->scratch[i], .scratch_len = LABEL_SCRATCH };
+				       .scratch = m->scratch[i], .scratch_len = LABEL_SCRATCH,
+				       .settings = sc->settings };
 
 		field__value(f->labels[i], &c, &m->vals[i]);
 		add_key_value(&m->key, &m->vals[i]);

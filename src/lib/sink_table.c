@@ -44,10 +44,12 @@ static bool is_header_field(const struct field *f)
 }
 
 /* What the formatters of one record's fields get. */
-static struct field_ctx ctx_of(struct table_sink *t, const void *ev, size_t size)
+static struct field_ctx ctx_of(struct table_sink *t, const struct schema *sc, const void *ev,
+			       size_t size)
 {
 	return (struct field_ctx){ .ev = ev, .size = size, .ro = &t->ro, .scratch = t->scratch,
-				   .scratch_len = sizeof(t->scratch) };
+				   .scratch_len = sizeof(t->scratch),
+				   .settings = sc ? sc->settings : NULL };
 }
 
 static void pad(struct strbuf *sb, size_t cols, int width)
@@ -146,7 +148,7 @@ static void print_header_multi(struct table_sink *t)
 
 static void row_single(struct table_sink *t, const struct schema *sc, const void *ev, size_t size)
 {
-	struct field_ctx c = ctx_of(t, ev, size);
+	struct field_ctx c = ctx_of(t, sc, ev, size);
 	int last = -1;
 
 	for (int i = 0; i < sc->nfields; i++)
@@ -165,7 +167,7 @@ static void row_single(struct table_sink *t, const struct schema *sc, const void
 
 static void row_multi(struct table_sink *t, const struct schema *sc, const void *ev, size_t size)
 {
-	struct field_ctx c = ctx_of(t, ev, size);
+	struct field_ctx c = ctx_of(t, sc, ev, size);
 	struct value v;
 	bool first = true;
 
@@ -218,7 +220,7 @@ static void table_lost(struct sink *s, const char *type_name, uint64_t count, ui
 {
 	struct table_sink *t = (struct table_sink *)s;
 	struct event_header h = { .ts_ns = ts_ns };
-	struct field_ctx c = ctx_of(t, &h, sizeof(h));
+	struct field_ctx c = ctx_of(t, NULL, &h, sizeof(h));
 	struct value v;
 
 	field__value(&multi_cols[0], &c, &v);

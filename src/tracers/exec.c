@@ -18,20 +18,22 @@
 
 #define AT_FDCWD_ -100
 
-struct exec_opts {
-	bool include_failed, failed_only;
-	bool time, timestamp, uid_column, quote;
-	uint32_t max_args;
-	char name[COMM_LEN];
-	char line[256];
+/* What exec's formatters read (field_ctx.settings). */
+struct exec_render {
+	uint32_t max_args; /* arguments shown (the kernel copies no more) */
+	bool quote; /* the table quotes each argument */
+	uint64_t start_ns; /* TIME(s) counts from here: procsnoop's start */
 };
 
-/* How this process renders exec events: set once by exec_open. */
-static struct {
-	uint32_t max_args;
-	bool quote;
-	uint64_t start_ns;
-} render = { .max_args = EXEC_MAXARGS_DEFAULT };
+struct exec_opts {
+	bool include_failed, failed_only;
+	bool time, timestamp, uid_column;
+	char name[COMM_LEN];
+	char line[256];
+	struct exec_render render;
+};
+
+static const struct exec_render render_defaults = { .max_args = EXEC_MAXARGS_DEFAULT };
 
 enum { OPT_MAX_ARGS = 0x300, OPT_FAILED };
 
@@ -50,6 +52,14 @@ static const struct argp_option exec_options[] = {
 	{},
 };
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
 static error_t exec_parse(int key, char *arg, struct argp_state *state)
 {
 	struct tracer_input *in = state->input;
@@ -60,7 +70,8 @@ static error_t exec_parse(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case ARGP_KEY_INIT:
-		o->max_args = EXEC_MAXARGS_DEFAULT;
+		o->render.max_args = EXEC_MAXARGS_DEFAULT;
+		o->render.start_ns = mono_ns();
 		break;
 	case 'x':
 		o->include_failed = true;
@@ -78,7 +89,7 @@ static error_t exec_parse(int key, char *arg, struct argp_state *state)
 		o->uid_column = true;
 		break;
 	case 'q':
-		o->quote = true;
+		o->render.quote = true;
 		break;
 	case 'n':
 		if (!arg[0] || strlen(arg) >= sizeof(o->name))
@@ -103,7 +114,7 @@ static error_t exec_parse(int key, char *arg, struct argp_state *state)
 		    n > EXEC_MAXARGS_LIMIT)
 			options__usage_error(state, "invalid max args '%s': a number from 1 to %d",
 					     arg, EXEC_MAXARGS_LIMIT);
-		o->max_args = n;
+		o->render.max_args = n;
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -118,13 +129,7 @@ static uint32_t exec_groups(const void *opts)
 	return (o->time ? G_TIME : 0) | (o->timestamp ? G_TS : 0) | (o->uid_column ? G_UID : 0);
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
+static struct schema exec_schema;
 
 /* The variant of exec.bpf.c this kernel runs: V_KFUNC (6.17), V_LOOP (5.17) or V_BOUNDED. */
 static int pick_variant(struct session *s, struct exec_bpf *skel)
@@ -170,12 +175,10 @@ static int exec_open(struct session *s, const struct common_opts *common, const 
 	session__fill_filter(s, (struct filter_config *)&skel->rodata->cfg);
 	skel->rodata->include_failed = o->include_failed;
 	skel->rodata->failed_only = o->failed_only;
-	skel->rodata->max_args = o->max_args;
+	skel->rodata->max_args = o->render.max_args;
 	memcpy((char *)skel->rodata->name_sub, o->name, sizeof(o->name));
 	memcpy((char *)skel->rodata->line_sub, o->line, sizeof(o->line));
-	render.max_args = o->max_args;
-	render.quote = o->quote;
-	render.start_ns = mono_ns();
+	exec_schema.settings = &o->render;
 	err = pick_variant(s, skel);
 	if (err) {
 		exec_bpf__destroy(skel);
@@ -233,12 +236,14 @@ static void f_path(const struct field *f, const struct field_ctx *c, struct valu
 }
 
 /* The arguments shown: at most max_args; *more when any were cut. */
-static size_t args_shown(const struct exec_event *e, size_t size, bool *more, size_t *count)
+static size_t args_shown(const struct exec_event *e, const struct field_ctx *c, bool *more,
+			 size_t *count)
 {
+	const struct exec_render *r = c->settings;
 	size_t off = (size_t)e->filename_len + 1;
-	size_t len = bounded(e, size, off, e->args_len), shown;
+	size_t len = bounded(e, c->size, off, e->args_len), shown;
 
-	shown = strlist__prefix(e->data + off, len, render.max_args);
+	shown = strlist__prefix(e->data + off, len, r->max_args);
 	*count = strlist__count(e->data + off, shown);
 	*more = shown < len || (e->status & (EXEC_ARGS_TRUNCATED | EXEC_ARGS_FAULT)) ||
 		((e->status & EXEC_ARGC_KNOWN) && e->argc > *count);
@@ -248,14 +253,15 @@ static size_t args_shown(const struct exec_event *e, size_t size, bool *more, si
 static void f_args(const struct field *f, const struct field_ctx *c, struct value *v)
 {
 	const struct exec_event *e = ev_of(c->ev, c->size);
+	const struct exec_render *r = c->settings;
 	size_t count, len;
 	bool more;
 
 	if (!e)
 		return;
-	len = args_shown(e, c->size, &more, &count);
+	len = args_shown(e, c, &more, &count);
 	value__strlist(v, e->data + e->filename_len + 1, len,
-		       (more ? VF_MORE : 0) | (render.quote && !c->json ? VF_QUOTE : 0));
+		       (more ? VF_MORE : 0) | (r->quote && !c->json ? VF_QUOTE : 0));
 }
 
 static void f_args_truncated(const struct field *f, const struct field_ctx *c, struct value *v)
@@ -266,7 +272,7 @@ static void f_args_truncated(const struct field *f, const struct field_ctx *c, s
 
 	if (!e)
 		return;
-	args_shown(e, c->size, &more, &count);
+	args_shown(e, c, &more, &count);
 	value__bool(v, more);
 }
 
@@ -329,7 +335,8 @@ static void f_at_flags(const struct field *f, const struct field_ctx *c, struct 
 static void f_elapsed(const struct field *f, const struct field_ctx *c, struct value *v)
 {
 	const struct event_header *h = c->ev;
-	int64_t d = (int64_t)(h->ts_ns - render.start_ns);
+	const struct exec_render *r = c->settings;
+	int64_t d = (int64_t)(h->ts_ns - r->start_ns);
 
 	value__printf(v, c, "%.3f", d / 1e9);
 }
@@ -365,11 +372,12 @@ static const struct field exec_fields[] = {
 	EV_CUSTOM("args", "ARGS", f_args, 0, F_BOTH | F_LEFT, G_BASE),
 };
 
-static const struct schema exec_schema = {
+static struct schema exec_schema = {
 	.name = "exec",
 	.type = EVENT_EXEC,
 	.fields = exec_fields,
 	.nfields = sizeof(exec_fields) / sizeof(exec_fields[0]),
+	.settings = &render_defaults, /* until exec_open */
 };
 
 /*
