@@ -18,12 +18,20 @@
 const char *argp_program_version = "procsnoop 0.1";
 const char *argp_program_bug_address = NULL;
 
-static const struct tracer *const tracers[] = {
-	&sig_tracer,
-	&open_tracer,
-	&exec_tracer,
-	&exit_tracer,
-};
+/*
+ * The tracers, in the order of `procsnoop --help`: X(NAME) is the struct
+ * tracer NAME_tracer of src/tracers/NAME.c.  A new tracer is one line here.
+ */
+#define TRACERS(X) \
+	X(sig)     \
+	X(open)    \
+	X(exec)    \
+	X(exit)
+
+#define TRACER_EXTERN(name) extern const struct tracer name##_tracer;
+TRACERS(TRACER_EXTERN)
+#define TRACER_ENTRY(name) &name##_tracer,
+static const struct tracer *const tracers[] = { TRACERS(TRACER_ENTRY) };
 #define NTRACERS (int)(sizeof(tracers) / sizeof(tracers[0]))
 
 /* Exact name, else a unique prefix. */

@@ -17,6 +17,7 @@ struct tracer_input {
 	void *opts; /* the tracer's options, opts_size bytes, zeroed */
 };
 
+/* src/tracers/NAME.c defines `const struct tracer NAME_tracer`; main.c's TRACERS lists it. */
 struct tracer {
 	const char *name; /* subcommand, TYPE column, JSON "type" */
 	const char *summary; /* one line for `procsnoop --help` */
@@ -32,10 +33,5 @@ struct tracer {
 	/* Filters the kernel could not apply, in user space (NULL: all pass). */
 	bool (*accept)(const void *opts, const void *ev, size_t size);
 };
-
-extern const struct tracer sig_tracer;
-extern const struct tracer exec_tracer;
-extern const struct tracer exit_tracer;
-extern const struct tracer open_tracer;
 
 #endif
