@@ -124,7 +124,7 @@ void (field__value)(const struct field *f, const struct field_ctx *c, struct val
 			value__printf(v, c, "0x%llx", (unsigned long long)read_uint(p, f->size));
 		break;
 	case FK_BOOL:
-		value__text(v, read_uint(p, f->size) ? "true" : "false");
+		value__bool(v, read_uint(p, f->size));
 		break;
 	case FK_STR:
 		value__bytes(v, p, strnlen(p, f->size));

@@ -22,8 +22,8 @@ enum field_kind {
 	FK_SIGNAL, /* signal number: name, or number with --numeric */
 	FK_RET,	   /* return value: the table shows an errno name when negative */
 	FK_ERRNO,  /* the errno name of a negative return value, else null */
-	FK_ENUM,   /* index into names[]; out of range is null */
-	FK_BOOL,
+	FK_ENUM,   /* index into names[]: its name, else the number; negative is null */
+	FK_BOOL,   /* JSON true or false; the table shows the same words */
 	FK_CUSTOM, /* formatted by the field's format callback */
 };
 

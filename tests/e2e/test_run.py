@@ -226,8 +226,8 @@ def test_run_features_ringbuf_enums_bools_arrays_nested():
     for e in evs:
         for k, v in common.items():
             assert e[k] == v, (k, e)
-    assert probe["kind"] == "KIND_PROBE" and probe["probe"] == "true" and probe["sig"] == 0
-    assert cont["kind"] == "KIND_CONT" and cont["probe"] == "false"
+    assert probe["kind"] == "KIND_PROBE" and probe["probe"] is True and probe["sig"] == 0
+    assert cont["kind"] == "KIND_CONT" and cont["probe"] is False
     assert chld["kind"] == "KIND_OTHER"
     assert [cont[f"multiples[{i}]"] for i in range(3)] == [36, 72, 108]
     assert cont["nested.at.x"] == -18 and cont["nested.at.y"] == 18 << 33

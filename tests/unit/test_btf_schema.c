@@ -89,6 +89,7 @@ TEST(btf_schema_flattens_and_names)
 	field__value(field(sc, "kind"), &c, &v);
 	CHECK_STR(v.s, "KIND_B");
 	field__value(field(sc, "ok"), &c, &v);
+	CHECK(v.kind == V_TEXT && v.flags == VF_BARE); /* JSON true */
 	CHECK_STR(v.s, "true");
 	field__value(field(sc, "vals[2]"), &c, &v);
 	CHECK_INT(v.u, 3);
