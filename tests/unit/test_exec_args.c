@@ -89,25 +89,13 @@ static const struct field list_fields[] = {
 
 static const struct schema list_schema = { "exec", EVENT_EXEC, list_fields, 3 };
 
-static char *render(bool json)
+static const char *render(bool json)
 {
-	static char *buf;
-	size_t len;
-	FILE *f;
 	struct render_opts ro = {};
-	const struct schema *schemas[] = { &list_schema };
 	struct args_event e = { .h = { .pid = 7, .type = EVENT_EXEC, .size = sizeof(e) } };
-	struct sink *s;
 
 	memcpy(e.args, "x\0y z\0end", 9);
-	free(buf);
-	f = open_memstream(&buf, &len);
-	s = json ? sink_json__new(f, &ro) : sink_table__new(f, &ro, schemas, 1, G_BASE);
-	sink__record(s, &list_schema, &e, sizeof(e));
-	CHECK_INT(sink__flush(s), 0);
-	sink__destroy(s);
-	fclose(f);
-	return buf;
+	return unit__render(json, &ro, &list_schema, G_BASE, &e, sizeof(e));
 }
 
 TEST(strlist_sinks)

@@ -5,7 +5,6 @@
  * what the table shows.
  */
 #include <stdint.h>
-#include <stdlib.h>
 #include "lib/sink.h"
 #include "unit.h"
 
@@ -54,26 +53,16 @@ static const struct custom_settings custom_settings = { .unit = "ms" };
 static const char *render(bool json, bool numeric, struct field f, const struct kinds_event *e,
 			  size_t size)
 {
-	static char *buf;
 	static char out[256];
 	struct render_opts ro = { .numeric = numeric, .mono_to_real_ns = 3723000000000ll };
 	struct schema sc = { .name = "k", .type = EVENT_USER, .fields = &f, .nfields = 1,
 			     .settings = &custom_settings };
-	const struct schema *schemas[] = { &sc };
-	const char *p;
+	const char *buf = unit__render(json, &ro, &sc, G_BASE, e, size), *p;
 	size_t len;
-	struct sink *s;
-	FILE *mf;
 
-	setenv("TZ", "UTC", 1);
-	free(buf);
-	buf = NULL;
-	mf = open_memstream(&buf, &len);
-	s = json ? sink_json__new(mf, &ro) : sink_table__new(mf, &ro, schemas, 1, G_BASE);
-	sink__record(s, &sc, e, size);
-	CHECK_INT(sink__flush(s), 0);
-	sink__destroy(s);
-	fclose(mf);
+	if (!buf)
+		return "(no memory)";
+	len = strlen(buf);
 	if (json) {
 		p = strstr(buf, "{\"type\":\"k\",\"v\":");
 		if (!p || len < 3 || strcmp(buf + len - 2, "}\n"))

@@ -145,24 +145,11 @@ static size_t make_event(struct open_event *e, const char *path, size_t plen, co
 	return size;
 }
 
-static char *render(bool json, uint32_t groups, const struct open_event *e, size_t size)
+static const char *render(bool json, uint32_t groups, const struct open_event *e, size_t size)
 {
-	static char *buf;
-	size_t len;
-	FILE *f;
 	struct render_opts ro = { .mono_to_real_ns = 3723000000000ll };
-	const struct schema *schemas[] = { &open_schema };
-	struct sink *s;
 
-	setenv("TZ", "UTC", 1);
-	free(buf);
-	f = open_memstream(&buf, &len);
-	s = json ? sink_json__new(f, &ro) : sink_table__new(f, &ro, schemas, 1, groups);
-	sink__record(s, &open_schema, e, size);
-	CHECK_INT(sink__flush(s), 0);
-	sink__destroy(s);
-	fclose(f);
-	return buf;
+	return unit__render(json, &ro, &open_schema, groups, e, size);
 }
 
 TEST(open_record_json_every_field)
@@ -182,7 +169,7 @@ TEST(open_record_failed_creat_and_openat2)
 {
 	struct open_event e;
 	size_t size = make_event(&e, "x", 1, NULL, 0);
-	char *out;
+	const char *out;
 
 	e.ret = -13;
 	e.syscall = OPEN_SYS_CREAT;
@@ -225,7 +212,7 @@ TEST(open_record_hostile_bytes)
 {
 	struct open_event e;
 	size_t size = make_event(&e, "n\nq\"\xff", 5, "/d/n\nq\"\xff", 0);
-	char *out;
+	const char *out;
 
 	out = render(true, 0, &e, size);
 	CHECK(strstr(out, "\"path\":\"n\\nq\\\"\\ufffd\",\"path_hex\":\"6e0a7122ff\","));
@@ -240,7 +227,7 @@ TEST(open_record_truncated_paths)
 	static char path[OPEN_PATH_MAX];
 	static struct open_event e;
 	size_t size;
-	char *out;
+	const char *out;
 
 	memset(path, 'p', sizeof(path));
 	size = make_event(&e, path, OPEN_PATH_MAX - 1, NULL, OPEN_PATH_TRUNCATED);
@@ -262,7 +249,7 @@ TEST(open_record_absolute_bad_dirfd_and_fault)
 {
 	struct open_event e;
 	size_t size = make_event(&e, "/etc/passwd", 11, NULL, OPEN_FULL_SET | OPEN_FULL_SAME);
-	char *out;
+	const char *out;
 
 	e.full_len = 11;
 	CHECK(strstr(render(true, 0, &e, size),
@@ -285,7 +272,7 @@ TEST(open_record_lengths_beyond_the_sample_read_nothing)
 {
 	struct open_event e;
 	size_t size = make_event(&e, "abc", 3, "/x/abc", 0);
-	char *out;
+	const char *out;
 
 	/* A sample shorter than its lengths claim: every event field is null, none overreads. */
 	out = render(true, 0, &e, size - 2);

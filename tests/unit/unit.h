@@ -6,12 +6,23 @@
 #ifndef PROCSNOOP_UNIT_H
 #define PROCSNOOP_UNIT_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 void unit__register(const char *name, void (*fn)(void));
 void unit__fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+struct render_opts;
+struct schema;
+/*
+ * One record of schema sc through the JSON sink (json) or the table sink (of
+ * these column groups), in TZ=UTC: its output, valid until the next call.
+ */
+const char *unit__render(bool json, const struct render_opts *ro, const struct schema *sc,
+			 uint32_t groups, const void *ev, size_t size);
 
 #define TEST(name)                                                        \
 	static void name(void);                                           \
