@@ -120,3 +120,17 @@ int output__close(struct output *o, int timeout_ms)
 	free(o);
 	return err;
 }
+
+void output__buffer_stdout(void)
+{
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+}
+
+int64_t clock__mono_to_real_ns(void)
+{
+	struct timespec mono, real;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	return (real.tv_sec - mono.tv_sec) * 1000000000ll + (real.tv_nsec - mono.tv_nsec);
+}

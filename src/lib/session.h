@@ -47,6 +47,13 @@ int session__read_lost(const struct session *s, uint64_t *lost);
 struct ring_buffer *session__ring_buffer(struct session *s, ring_buffer_sample_fn fn, void *ctx);
 void session__destroy(struct session *s);
 
+struct stream_source;
+struct stream_opts;
+/* The shared ring buffer as a stream source: records, and the kernel's loss counts. */
+int session__source(struct session *s, struct stream_source **out);
+/* Adds that source to a stream's options, and the session's detach as its detach. */
+int session__stream_opts(struct session *s, struct stream_opts *so);
+
 /* Mounts tracefs on /sys/kernel/tracing when it is not there; 0 or -errno. */
 int tracefs__ensure(void);
 /* The mount point of tracefs, e.g. "/sys/kernel/tracing". */
