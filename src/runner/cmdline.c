@@ -140,8 +140,10 @@ static struct argp_option *build_options(const struct flag_set *fs, const char *
 		return NULL;
 	for (int i = 0; i < n; i++)
 		v[k++] = runner_options[i];
-	for (int i = 0; i < m; i++)
-		v[k++] = metrics_options[i];
+	for (int i = 0; i < m; i++) {
+		v[k] = metrics_options[i];
+		v[k++].group = 1; /* before the program's flags */
+	}
 	if (fs->n) {
 		snprintf(title, sizeof(title), "Flags of %s (its globals):", prog);
 		v[k++] = (struct argp_option){ NULL, 0, NULL, 0, title, 2 };

@@ -49,7 +49,7 @@ extern char **environ;
 #endif
 
 /* Bump when the way objects are built changes. */
-#define CACHE_FORMAT "procsnoop-run-2"
+#define CACHE_FORMAT "procsnoop-run-3"
 #define KERNEL_BTF "/sys/kernel/btf/vmlinux"
 
 struct hash {
@@ -701,6 +701,7 @@ static int write_wrapper(const char *path, const struct source_file *src,
 
 	if (!abs)
 		return -errno;
+	strbuf__adds(&sb, runner__loss_prelude);
 	strbuf__addf(&sb, "#include \"%s\"\n", abs);
 	/* Local headers the program includes ("execsnoop.h"), named on the command line or not. */
 	struct source_file local[16] = {};
@@ -770,6 +771,7 @@ int compile__program(const struct source_file *src, const struct source_file *he
 	if (err)
 		return err;
 	hash__str(&key, CACHE_FORMAT);
+	hash__str(&key, runner__loss_prelude);
 	err = compiler_id(&tc, &key);
 	if (!err)
 		err = vmlinux_dir(&tc, cache, vmdir, sizeof(vmdir), &key);

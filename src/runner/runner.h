@@ -42,6 +42,8 @@ struct source_file {
  */
 int compile__program(const struct source_file *src, const struct source_file *headers,
 		     int nheaders, char **obj_path, bool *cached);
+/* The C that counts a program's ring buffer losses, put before its source (loss_prelude.c). */
+extern const char runner__loss_prelude[];
 /* Reads a whole file; 0 or -errno. */
 int source__read(const char *path, struct source_file *out);
 void source__free(struct source_file *f);
