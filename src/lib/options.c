@@ -75,6 +75,15 @@ void options__usage_error(const struct argp_state *state, const char *fmt, ...)
 					     arg, why);                          \
 	} while (0)
 
+enum output_format options__parse_output(const struct argp_state *state, const char *arg)
+{
+	if (strcmp(arg, "table") == 0)
+		return OUTPUT_TABLE;
+	if (strcmp(arg, "json") != 0)
+		options__usage_error(state, "invalid output format '%s': table or json", arg);
+	return OUTPUT_JSON;
+}
+
 error_t options__parse_metrics(int key, char *arg, struct argp_state *state,
 			      struct metrics_opts *m)
 {
@@ -161,13 +170,7 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		CHECK(parse__cgroup(arg, &o->session.cgroup_path, &why), "cgroup");
 		break;
 	case 'o':
-		if (strcmp(arg, "table") == 0)
-			o->output = OUTPUT_TABLE;
-		else if (strcmp(arg, "json") == 0)
-			o->output = OUTPUT_JSON;
-		else
-			options__usage_error(state, "invalid output format '%s': table or json",
-					     arg);
+		o->output = options__parse_output(state, arg);
 		break;
 	case OPT_NUMERIC:
 		o->numeric = true;

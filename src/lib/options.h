@@ -27,6 +27,8 @@ struct common_opts {
 /* Its input is a struct common_opts. */
 extern const struct argp common_argp;
 
+/* -o's argument: table or json, else a usage error. */
+enum output_format options__parse_output(const struct argp_state *state, const char *arg);
 /*
  * --metrics, --metrics-labels and --metrics-max-series, for a parser of its
  * own (procsnoop run): ARGP_ERR_UNKNOWN for any other key.  Also checks at

@@ -31,5 +31,7 @@ int output__close(struct output *o, int timeout_ms);
 void output__buffer_stdout(void);
 /* What to add to a CLOCK_MONOTONIC time, now, for the wall-clock time. */
 int64_t clock__mono_to_real_ns(void);
+/* The wall-clock time now, as JSON records give it: "2026-12-04T14:05:09.123456789Z". */
+void clock__utc_now(char *buf, size_t len);
 
 #endif

@@ -112,8 +112,10 @@ static void buffers_report_lost(struct stream_source *src, struct stream *st)
 	uint64_t v[b->ncpus > 0 ? b->ncpus : 1], sum = 0;
 	__u32 key = 0;
 
-	if (!b->lost_map ||
-	    bpf_map_lookup_elem(bpf_map__fd(b->lost_map), &key, v))
+	if (!b->lost_map)
+		return;
+	memset(v, 0, sizeof(v)); /* filled by the kernel, which valgrind cannot see */
+	if (bpf_map_lookup_elem(bpf_map__fd(b->lost_map), &key, v))
 		return;
 	for (int i = 0; i < b->ncpus; i++)
 		sum += v[i];

@@ -82,13 +82,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	}
 	switch (key) {
 	case 'o':
-		if (strcmp(arg, "table") == 0)
-			o->output = OUTPUT_TABLE;
-		else if (strcmp(arg, "json") == 0)
-			o->output = OUTPUT_JSON;
-		else
-			options__usage_error(state, "invalid output format '%s': table or json",
-					     arg);
+		o->output = options__parse_output(state, arg);
 		break;
 	case 'd':
 		if (parse__seconds(arg, &o->duration, &why))

@@ -294,18 +294,14 @@ static void print_entry(struct sampler *s, const struct sampled *m, const char *
 
 static int print_maps(struct sampler *s)
 {
-	struct timespec now;
 	char when[64];
-	struct tm tm;
-	time_t sec;
 
-	clock_gettime(CLOCK_REALTIME, &now);
-	sec = now.tv_sec;
 	if (s->json) {
-		gmtime_r(&sec, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(when + strlen(when), sizeof(when) - strlen(when), ".%09ldZ", now.tv_nsec);
+		clock__utc_now(when, sizeof(when));
 	} else {
+		time_t sec = time(NULL);
+		struct tm tm;
+
 		localtime_r(&sec, &tm);
 		strftime(when, sizeof(when), "%H:%M:%S", &tm);
 	}

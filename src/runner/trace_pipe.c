@@ -105,16 +105,10 @@ static void emit_json(struct trace_pipe *tp, const char *l, size_t n)
 	const char *end = l + n, *msg = memmem(l, n, mark, sizeof(mark) - 1);
 	const char *lb = memchr(l, '[', n), *rb = lb ? memchr(lb, ']', end - lb) : NULL;
 	struct strbuf *sb = &tp->line;
-	struct timespec now;
 	char when[64];
-	struct tm tm;
-	time_t sec;
 
-	clock_gettime(CLOCK_REALTIME, &now);
-	sec = now.tv_sec;
-	gmtime_r(&sec, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	strbuf__addf(sb, "{\"type\":\"printk\",\"time\":\"%s.%09ldZ\"", when, now.tv_nsec);
+	clock__utc_now(when, sizeof(when));
+	strbuf__addf(sb, "{\"type\":\"printk\",\"time\":\"%s\"", when);
 	if (msg && lb && rb && lb < msg) {
 		const char *task = l, *task_end = lb, *dash;
 
