@@ -23,16 +23,20 @@ DEPS_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 	-e 's/ppc64le/powerpc/' -e 's/s390x/s390/' -e 's/riscv64/riscv/')
 
+# CFLAGS, LDFLAGS and LDLIBS are the user's (make CFLAGS=-O0); what the build needs is in
+# the PROCSNOOP_ variables, used next to them in every rule.
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+PROCSNOOP_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -D_GNU_SOURCE -MMD -MP \
 	-Isrc -I$(BUILD)
+PROCSNOOP_LDFLAGS :=
 # libbpf, libelf and zlib linked in: the binary must not need the host's libbpf (Debian 11
 # ships 0.3, without libbpf.so.1).  libmicrohttpd stays shared (its .a needs gnutls's).
-LDLIBS   += -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic -lmicrohttpd -lpthread
+PROCSNOOP_LDLIBS := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic -lmicrohttpd -lpthread
 ifneq ($(SAN),)
-CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDFLAGS  += -fsanitize=address,undefined
+PROCSNOOP_CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+PROCSNOOP_LDFLAGS += -fsanitize=address,undefined
 endif
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
@@ -87,13 +91,13 @@ $(APP_OBJS): | $(SKELS)
 
 $(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(PROCSNOOP_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/procsnoop: $(APP_OBJS) $(LIB_OBJS)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(CC) $(PROCSNOOP_LDFLAGS) $(LDFLAGS) $^ $(PROCSNOOP_LDLIBS) $(LDLIBS) -o $@
 
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(CC) $(PROCSNOOP_LDFLAGS) $(LDFLAGS) $^ $(PROCSNOOP_LDLIBS) $(LDLIBS) -o $@
 
 unit-bin: $(BUILD)/unit-tests
 
