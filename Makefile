@@ -46,10 +46,12 @@ BPF_SRCS  := $(wildcard src/bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst src/bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst src/bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 
+# Layers: src/lib is the runtime (libprocsnoop.a), src/runner `procsnoop run` (librunner.a,
+# on top of the runtime); the tracers and main.c are linked as objects.
 LIB_SRCS    := $(wildcard src/lib/*.c)
 TRACER_SRCS := $(wildcard src/tracers/*.c)
 RUNNER_SRCS := $(wildcard src/runner/*.c)
-APP_SRCS    := src/main.c $(TRACER_SRCS) $(RUNNER_SRCS)
+APP_SRCS    := src/main.c $(TRACER_SRCS)
 UNIT_SRCS   := $(wildcard tests/unit/*.c)
 ACTOR_SRCS  := $(wildcard tests/e2e/*.c)
 ACTORS      := $(patsubst tests/e2e/%.c,$(BUILD)/tests/%,$(ACTOR_SRCS)) $(BUILD)/tests/soakcount
@@ -57,13 +59,18 @@ BENCH_SRCS  := $(wildcard bench/*.c)
 BENCH_BINS  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
-LIB_OBJS  := $(call obj,$(LIB_SRCS))
-APP_OBJS  := $(call obj,$(APP_SRCS))
-UNIT_OBJS := $(call obj,$(UNIT_SRCS))
+LIB_OBJS    := $(call obj,$(LIB_SRCS))
+RUNNER_OBJS := $(call obj,$(RUNNER_SRCS))
+APP_OBJS    := $(call obj,$(APP_SRCS))
+UNIT_OBJS   := $(call obj,$(UNIT_SRCS))
+LIBPROCSNOOP := $(BUILD)/libprocsnoop.a
+LIBRUNNER    := $(BUILD)/librunner.a
 
 DEPS_STAMP := $(BUILD)/.deps-installed
 
-.SECONDARY:
+# Keep the BPF objects between the sources and the skeletons (a bare .SECONDARY: would
+# also let a missing archive or object pass unnoticed).
+.SECONDARY: $(BPF_OBJS)
 .PHONY: all deps run test unit-bin bench fuzz soak install clean format test-fresh-root
 .PHONY: test-kernels
 all: $(BUILD)/procsnoop
@@ -93,10 +100,18 @@ $(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(PROCSNOOP_CFLAGS) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/procsnoop: $(APP_OBJS) $(LIB_OBJS)
+# rm first: ar would keep the members of sources that are gone.
+$(LIBPROCSNOOP): $(LIB_OBJS)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(LIBRUNNER): $(RUNNER_OBJS)
+	rm -f $@ && $(AR) rcs $@ $^
+
+# Archives after the objects that use them, the runner's before the runtime it uses.
+$(BUILD)/procsnoop: $(APP_OBJS) $(LIBRUNNER) $(LIBPROCSNOOP)
 	$(CC) $(PROCSNOOP_LDFLAGS) $(LDFLAGS) $^ $(PROCSNOOP_LDLIBS) $(LDLIBS) -o $@
 
-$(BUILD)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
+$(BUILD)/unit-tests: $(UNIT_OBJS) $(LIBRUNNER) $(LIBPROCSNOOP)
 	$(CC) $(PROCSNOOP_LDFLAGS) $(LDFLAGS) $^ $(PROCSNOOP_LDLIBS) $(LDLIBS) -o $@
 
 unit-bin: $(BUILD)/unit-tests
