@@ -147,7 +147,7 @@ $(BUILD)/kernels/%.bpf.o: tests/programs/%/sigsnoop.bpf.c $(BUILD)/vmlinux.h | $
 # libFuzzer targets of the parsers of untrusted input (procsnoop run); make test runs them briefly.
 FUZZ_SRCS := $(wildcard fuzz/*.c)
 FUZZERS   := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
-FUZZ_LIB  := src/lib/doccomment.c src/lib/btf_schema.c src/lib/record.c src/lib/strbuf.c \
+FUZZ_LIB  := src/runner/doccomment.c src/runner/btf_schema.c src/lib/record.c src/lib/strbuf.c \
 	src/lib/signals.c src/lib/errnos.c
 $(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_LIB) | $(DEPS_STAMP)
 	@mkdir -p $(@D)

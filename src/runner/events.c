@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <time.h>
-#include "lib/btf_schema.h"
+#include "runner/btf_schema.h"
 #include "lib/log.h"
 #include "runner/runner.h"
 

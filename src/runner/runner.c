@@ -10,7 +10,7 @@
 #include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
-#include "lib/btf_schema.h"
+#include "runner/btf_schema.h"
 #include "lib/log.h"
 #include "lib/options.h"
 #include "lib/parse.h"

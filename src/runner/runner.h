@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include "lib/doccomment.h"
+#include "runner/doccomment.h"
 #include "lib/schema.h"
 #include "lib/output.h"
 #include "lib/sink.h"
