@@ -62,6 +62,9 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB_OBJS    := $(call obj,$(LIB_SRCS))
 RUNNER_OBJS := $(call obj,$(RUNNER_SRCS))
 APP_OBJS    := $(call obj,$(APP_SRCS))
+# The halves of the tracers that need no BPF object (their options and records): the unit
+# tests link them too.
+RECORD_OBJS := $(call obj,$(wildcard src/tracers/*_record.c))
 UNIT_OBJS   := $(call obj,$(UNIT_SRCS))
 LIBPROCSNOOP := $(BUILD)/libprocsnoop.a
 LIBRUNNER    := $(BUILD)/librunner.a
@@ -94,7 +97,7 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
 
 # Application objects may include any skeleton.
-$(APP_OBJS): | $(SKELS)
+$(filter-out $(RECORD_OBJS),$(APP_OBJS)): | $(SKELS)
 
 $(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
@@ -111,7 +114,7 @@ $(LIBRUNNER): $(RUNNER_OBJS)
 $(BUILD)/procsnoop: $(APP_OBJS) $(LIBRUNNER) $(LIBPROCSNOOP)
 	$(CC) $(PROCSNOOP_LDFLAGS) $(LDFLAGS) $^ $(PROCSNOOP_LDLIBS) $(LDLIBS) -o $@
 
-$(BUILD)/unit-tests: $(UNIT_OBJS) $(LIBRUNNER) $(LIBPROCSNOOP)
+$(BUILD)/unit-tests: $(UNIT_OBJS) $(RECORD_OBJS) $(LIBRUNNER) $(LIBPROCSNOOP)
 	$(CC) $(PROCSNOOP_LDFLAGS) $(LDFLAGS) $^ $(PROCSNOOP_LDLIBS) $(LDLIBS) -o $@
 
 unit-bin: $(BUILD)/unit-tests
