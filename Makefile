@@ -29,6 +29,9 @@ CFLAGS   ?= -O2 -g
 PROCSNOOP_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -D_GNU_SOURCE -MMD -MP \
 	-Isrc -I$(BUILD)
+# The fuzzers' builds of the runtime and the runner: clang, with their sanitizers.
+FUZZ_CFLAGS ?= -g -O1
+PROCSNOOP_FUZZ_CFLAGS := $(PROCSNOOP_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined
 PROCSNOOP_LDFLAGS :=
 # libbpf, libelf and zlib linked in: the binary must not need the host's libbpf (Debian 11
 # ships 0.3, without libbpf.so.1).  libmicrohttpd stays shared (its .a needs gnutls's).
@@ -150,12 +153,21 @@ $(BUILD)/kernels/%.bpf.o: tests/programs/%/sigsnoop.bpf.c $(BUILD)/vmlinux.h | $
 # libFuzzer targets of the parsers of untrusted input (procsnoop run); make test runs them briefly.
 FUZZ_SRCS := $(wildcard fuzz/*.c)
 FUZZERS   := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
-FUZZ_LIB  := src/runner/doccomment.c src/runner/btf_schema.c src/lib/record.c src/lib/strbuf.c \
-	src/lib/signals.c src/lib/errnos.c
-$(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_LIB) | $(DEPS_STAMP)
+fuzzobj    = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
+FUZZ_LIBS := $(BUILD)/fuzz/librunner.a $(BUILD)/fuzz/libprocsnoop.a
+
+$(BUILD)/fuzz/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined \
-		$< $(FUZZ_LIB) -o $@ -lbpf -lelf -lz
+	$(CLANG) $(PROCSNOOP_FUZZ_CFLAGS) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(BUILD)/fuzz/libprocsnoop.a: $(call fuzzobj,$(LIB_SRCS))
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/fuzz/librunner.a: $(call fuzzobj,$(RUNNER_SRCS))
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(FUZZERS): $(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/fuzz/%.o $(FUZZ_LIBS)
+	$(CLANG) -fsanitize=fuzzer,address,undefined $^ -o $@ -lbpf -lelf -lz
 
 # Each target in turn, FUZZ_SECONDS each.  New inputs go to $(BUILD)/fuzz-corpus-NAME (kept
 # between runs), never into fuzz/corpus/NAME, which only seeds; a crash, leak or timeout
