@@ -74,6 +74,19 @@ LIBRUNNER    := $(BUILD)/librunner.a
 
 DEPS_STAMP := $(BUILD)/.deps-installed
 
+# One short line a step; make V=1 prints the commands.
+V ?= 0
+ifeq ($(V),1)
+Q   :=
+msg :=
+else
+Q   := @
+msg  = @printf '  %-7s %s\n' '$(1)' '$(2)'
+endif
+
+# A recipe that fails leaves no target behind that a later make would take as done.
+.DELETE_ON_ERROR:
+
 # Keep the BPF objects between the sources and the skeletons (a bare .SECONDARY: would
 # also let a missing archive or object pass unnoticed).
 .SECONDARY: $(BPF_OBJS)
@@ -89,52 +102,63 @@ $(DEPS_STAMP): scripts/install-deps.sh Makefile
 
 $(BUILD)/vmlinux.h: | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/bpf/%.bpf.o: src/bpf/%.bpf.c $(BUILD)/vmlinux.h | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp.o
-	$(BPFTOOL) gen object $@ $@.tmp.o && rm -f $@.tmp.o
+	$(call msg,BPF,$<)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp.o
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp.o && rm -f $@.tmp.o
 
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
-	$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
 
 # Application objects may include any skeleton.
 $(filter-out $(RECORD_OBJS),$(APP_OBJS)): | $(SKELS)
 
 $(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(PROCSNOOP_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(PROCSNOOP_CFLAGS) $(CFLAGS) -c $< -o $@
 
 # rm first: ar would keep the members of sources that are gone.
 $(LIBPROCSNOOP): $(LIB_OBJS)
-	rm -f $@ && $(AR) rcs $@ $^
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(LIBRUNNER): $(RUNNER_OBJS)
-	rm -f $@ && $(AR) rcs $@ $^
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 # Archives after the objects that use them, the runner's before the runtime it uses.
 $(BUILD)/procsnoop: $(APP_OBJS) $(LIBRUNNER) $(LIBPROCSNOOP)
-	$(CC) $(PROCSNOOP_LDFLAGS) $(LDFLAGS) $^ $(PROCSNOOP_LDLIBS) $(LDLIBS) -o $@
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(PROCSNOOP_LDFLAGS) $(LDFLAGS) $^ $(PROCSNOOP_LDLIBS) $(LDLIBS) -o $@
 
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(RECORD_OBJS) $(LIBRUNNER) $(LIBPROCSNOOP)
-	$(CC) $(PROCSNOOP_LDFLAGS) $(LDFLAGS) $^ $(PROCSNOOP_LDLIBS) $(LDLIBS) -o $@
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(PROCSNOOP_LDFLAGS) $(LDFLAGS) $^ $(PROCSNOOP_LDLIBS) $(LDLIBS) -o $@
 
 unit-bin: $(BUILD)/unit-tests
 
 # Workload generators of the benchmarks.
 $(BUILD)/bench/%: bench/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) -O2 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE $< -o $@ -lpthread
+	$(call msg,CC,$<)
+	$(Q)$(CC) -O2 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE $< -o $@ -lpthread
 
 # Small programs the end-to-end tests run to cause known syscalls.
 $(BUILD)/tests/%: tests/e2e/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) -O1 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE $< -o $@ -lpthread
+	$(call msg,CC,$<)
+	$(Q)$(CC) -O1 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE $< -o $@ -lpthread
 
 $(BUILD)/tests/soakcount: tests/soak/soakcount.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) -O2 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE $< -o $@
+	$(call msg,CC,$<)
+	$(Q)$(CC) -O2 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE $< -o $@
 
 # The kernel matrix (tests/kernels): the guest has no libc, so its actor is static; the seeds
 # `procsnoop run` loads there are compiled as the runner compiles them (src/runner/compile.c),
@@ -143,11 +167,13 @@ KERNEL_DEPS := $(BUILD)/procsnoop $(BUILD)/tests/guest_actor \
 	$(BUILD)/kernels/seed000.bpf.o $(BUILD)/kernels/seed001.bpf.o
 $(BUILD)/tests/guest_actor: tests/kernels/guest_actor.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) -static -O1 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE $< -o $@
+	$(call msg,CC,$<)
+	$(Q)$(CC) -static -O1 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE $< -o $@
 
 $(BUILD)/kernels/%.bpf.o: tests/programs/%/sigsnoop.bpf.c $(BUILD)/vmlinux.h | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CLANG) -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -fno-color-diagnostics -Wno-everything \
+	$(call msg,BPF,$<)
+	$(Q)$(CLANG) -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -fno-color-diagnostics -Wno-everything \
 		-I$(<D) -I$(BUILD) -c $< -o $@
 
 # libFuzzer targets of the parsers of untrusted input (procsnoop run); make test runs them briefly.
@@ -158,16 +184,20 @@ FUZZ_LIBS := $(BUILD)/fuzz/librunner.a $(BUILD)/fuzz/libprocsnoop.a
 
 $(BUILD)/fuzz/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CLANG) $(PROCSNOOP_FUZZ_CFLAGS) $(FUZZ_CFLAGS) -c $< -o $@
+	$(call msg,FUZZCC,$<)
+	$(Q)$(CLANG) $(PROCSNOOP_FUZZ_CFLAGS) $(FUZZ_CFLAGS) -c $< -o $@
 
 $(BUILD)/fuzz/libprocsnoop.a: $(call fuzzobj,$(LIB_SRCS))
-	rm -f $@ && $(AR) rcs $@ $^
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/fuzz/librunner.a: $(call fuzzobj,$(RUNNER_SRCS))
-	rm -f $@ && $(AR) rcs $@ $^
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(FUZZERS): $(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/fuzz/%.o $(FUZZ_LIBS)
-	$(CLANG) -fsanitize=fuzzer,address,undefined $^ -o $@ -lbpf -lelf -lz
+	$(call msg,LD,$@)
+	$(Q)$(CLANG) -fsanitize=fuzzer,address,undefined $^ -o $@ -lbpf -lelf -lz
 
 # Each target in turn, FUZZ_SECONDS each.  New inputs go to $(BUILD)/fuzz-corpus-NAME (kept
 # between runs), never into fuzz/corpus/NAME, which only seeds; a crash, leak or timeout
@@ -218,7 +248,8 @@ bench: $(BUILD)/procsnoop $(BENCH_BINS)
 	@BUILD=$(BUILD) BENCH=$(BENCH) bench/run.sh
 
 install: $(BUILD)/procsnoop
-	install -D -m 0755 $(BUILD)/procsnoop $(DESTDIR)$(PREFIX)/bin/procsnoop
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/bin/procsnoop)
+	$(Q)install -D -m 0755 $(BUILD)/procsnoop $(DESTDIR)$(PREFIX)/bin/procsnoop
 
 format:
 	clang-format -i src/*.h src/*/*.c src/*/*.h tests/unit/*.c
