@@ -91,7 +91,7 @@ endif
 # also let a missing archive or object pass unnoticed).
 .SECONDARY: $(BPF_OBJS)
 .PHONY: all deps run test unit-bin bench fuzz soak install clean format test-fresh-root
-.PHONY: test-kernels
+.PHONY: test-kernels FORCE
 all: $(BUILD)/procsnoop
 
 deps: $(DEPS_STAMP)
@@ -100,7 +100,17 @@ $(DEPS_STAMP): scripts/install-deps.sh Makefile
 	@scripts/install-deps.sh $(DEPS_PKGS)
 	@touch $@
 
-$(BUILD)/vmlinux.h: | $(DEPS_STAMP)
+# vmlinux.h follows the kernel's BTF by content (the mtimes of sysfs files say nothing): the
+# stamp, checked on every make, is rewritten only when the checksum changes.
+KERNEL_BTF := /sys/kernel/btf/vmlinux
+BTF_STAMP  := $(BUILD)/vmlinux.btf.sha256
+$(BTF_STAMP): FORCE | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(Q)sum=$$(sha256sum < $(KERNEL_BTF)) || { \
+		echo "procsnoop: cannot read $(KERNEL_BTF): the kernel has no BTF" >&2; exit 1; }; \
+	if [ "$$sum" != "$$(cat $@ 2>/dev/null)" ]; then echo "$$sum" > $@; fi
+
+$(BUILD)/vmlinux.h: $(BTF_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(call msg,GEN,$@)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
@@ -256,5 +266,7 @@ format:
 
 clean:
 	rm -rf $(BUILD)
+
+FORCE:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
