@@ -1,12 +1,14 @@
 # procsnoop — one Makefile, out-of-tree build in $(BUILD).
 #
-#   make            install missing Debian packages, build build/procsnoop
-#   make run        build, then trace everything
-#   make test       build, run every test, print "N passed, N failed"
+#   make            build build/procsnoop; stops naming any Debian package missing
+#   make deps       install the Debian packages that are missing (as root)
+#   make run        install what is missing, build, then trace everything
+#   make test       install what is missing, build, run every test, print "N passed, N failed"
 #   make bench      overhead / throughput / loss benchmark
 #   make soak       stress-ng under every tracer for SOAK_SECONDS, nothing lost unseen
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (nightly), seeded from fuzz/corpus
 #   make install    copy the binary to $(DESTDIR)$(PREFIX)/bin
+#   make V=1        print the commands, not one short line a step
 
 BUILD    ?= build
 PREFIX   ?= /usr/local
@@ -16,8 +18,10 @@ CLANG    ?= clang
 BPFTOOL  ?= bpftool
 SAN      ?=
 
-DEPS_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
-	libmicrohttpd-dev python3 make gcc libc6-dev valgrind stress-ng util-linux libclang-rt-dev \
+# Debian packages: what a build needs, then what the tests, benchmarks and fuzzers add.
+BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
+	libmicrohttpd-dev make gcc libc6-dev
+DEPS_PKGS  := $(BUILD_PKGS) python3 valgrind stress-ng util-linux libclang-rt-dev \
 	qemu-system-x86 busybox-static debian-archive-keyring
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
@@ -72,7 +76,16 @@ UNIT_OBJS   := $(call obj,$(UNIT_SRCS))
 LIBPROCSNOOP := $(BUILD)/libprocsnoop.a
 LIBRUNNER    := $(BUILD)/librunner.a
 
+# make deps, run, test, bench, soak, fuzz and test-kernels install the missing packages
+# before anything else runs: every rule waits for DEPS_READY.  Any other goal (make, make
+# install) installs nothing: it names the missing build packages and stops.
 DEPS_STAMP := $(BUILD)/.deps-installed
+INSTALL_GOALS := deps run test test-kernels bench soak fuzz
+ifneq ($(filter $(INSTALL_GOALS),$(MAKECMDGOALS)),)
+DEPS_READY := $(DEPS_STAMP)
+else
+DEPS_READY := deps-check
+endif
 
 # One short line a step; make V=1 prints the commands.
 V ?= 0
@@ -91,7 +104,7 @@ endif
 # also let a missing archive or object pass unnoticed).
 .SECONDARY: $(BPF_OBJS)
 .PHONY: all deps run test unit-bin bench fuzz soak install clean format test-fresh-root
-.PHONY: test-kernels FORCE
+.PHONY: test-kernels deps-check FORCE
 all: $(BUILD)/procsnoop
 
 deps: $(DEPS_STAMP)
@@ -100,22 +113,27 @@ $(DEPS_STAMP): scripts/install-deps.sh Makefile
 	@scripts/install-deps.sh $(DEPS_PKGS)
 	@touch $@
 
+deps-check:
+	@scripts/install-deps.sh --check $(BUILD_PKGS)
+
+$(filter-out deps,$(INSTALL_GOALS)): | $(DEPS_STAMP)
+
 # vmlinux.h follows the kernel's BTF by content (the mtimes of sysfs files say nothing): the
 # stamp, checked on every make, is rewritten only when the checksum changes.
 KERNEL_BTF := /sys/kernel/btf/vmlinux
 BTF_STAMP  := $(BUILD)/vmlinux.btf.sha256
-$(BTF_STAMP): FORCE | $(DEPS_STAMP)
+$(BTF_STAMP): FORCE | $(DEPS_READY)
 	@mkdir -p $(@D)
 	$(Q)sum=$$(sha256sum < $(KERNEL_BTF)) || { \
 		echo "procsnoop: cannot read $(KERNEL_BTF): the kernel has no BTF" >&2; exit 1; }; \
 	if [ "$$sum" != "$$(cat $@ 2>/dev/null)" ]; then echo "$$sum" > $@; fi
 
-$(BUILD)/vmlinux.h: $(BTF_STAMP) | $(DEPS_STAMP)
+$(BUILD)/vmlinux.h: $(BTF_STAMP) | $(DEPS_READY)
 	@mkdir -p $(@D)
 	$(call msg,GEN,$@)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/bpf/%.bpf.o: src/bpf/%.bpf.c $(BUILD)/vmlinux.h | $(DEPS_STAMP)
+$(BUILD)/bpf/%.bpf.o: src/bpf/%.bpf.c $(BUILD)/vmlinux.h | $(DEPS_READY)
 	@mkdir -p $(@D)
 	$(call msg,BPF,$<)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp.o
@@ -128,7 +146,7 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 # Application objects may include any skeleton.
 $(filter-out $(RECORD_OBJS),$(APP_OBJS)): | $(SKELS)
 
-$(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
+$(BUILD)/obj/%.o: %.c | $(DEPS_READY)
 	@mkdir -p $(@D)
 	$(call msg,CC,$<)
 	$(Q)$(CC) $(PROCSNOOP_CFLAGS) $(CFLAGS) -c $< -o $@
@@ -154,18 +172,18 @@ $(BUILD)/unit-tests: $(UNIT_OBJS) $(RECORD_OBJS) $(LIBRUNNER) $(LIBPROCSNOOP)
 unit-bin: $(BUILD)/unit-tests
 
 # Workload generators of the benchmarks.
-$(BUILD)/bench/%: bench/%.c | $(DEPS_STAMP)
+$(BUILD)/bench/%: bench/%.c | $(DEPS_READY)
 	@mkdir -p $(@D)
 	$(call msg,CC,$<)
 	$(Q)$(CC) -O2 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE $< -o $@ -lpthread
 
 # Small programs the end-to-end tests run to cause known syscalls.
-$(BUILD)/tests/%: tests/e2e/%.c | $(DEPS_STAMP)
+$(BUILD)/tests/%: tests/e2e/%.c | $(DEPS_READY)
 	@mkdir -p $(@D)
 	$(call msg,CC,$<)
 	$(Q)$(CC) -O1 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE $< -o $@ -lpthread
 
-$(BUILD)/tests/soakcount: tests/soak/soakcount.c | $(DEPS_STAMP)
+$(BUILD)/tests/soakcount: tests/soak/soakcount.c | $(DEPS_READY)
 	@mkdir -p $(@D)
 	$(call msg,CC,$<)
 	$(Q)$(CC) -O2 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE $< -o $@
@@ -175,12 +193,12 @@ $(BUILD)/tests/soakcount: tests/soak/soakcount.c | $(DEPS_STAMP)
 # against this host's vmlinux.h (CO-RE relocates them to each guest kernel).
 KERNEL_DEPS := $(BUILD)/procsnoop $(BUILD)/tests/guest_actor \
 	$(BUILD)/kernels/seed000.bpf.o $(BUILD)/kernels/seed001.bpf.o
-$(BUILD)/tests/guest_actor: tests/kernels/guest_actor.c | $(DEPS_STAMP)
+$(BUILD)/tests/guest_actor: tests/kernels/guest_actor.c | $(DEPS_READY)
 	@mkdir -p $(@D)
 	$(call msg,CC,$<)
 	$(Q)$(CC) -static -O1 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE $< -o $@
 
-$(BUILD)/kernels/%.bpf.o: tests/programs/%/sigsnoop.bpf.c $(BUILD)/vmlinux.h | $(DEPS_STAMP)
+$(BUILD)/kernels/%.bpf.o: tests/programs/%/sigsnoop.bpf.c $(BUILD)/vmlinux.h | $(DEPS_READY)
 	@mkdir -p $(@D)
 	$(call msg,BPF,$<)
 	$(Q)$(CLANG) -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -fno-color-diagnostics -Wno-everything \
@@ -192,7 +210,7 @@ FUZZERS   := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 fuzzobj    = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
 FUZZ_LIBS := $(BUILD)/fuzz/librunner.a $(BUILD)/fuzz/libprocsnoop.a
 
-$(BUILD)/fuzz/obj/%.o: %.c | $(DEPS_STAMP)
+$(BUILD)/fuzz/obj/%.o: %.c | $(DEPS_READY)
 	@mkdir -p $(@D)
 	$(call msg,FUZZCC,$<)
 	$(Q)$(CLANG) $(PROCSNOOP_FUZZ_CFLAGS) $(FUZZ_CFLAGS) -c $< -o $@
