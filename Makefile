@@ -103,7 +103,7 @@ endif
 # Keep the BPF objects between the sources and the skeletons (a bare .SECONDARY: would
 # also let a missing archive or object pass unnoticed).
 .SECONDARY: $(BPF_OBJS)
-.PHONY: all deps run test unit-bin bench fuzz soak install clean format test-fresh-root
+.PHONY: all deps run test unit-bin bench fuzz soak install clean test-fresh-root
 .PHONY: test-kernels deps-check FORCE
 all: $(BUILD)/procsnoop
 
@@ -278,9 +278,6 @@ bench: $(BUILD)/procsnoop $(BENCH_BINS)
 install: $(BUILD)/procsnoop
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/bin/procsnoop)
 	$(Q)install -D -m 0755 $(BUILD)/procsnoop $(DESTDIR)$(PREFIX)/bin/procsnoop
-
-format:
-	clang-format -i src/*.h src/*/*.c src/*/*.h tests/unit/*.c
 
 clean:
 	rm -rf $(BUILD)
