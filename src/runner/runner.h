@@ -22,7 +22,7 @@
 /* Entry point from main.c; argv[0] is "run".  Returns the exit status. */
 int runner__main(int argc, char **argv);
 
-/* ---- compile.c ---------------------------------------------------------- */
+/* ---- compile.c, source.c ------------------------------------------------ */
 
 struct source_file {
 	char *path; /* as given */
