@@ -6,12 +6,10 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
 #include "lib/log.h"
 #include "lib/metrics.h"
 
@@ -72,11 +70,10 @@ struct metrics_sink {
 	struct strbuf key;
 	struct value vals[METRICS_MAX_LABELS];
 	char scratch[METRICS_MAX_LABELS][LABEL_SCRATCH];
-	/* The ring buffer's consumer and producer positions, mapped read-only. */
-	void *rb_map;
-	size_t rb_map_len;
-	uint64_t rb_size;
-	_Atomic uint64_t rb_max_used;
+	/* The ring buffer's fill level (sink_metrics__watch_fill). */
+	metrics_fill_fn fill;
+	void *fill_ctx;
+	_Atomic uint64_t fill_max_used;
 	bool batch_start;
 	double start_time;
 	struct metrics_server *srv;
@@ -402,15 +399,13 @@ static struct series *series_add(struct family *f, uint64_t hash, const struct s
 	return s;
 }
 
-static void sample_ringbuf(struct metrics_sink *m)
+static void sample_fill(struct metrics_sink *m)
 {
-	const volatile unsigned long *cons = m->rb_map;
-	const volatile unsigned long *prod =
-		(const void *)((const char *)m->rb_map + m->rb_map_len / 2);
-	uint64_t used = *prod - *cons;
+	uint64_t used, size;
 
-	if (used > atomic_load_explicit(&m->rb_max_used, memory_order_relaxed))
-		atomic_store_explicit(&m->rb_max_used, used, memory_order_relaxed);
+	if (m->fill(m->fill_ctx, &used, &size) == 0 &&
+	    used > atomic_load_explicit(&m->fill_max_used, memory_order_relaxed))
+		atomic_store_explicit(&m->fill_max_used, used, memory_order_relaxed);
 }
 
 static void metrics_record(struct sink *s, const struct schema *sc, const void *ev, size_t size)
@@ -423,8 +418,8 @@ static void metrics_record(struct sink *s, const struct schema *sc, const void *
 	if (m->batch_start) {
 		/* The first record of a drain: what waited in the buffer when it began. */
 		m->batch_start = false;
-		if (m->rb_map)
-			sample_ringbuf(m);
+		if (m->fill)
+			sample_fill(m);
 	}
 	if (!f)
 		return;
@@ -616,20 +611,19 @@ static void render_process(struct metrics_sink *m, struct strbuf *sb)
 			  (double)rl.rlim_cur);
 }
 
-/* Caller holds the lock: the mapping may be replaced. */
-static void render_ringbuf(struct metrics_sink *m, struct strbuf *sb)
+/* Caller holds the lock: the source may be replaced. */
+static void render_fill(struct metrics_sink *m, struct strbuf *sb)
 {
-	const volatile unsigned long *cons = m->rb_map, *prod;
+	uint64_t used, size;
 
-	if (!m->rb_map)
+	if (!m->fill || m->fill(m->fill_ctx, &used, &size))
 		return;
-	prod = (const void *)((const char *)m->rb_map + m->rb_map_len / 2);
-	add_gauge(sb, "procsnoop_ringbuf_size_bytes", "Size of the BPF ring buffer.", m->rb_size);
+	add_gauge(sb, "procsnoop_ringbuf_size_bytes", "Size of the BPF ring buffer.", size);
 	add_gauge(sb, "procsnoop_ringbuf_used_bytes", "Bytes waiting in the BPF ring buffer now.",
-		  (double)(*prod - *cons));
+		  (double)used);
 	add_gauge(sb, "procsnoop_ringbuf_used_bytes_max",
 		  "Most bytes waiting in the BPF ring buffer when a drain began.",
-		  atomic_load_explicit(&m->rb_max_used, memory_order_relaxed));
+		  atomic_load_explicit(&m->fill_max_used, memory_order_relaxed));
 }
 
 void sink_metrics__render(struct sink *s, struct strbuf *sb)
@@ -638,7 +632,7 @@ void sink_metrics__render(struct sink *s, struct strbuf *sb)
 
 	pthread_mutex_lock(&m->lock);
 	render_families(m, sb);
-	render_ringbuf(m, sb);
+	render_fill(m, sb);
 	pthread_mutex_unlock(&m->lock);
 	render_process(m, sb);
 }
@@ -662,8 +656,6 @@ static void metrics_destroy(struct sink *s)
 		strbuf__free(&m->fams[i].keys);
 		strbuf__free(&m->fams[i].texts);
 	}
-	if (m->rb_map)
-		munmap(m->rb_map, m->rb_map_len);
 	strbuf__free(&m->key);
 	free(m->extra_copy);
 	pthread_mutex_destroy(&m->lock);
@@ -788,26 +780,17 @@ const char *sink_metrics__url(const struct sink *s)
 	return m->srv ? metrics_server__url(m->srv) : NULL;
 }
 
-int sink_metrics__watch_ringbuf(struct sink *s, int map_fd)
+int sink_metrics__watch_fill(struct sink *s, metrics_fill_fn fn, void *ctx)
 {
 	struct metrics_sink *m = (struct metrics_sink *)s;
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	long page = sysconf(_SC_PAGESIZE);
-	void *p;
+	uint64_t used, size;
+	int err = fn(ctx, &used, &size);
 
-	if (bpf_obj_get_info_by_fd(map_fd, &info, &len))
-		return -errno;
-	/* The consumer position page, then the producer position page: read-only. */
-	p = mmap(NULL, 2 * page, PROT_READ, MAP_SHARED, map_fd, 0);
-	if (p == MAP_FAILED)
-		return -errno;
+	if (err)
+		return err;
 	pthread_mutex_lock(&m->lock);
-	if (m->rb_map)
-		munmap(m->rb_map, m->rb_map_len);
-	m->rb_map = p;
-	m->rb_map_len = 2 * page;
-	m->rb_size = info.max_entries;
+	m->fill = fn;
+	m->fill_ctx = ctx;
 	pthread_mutex_unlock(&m->lock);
 	return 0;
 }
