@@ -92,6 +92,11 @@ static char *all_doc(void)
 	return doc;
 }
 
+static int ringbuf_fill(void *session, uint64_t *used, uint64_t *size)
+{
+	return session__ringbuf_fill(session, used, size);
+}
+
 static int run_tracers(const struct tracer *const *sel, int nsel, void *const *opts,
 		       struct common_opts *common)
 {
@@ -134,7 +139,7 @@ static int run_tracers(const struct tracer *const *sel, int nsel, void *const *o
 		session__destroy(s);
 		return 1;
 	}
-	if (metrics && sink_metrics__watch_ringbuf(metrics, session__ringbuf_fd(s)))
+	if (metrics && sink_metrics__watch_fill(metrics, ringbuf_fill, s))
 		pr_warn("metrics: the ring buffer fill level is not available");
 	ro.mono_to_real_ns = clock__mono_to_real_ns();
 	output__buffer_stdout();

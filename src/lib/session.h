@@ -38,6 +38,12 @@ int session__start(struct session *s);
 /* Detaches every program (links only: the maps and the ring buffer stay readable). */
 void session__detach(struct session *s);
 int session__ringbuf_fd(const struct session *s);
+/*
+ * How many bytes wait in the shared ring buffer now (*used), and its size:
+ * two reads of its mapped positions, no bpf() call, from any thread while
+ * the session lives.  0, or -ENODATA when they could not be mapped.
+ */
+int session__ringbuf_fill(const struct session *s, uint64_t *used, uint64_t *size);
 /* Sums the per-CPU loss counters into lost[EVENT_TYPE_MAX]: memory reads, no bpf() call. */
 int session__read_lost(const struct session *s, uint64_t *lost);
 /*

@@ -14,9 +14,9 @@
 #include <stdio.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include "lib/doccomment.h"
 #include "lib/metrics.h"
 #include "lib/options.h"
+#include "runner/doccomment.h"
 #include "lib/schema.h"
 #include "lib/output.h"
 #include "lib/sink.h"
@@ -27,7 +27,7 @@
 /* Entry point from main.c; argv[0] is "run".  Returns the exit status. */
 int runner__main(int argc, char **argv);
 
-/* ---- compile.c ---------------------------------------------------------- */
+/* ---- compile.c, source.c ------------------------------------------------ */
 
 struct source_file {
 	char *path; /* as given */

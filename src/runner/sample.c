@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <bpf/bpf.h>
-#include "lib/btf_schema.h"
+#include "runner/btf_schema.h"
 #include "lib/log.h"
 #include "lib/stream.h"
 #include "lib/strbuf.h"
