@@ -1,12 +1,14 @@
 # procsnoop — one Makefile, out-of-tree build in $(BUILD).
 #
-#   make            install missing Debian packages, build build/procsnoop
-#   make run        build, then trace everything
-#   make test       build, run every test, print "N passed, N failed"
+#   make            build build/procsnoop; stops naming any Debian package missing
+#   make deps       install the Debian packages that are missing (as root)
+#   make run        install what is missing, build, then trace everything
+#   make test       install what is missing, build, run every test, print "N passed, N failed"
 #   make bench      overhead / throughput / loss benchmark
 #   make soak       stress-ng under every tracer for SOAK_SECONDS, nothing lost unseen
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (nightly), seeded from fuzz/corpus
 #   make install    copy the binary to $(DESTDIR)$(PREFIX)/bin
+#   make V=1        print the commands, not one short line a step
 
 BUILD    ?= build
 PREFIX   ?= /usr/local
@@ -16,23 +18,32 @@ CLANG    ?= clang
 BPFTOOL  ?= bpftool
 SAN      ?=
 
-DEPS_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
-	libmicrohttpd-dev python3 make gcc libc6-dev valgrind stress-ng util-linux libclang-rt-dev \
+# Debian packages: what a build needs, then what the tests, benchmarks and fuzzers add.
+BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
+	libmicrohttpd-dev make gcc libc6-dev
+DEPS_PKGS  := $(BUILD_PKGS) python3 valgrind stress-ng util-linux libclang-rt-dev \
 	qemu-system-x86 busybox-static debian-archive-keyring
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 	-e 's/ppc64le/powerpc/' -e 's/s390x/s390/' -e 's/riscv64/riscv/')
 
+# CFLAGS, LDFLAGS and LDLIBS are the user's (make CFLAGS=-O0); what the build needs is in
+# the PROCSNOOP_ variables, used next to them in every rule.
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+PROCSNOOP_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -D_GNU_SOURCE -MMD -MP \
 	-Isrc -I$(BUILD)
+# The fuzzers' builds of the runtime and the runner: clang, with their sanitizers.
+FUZZ_CFLAGS ?= -g -O1
+PROCSNOOP_FUZZ_CFLAGS := $(PROCSNOOP_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined
+PROCSNOOP_LDFLAGS :=
 # libbpf, libelf and zlib linked in: the binary must not need the host's libbpf (Debian 11
 # ships 0.3, without libbpf.so.1).  libmicrohttpd stays shared (its .a needs gnutls's).
-LDLIBS   += -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic -lmicrohttpd -lpthread
+PROCSNOOP_LDLIBS := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic -lmicrohttpd -lpthread
 ifneq ($(SAN),)
-CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDFLAGS  += -fsanitize=address,undefined
+PROCSNOOP_CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+PROCSNOOP_LDFLAGS += -fsanitize=address,undefined
 endif
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
@@ -42,10 +53,12 @@ BPF_SRCS  := $(wildcard src/bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst src/bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst src/bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 
+# Layers: src/lib is the runtime (libprocsnoop.a), src/runner `procsnoop run` (librunner.a,
+# on top of the runtime); the tracers and main.c are linked as objects.
 LIB_SRCS    := $(wildcard src/lib/*.c)
 TRACER_SRCS := $(wildcard src/tracers/*.c)
 RUNNER_SRCS := $(wildcard src/runner/*.c)
-APP_SRCS    := src/main.c $(TRACER_SRCS) $(RUNNER_SRCS)
+APP_SRCS    := src/main.c $(TRACER_SRCS)
 UNIT_SRCS   := $(wildcard tests/unit/*.c)
 ACTOR_SRCS  := $(wildcard tests/e2e/*.c)
 ACTORS      := $(patsubst tests/e2e/%.c,$(BUILD)/tests/%,$(ACTOR_SRCS)) $(BUILD)/tests/soakcount
@@ -53,15 +66,45 @@ BENCH_SRCS  := $(wildcard bench/*.c)
 BENCH_BINS  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
-LIB_OBJS  := $(call obj,$(LIB_SRCS))
-APP_OBJS  := $(call obj,$(APP_SRCS))
-UNIT_OBJS := $(call obj,$(UNIT_SRCS))
+LIB_OBJS    := $(call obj,$(LIB_SRCS))
+RUNNER_OBJS := $(call obj,$(RUNNER_SRCS))
+APP_OBJS    := $(call obj,$(APP_SRCS))
+# The halves of the tracers that need no BPF object (their options and records): the unit
+# tests link them too.
+RECORD_OBJS := $(call obj,$(wildcard src/tracers/*_record.c))
+UNIT_OBJS   := $(call obj,$(UNIT_SRCS))
+LIBPROCSNOOP := $(BUILD)/libprocsnoop.a
+LIBRUNNER    := $(BUILD)/librunner.a
 
+# make deps, run, test, bench, soak, fuzz and test-kernels install the missing packages
+# before anything else runs: every rule waits for DEPS_READY.  Any other goal (make, make
+# install) installs nothing: it names the missing build packages and stops.
 DEPS_STAMP := $(BUILD)/.deps-installed
+INSTALL_GOALS := deps run test test-kernels bench soak fuzz
+ifneq ($(filter $(INSTALL_GOALS),$(MAKECMDGOALS)),)
+DEPS_READY := $(DEPS_STAMP)
+else
+DEPS_READY := deps-check
+endif
 
-.SECONDARY:
-.PHONY: all deps run test unit-bin bench fuzz soak install clean format test-fresh-root
-.PHONY: test-kernels
+# One short line a step; make V=1 prints the commands.
+V ?= 0
+ifeq ($(V),1)
+Q   :=
+msg :=
+else
+Q   := @
+msg  = @printf '  %-7s %s\n' '$(1)' '$(2)'
+endif
+
+# A recipe that fails leaves no target behind that a later make would take as done.
+.DELETE_ON_ERROR:
+
+# Keep the BPF objects between the sources and the skeletons (a bare .SECONDARY: would
+# also let a missing archive or object pass unnoticed).
+.SECONDARY: $(BPF_OBJS)
+.PHONY: all deps run test unit-bin bench fuzz soak install clean test-fresh-root
+.PHONY: test-kernels deps-check FORCE
 all: $(BUILD)/procsnoop
 
 deps: $(DEPS_STAMP)
@@ -70,70 +113,119 @@ $(DEPS_STAMP): scripts/install-deps.sh Makefile
 	@scripts/install-deps.sh $(DEPS_PKGS)
 	@touch $@
 
-$(BUILD)/vmlinux.h: | $(DEPS_STAMP)
-	@mkdir -p $(@D)
-	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+deps-check:
+	@scripts/install-deps.sh --check $(BUILD_PKGS)
 
-$(BUILD)/bpf/%.bpf.o: src/bpf/%.bpf.c $(BUILD)/vmlinux.h | $(DEPS_STAMP)
+$(filter-out deps,$(INSTALL_GOALS)): | $(DEPS_STAMP)
+
+# vmlinux.h follows the kernel's BTF by content (the mtimes of sysfs files say nothing): the
+# stamp, checked on every make, is rewritten only when the checksum changes.
+KERNEL_BTF := /sys/kernel/btf/vmlinux
+BTF_STAMP  := $(BUILD)/vmlinux.btf.sha256
+$(BTF_STAMP): FORCE | $(DEPS_READY)
 	@mkdir -p $(@D)
-	$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp.o
-	$(BPFTOOL) gen object $@ $@.tmp.o && rm -f $@.tmp.o
+	$(Q)sum=$$(sha256sum < $(KERNEL_BTF)) || { \
+		echo "procsnoop: cannot read $(KERNEL_BTF): the kernel has no BTF" >&2; exit 1; }; \
+	if [ "$$sum" != "$$(cat $@ 2>/dev/null)" ]; then echo "$$sum" > $@; fi
+
+$(BUILD)/vmlinux.h: $(BTF_STAMP) | $(DEPS_READY)
+	@mkdir -p $(@D)
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bpf/%.bpf.o: src/bpf/%.bpf.c $(BUILD)/vmlinux.h | $(DEPS_READY)
+	@mkdir -p $(@D)
+	$(call msg,BPF,$<)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp.o
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp.o && rm -f $@.tmp.o
 
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
-	$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
 
 # Application objects may include any skeleton.
-$(APP_OBJS): | $(SKELS)
+$(filter-out $(RECORD_OBJS),$(APP_OBJS)): | $(SKELS)
 
-$(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
+$(BUILD)/obj/%.o: %.c | $(DEPS_READY)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(PROCSNOOP_CFLAGS) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/procsnoop: $(APP_OBJS) $(LIB_OBJS)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+# rm first: ar would keep the members of sources that are gone.
+$(LIBPROCSNOOP): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(BUILD)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+$(LIBRUNNER): $(RUNNER_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+# Archives after the objects that use them, the runner's before the runtime it uses.
+$(BUILD)/procsnoop: $(APP_OBJS) $(LIBRUNNER) $(LIBPROCSNOOP)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(PROCSNOOP_LDFLAGS) $(LDFLAGS) $^ $(PROCSNOOP_LDLIBS) $(LDLIBS) -o $@
+
+$(BUILD)/unit-tests: $(UNIT_OBJS) $(RECORD_OBJS) $(LIBRUNNER) $(LIBPROCSNOOP)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(PROCSNOOP_LDFLAGS) $(LDFLAGS) $^ $(PROCSNOOP_LDLIBS) $(LDLIBS) -o $@
 
 unit-bin: $(BUILD)/unit-tests
 
 # Workload generators of the benchmarks.
-$(BUILD)/bench/%: bench/%.c | $(DEPS_STAMP)
+$(BUILD)/bench/%: bench/%.c | $(DEPS_READY)
 	@mkdir -p $(@D)
-	$(CC) -O2 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE $< -o $@ -lpthread
+	$(call msg,CC,$<)
+	$(Q)$(CC) -O2 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE $< -o $@ -lpthread
 
 # Small programs the end-to-end tests run to cause known syscalls.
-$(BUILD)/tests/%: tests/e2e/%.c | $(DEPS_STAMP)
+$(BUILD)/tests/%: tests/e2e/%.c | $(DEPS_READY)
 	@mkdir -p $(@D)
-	$(CC) -O1 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE $< -o $@ -lpthread
+	$(call msg,CC,$<)
+	$(Q)$(CC) -O1 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE $< -o $@ -lpthread
 
-$(BUILD)/tests/soakcount: tests/soak/soakcount.c | $(DEPS_STAMP)
+$(BUILD)/tests/soakcount: tests/soak/soakcount.c | $(DEPS_READY)
 	@mkdir -p $(@D)
-	$(CC) -O2 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE $< -o $@
+	$(call msg,CC,$<)
+	$(Q)$(CC) -O2 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE $< -o $@
 
 # The kernel matrix (tests/kernels): the guest has no libc, so its actor is static; the seeds
 # `procsnoop run` loads there are compiled as the runner compiles them (src/runner/compile.c),
 # against this host's vmlinux.h (CO-RE relocates them to each guest kernel).
 KERNEL_DEPS := $(BUILD)/procsnoop $(BUILD)/tests/guest_actor \
 	$(BUILD)/kernels/seed000.bpf.o $(BUILD)/kernels/seed001.bpf.o
-$(BUILD)/tests/guest_actor: tests/kernels/guest_actor.c | $(DEPS_STAMP)
+$(BUILD)/tests/guest_actor: tests/kernels/guest_actor.c | $(DEPS_READY)
 	@mkdir -p $(@D)
-	$(CC) -static -O1 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE $< -o $@
+	$(call msg,CC,$<)
+	$(Q)$(CC) -static -O1 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE $< -o $@
 
-$(BUILD)/kernels/%.bpf.o: tests/programs/%/sigsnoop.bpf.c $(BUILD)/vmlinux.h | $(DEPS_STAMP)
+$(BUILD)/kernels/%.bpf.o: tests/programs/%/sigsnoop.bpf.c $(BUILD)/vmlinux.h | $(DEPS_READY)
 	@mkdir -p $(@D)
-	$(CLANG) -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -fno-color-diagnostics -Wno-everything \
+	$(call msg,BPF,$<)
+	$(Q)$(CLANG) -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -fno-color-diagnostics -Wno-everything \
 		-I$(<D) -I$(BUILD) -c $< -o $@
 
 # libFuzzer targets of the parsers of untrusted input (procsnoop run); make test runs them briefly.
 FUZZ_SRCS := $(wildcard fuzz/*.c)
 FUZZERS   := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
-FUZZ_LIB  := src/lib/doccomment.c src/lib/btf_schema.c src/lib/record.c src/lib/strbuf.c \
-	src/lib/signals.c src/lib/errnos.c
-$(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_LIB) | $(DEPS_STAMP)
+fuzzobj    = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
+FUZZ_LIBS := $(BUILD)/fuzz/librunner.a $(BUILD)/fuzz/libprocsnoop.a
+
+$(BUILD)/fuzz/obj/%.o: %.c | $(DEPS_READY)
 	@mkdir -p $(@D)
-	$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined \
-		$< $(FUZZ_LIB) -o $@ -lbpf -lelf -lz
+	$(call msg,FUZZCC,$<)
+	$(Q)$(CLANG) $(PROCSNOOP_FUZZ_CFLAGS) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(BUILD)/fuzz/libprocsnoop.a: $(call fuzzobj,$(LIB_SRCS))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/fuzz/librunner.a: $(call fuzzobj,$(RUNNER_SRCS))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(FUZZERS): $(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/fuzz/%.o $(FUZZ_LIBS)
+	$(call msg,LD,$@)
+	$(Q)$(CLANG) -fsanitize=fuzzer,address,undefined $^ -o $@ -lbpf -lelf -lz
 
 # Each target in turn, FUZZ_SECONDS each.  New inputs go to $(BUILD)/fuzz-corpus-NAME (kept
 # between runs), never into fuzz/corpus/NAME, which only seeds; a crash, leak or timeout
@@ -184,12 +276,12 @@ bench: $(BUILD)/procsnoop $(BENCH_BINS)
 	@BUILD=$(BUILD) BENCH=$(BENCH) bench/run.sh
 
 install: $(BUILD)/procsnoop
-	install -D -m 0755 $(BUILD)/procsnoop $(DESTDIR)$(PREFIX)/bin/procsnoop
-
-format:
-	clang-format -i src/*.h src/*/*.c src/*/*.h tests/unit/*.c
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/bin/procsnoop)
+	$(Q)install -D -m 0755 $(BUILD)/procsnoop $(DESTDIR)$(PREFIX)/bin/procsnoop
 
 clean:
 	rm -rf $(BUILD)
+
+FORCE:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
-#include "lib/btf_schema.h"
+#include "runner/btf_schema.h"
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {

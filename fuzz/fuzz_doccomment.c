@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "lib/doccomment.h"
+#include "runner/doccomment.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

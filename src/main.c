@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "lib/log.h"
 #include "lib/metrics.h"
+#include "lib/output.h"
 #include "lib/privilege.h"
 #include "lib/sink.h"
 #include "lib/stream.h"
@@ -99,6 +100,11 @@ static char *all_doc(void)
 	return doc;
 }
 
+static int ringbuf_fill(void *session, uint64_t *used, uint64_t *size)
+{
+	return session__ringbuf_fill(session, used, size);
+}
+
 static int run_tracers(const struct tracer *const *sel, int nsel, void *const *opts,
 		       struct common_opts *common)
 {
@@ -107,7 +113,6 @@ static int run_tracers(const struct tracer *const *sel, int nsel, void *const *o
 	struct render_opts ro = { .numeric = common->numeric };
 	struct stream_stats stats;
 	struct session *s = NULL;
-	struct timespec mono, real;
 	uint32_t groups = 0;
 	struct sink *sink = NULL, *metrics = NULL;
 	int err;
@@ -142,14 +147,10 @@ static int run_tracers(const struct tracer *const *sel, int nsel, void *const *o
 		session__destroy(s);
 		return 1;
 	}
-	if (metrics && sink_metrics__watch_ringbuf(metrics, session__ringbuf_fd(s)))
+	if (metrics && sink_metrics__watch_fill(metrics, ringbuf_fill, s))
 		pr_warn("metrics: the ring buffer fill level is not available");
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &real);
-	ro.mono_to_real_ns = (real.tv_sec - mono.tv_sec) * 1000000000ll +
-			     (real.tv_nsec - mono.tv_nsec);
-	/* Output leaves once per drain: a large buffer, flushed by the stream. */
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	ro.mono_to_real_ns = clock__mono_to_real_ns();
+	output__buffer_stdout();
 	if (common->quiet)
 		;
 	else if (common->output == OUTPUT_JSON)
@@ -177,7 +178,11 @@ static int run_tracers(const struct tracer *const *sel, int nsel, void *const *o
 	for (int i = 0; i < nsel; i++)
 		fprintf(stderr, " %s", sel[i]->name);
 	fprintf(stderr, ", Ctrl-C to stop\n");
-	err = stream__run(s, &so, &stats);
+	err = session__stream_opts(s, &so);
+	if (!err)
+		err = stream__run(&so, &stats);
+	for (int i = 0; i < so.nsources; i++)
+		stream_source__destroy(so.sources[i]);
 	sink__destroy(sink);
 	sink__destroy(metrics);
 	session__destroy(s);

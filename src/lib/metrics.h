@@ -48,8 +48,19 @@ int metrics__check_labels(const char *list, const char **why);
  */
 int sink_metrics__new(const struct metrics_opts *o, const struct schema *const *schemas,
 		      int nschemas, struct sink **out);
-/* Exposes the fill level of this BPF ring buffer map (the session's). */
-int sink_metrics__watch_ringbuf(struct sink *s, int map_fd);
+/*
+ * A gauge source: how many bytes wait (*used) in a buffer of *size bytes.
+ * 0, or a negative errno when it cannot tell.
+ */
+typedef int (*metrics_fill_fn)(void *ctx, uint64_t *used, uint64_t *size);
+/*
+ * Exposes the fill level of the ring buffer fn reads (for procsnoop, the
+ * session's: session__ringbuf_fill) as procsnoop_ringbuf_* gauges: now, and
+ * the most when a drain began.  fn runs on the counting thread and on the
+ * server's.  It is called once here: its error, and nothing is watched, when
+ * it fails.  Call before records are counted.
+ */
+int sink_metrics__watch_fill(struct sink *s, metrics_fill_fn fn, void *ctx);
 /* "http://127.0.0.1:9100/metrics", or NULL when not serving. */
 const char *sink_metrics__url(const struct sink *s);
 /* Appends what /metrics serves: every family, then the process's health. */

@@ -39,6 +39,10 @@ static const struct argp_option common_options[] = {
 	{ "user", OPT_USER, "USER", 0,
 	  "Once attached, run as this user (capabilities are dropped in any case)", 20 },
 	{ "quiet", 'q', NULL, 0, "No event output (with --metrics: a quiet exporter)", 20 },
+	{},
+};
+
+const struct argp_option metrics_options[] = {
 	{ NULL, 0, NULL, 0, "Prometheus metrics:", 30 },
 	{ "metrics", OPT_METRICS, "[ADDR:]PORT", 0,
 	  "Serve /metrics over HTTP on this port (address 127.0.0.1 unless given: "
@@ -71,12 +75,80 @@ void options__usage_error(const struct argp_state *state, const char *fmt, ...)
 					     arg, why);                          \
 	} while (0)
 
+enum output_format options__parse_output(const struct argp_state *state, const char *arg)
+{
+	if (strcmp(arg, "table") == 0)
+		return OUTPUT_TABLE;
+	if (strcmp(arg, "json") != 0)
+		options__usage_error(state, "invalid output format '%s': table or json", arg);
+	return OUTPUT_JSON;
+}
+
+error_t options__parse_metrics(int key, char *arg, struct argp_state *state,
+			      struct metrics_opts *m)
+{
+	const char *why = "";
+
+	switch (key) {
+	case OPT_METRICS: {
+		struct sockaddr_storage addr;
+		socklen_t len;
+
+		CHECK(metrics__parse_listen(arg, &addr, &len, &why), "metrics address");
+		m->listen = arg;
+		break;
+	}
+	case OPT_METRICS_LABELS:
+		CHECK(metrics__check_labels(arg, &why), "metrics labels");
+		m->labels = arg;
+		break;
+	case OPT_METRICS_MAX_SERIES: {
+		unsigned long n;
+		char *end;
+
+		errno = 0;
+		n = strtoul(arg, &end, 10);
+		if (arg[0] < '0' || arg[0] > '9' || *end || errno || n < 1 || n > 10000000)
+			options__usage_error(state, "invalid metrics max series '%s': a number "
+					     "from 1 to 10000000", arg);
+		m->max_series = n;
+		break;
+	}
+	case ARGP_KEY_END:
+		if ((m->labels || m->max_series) && !m->listen)
+			options__usage_error(state, "--metrics-labels and --metrics-max-series "
+					     "need --metrics");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static error_t parse_metrics(int key, char *arg, struct argp_state *state)
+{
+	return options__parse_metrics(key, arg, state, state->input);
+}
+
+static const struct argp metrics_argp = {
+	.options = metrics_options,
+	.parser = parse_metrics,
+};
+
+static const struct argp_child common_children[] = {
+	{ &metrics_argp, 0, NULL, 0 },
+	{},
+};
+
 static error_t parse_common(int key, char *arg, struct argp_state *state)
 {
 	struct common_opts *o = state->input;
 	const char *why = "";
 
 	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &o->metrics;
+		break;
 	case 'p':
 		CHECK(parse__pid(arg, &o->filter.pid, &why), "PID");
 		break;
@@ -98,13 +170,7 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		CHECK(parse__cgroup(arg, &o->session.cgroup_path, &why), "cgroup");
 		break;
 	case 'o':
-		if (strcmp(arg, "table") == 0)
-			o->output = OUTPUT_TABLE;
-		else if (strcmp(arg, "json") == 0)
-			o->output = OUTPUT_JSON;
-		else
-			options__usage_error(state, "invalid output format '%s': table or json",
-					     arg);
+		o->output = options__parse_output(state, arg);
 		break;
 	case OPT_NUMERIC:
 		o->numeric = true;
@@ -124,35 +190,6 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 	case 'q':
 		o->quiet = true;
 		break;
-	case OPT_METRICS: {
-		struct sockaddr_storage addr;
-		socklen_t len;
-
-		CHECK(metrics__parse_listen(arg, &addr, &len, &why), "metrics address");
-		o->metrics.listen = arg;
-		break;
-	}
-	case OPT_METRICS_LABELS:
-		CHECK(metrics__check_labels(arg, &why), "metrics labels");
-		o->metrics.labels = arg;
-		break;
-	case OPT_METRICS_MAX_SERIES: {
-		unsigned long n;
-		char *end;
-
-		errno = 0;
-		n = strtoul(arg, &end, 10);
-		if (arg[0] < '0' || arg[0] > '9' || *end || errno || n < 1 || n > 10000000)
-			options__usage_error(state, "invalid metrics max series '%s': a number "
-					     "from 1 to 10000000", arg);
-		o->metrics.max_series = n;
-		break;
-	}
-	case ARGP_KEY_END:
-		if ((o->metrics.labels || o->metrics.max_series) && !o->metrics.listen)
-			options__usage_error(state, "--metrics-labels and --metrics-max-series "
-					     "need --metrics");
-		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -162,4 +199,5 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 const struct argp common_argp = {
 	.options = common_options,
 	.parser = parse_common,
+	.children = common_children,
 };

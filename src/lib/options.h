@@ -27,6 +27,17 @@ struct common_opts {
 /* Its input is a struct common_opts. */
 extern const struct argp common_argp;
 
+/* -o's argument: table or json, else a usage error. */
+enum output_format options__parse_output(const struct argp_state *state, const char *arg);
+/*
+ * --metrics, --metrics-labels and --metrics-max-series, for a parser of its
+ * own (procsnoop run): ARGP_ERR_UNKNOWN for any other key.  Also checks at
+ * ARGP_KEY_END that the last two come with --metrics.
+ */
+extern const struct argp_option metrics_options[];
+error_t options__parse_metrics(int key, char *arg, struct argp_state *state,
+			      struct metrics_opts *m);
+
 /* Usage errors: one line on stderr, exit status 2. */
 #define EXIT_USAGE 2
 void options__usage_error(const struct argp_state *state, const char *fmt, ...)

@@ -120,3 +120,29 @@ int output__close(struct output *o, int timeout_ms)
 	free(o);
 	return err;
 }
+
+void output__buffer_stdout(void)
+{
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+}
+
+int64_t clock__mono_to_real_ns(void)
+{
+	struct timespec mono, real;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	return (real.tv_sec - mono.tv_sec) * 1000000000ll + (real.tv_nsec - mono.tv_nsec);
+}
+
+void clock__utc_now(char *buf, size_t len)
+{
+	struct timespec now;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%09ldZ", now.tv_nsec);
+}

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define OUTPUT_DEFAULT_BACKLOG (16u << 20)
@@ -25,5 +26,12 @@ bool output__backlogged(const struct output *o);
 int output__flush(struct output *o);
 /* Writes the rest, waiting at most timeout_ms for a slow reader; then frees. */
 int output__close(struct output *o, int timeout_ms);
+
+/* stdout block-buffered (64 KiB): output leaves once per pass of the stream. */
+void output__buffer_stdout(void);
+/* What to add to a CLOCK_MONOTONIC time, now, for the wall-clock time. */
+int64_t clock__mono_to_real_ns(void);
+/* The wall-clock time now, as JSON records give it: "2026-12-04T14:05:09.123456789Z". */
+void clock__utc_now(char *buf, size_t len);
 
 #endif

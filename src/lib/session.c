@@ -26,6 +26,9 @@ struct session {
 	/* The loss counters, mapped: cpu * EVENT_TYPE_MAX + type. */
 	const volatile uint64_t *lost;
 	size_t lost_bytes;
+	/* The ring buffer's consumer and producer position pages, mapped read-only. */
+	const void *rb_pos;
+	size_t rb_pos_bytes;
 	struct ring_buffer *rb;
 	ring_buffer_sample_fn consumer;
 	void *consumer_ctx;
@@ -74,9 +77,19 @@ static int create_maps(struct session *s)
 	LIBBPF_OPTS(bpf_map_create_opts, mmapable, .map_flags = BPF_F_MMAPABLE);
 	long page = sysconf(_SC_PAGESIZE);
 
+	void *pos;
+
 	s->ringbuf_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "events", 0, 0, s->buffer_bytes, NULL);
 	if (s->ringbuf_fd < 0)
 		goto fail;
+	/* Only the fill level needs them: without, session__ringbuf_fill says so. */
+	pos = mmap(NULL, 2 * page, PROT_READ, MAP_SHARED, s->ringbuf_fd, 0);
+	if (pos != MAP_FAILED) {
+		s->rb_pos = pos;
+		s->rb_pos_bytes = 2 * page;
+	} else {
+		pr_debug("cannot map the ring buffer's positions: %s", strerror(errno));
+	}
 	s->lost_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "lost", 4, 8, s->ncpus * EVENT_TYPE_MAX,
 				    &mmapable);
 	if (s->lost_fd < 0)
@@ -237,6 +250,22 @@ int session__ringbuf_fd(const struct session *s)
 	return s->ringbuf_fd;
 }
 
+int session__ringbuf_fill(const struct session *s, uint64_t *used, uint64_t *size)
+{
+	const unsigned long *cons = s->rb_pos, *prod;
+	unsigned long c, p;
+
+	if (!s->rb_pos)
+		return -ENODATA;
+	prod = (const void *)((const char *)s->rb_pos + s->rb_pos_bytes / 2);
+	/* The consumer's first: both only grow, so the difference never goes below 0. */
+	c = __atomic_load_n(cons, __ATOMIC_ACQUIRE);
+	p = __atomic_load_n(prod, __ATOMIC_ACQUIRE);
+	*size = s->buffer_bytes;
+	*used = p - c < *size ? p - c : *size;
+	return 0;
+}
+
 int session__read_lost(const struct session *s, uint64_t *lost)
 {
 	for (uint32_t t = 0; t < EVENT_TYPE_MAX; t++) {
@@ -271,6 +300,8 @@ void session__destroy(struct session *s)
 	ring_buffer__free(s->rb);
 	if (s->lost)
 		munmap((void *)s->lost, s->lost_bytes);
+	if (s->rb_pos)
+		munmap((void *)s->rb_pos, s->rb_pos_bytes);
 	if (s->ringbuf_fd >= 0)
 		close(s->ringbuf_fd);
 	if (s->lost_fd >= 0)

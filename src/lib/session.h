@@ -38,6 +38,12 @@ int session__start(struct session *s);
 /* Detaches every program (links only: the maps and the ring buffer stay readable). */
 void session__detach(struct session *s);
 int session__ringbuf_fd(const struct session *s);
+/*
+ * How many bytes wait in the shared ring buffer now (*used), and its size:
+ * two reads of its mapped positions, no bpf() call, from any thread while
+ * the session lives.  0, or -ENODATA when they could not be mapped.
+ */
+int session__ringbuf_fill(const struct session *s, uint64_t *used, uint64_t *size);
 /* Sums the per-CPU loss counters into lost[EVENT_TYPE_MAX]: memory reads, no bpf() call. */
 int session__read_lost(const struct session *s, uint64_t *lost);
 /*
@@ -46,6 +52,13 @@ int session__read_lost(const struct session *s, uint64_t *lost);
  */
 struct ring_buffer *session__ring_buffer(struct session *s, ring_buffer_sample_fn fn, void *ctx);
 void session__destroy(struct session *s);
+
+struct stream_source;
+struct stream_opts;
+/* The shared ring buffer as a stream source: records, and the kernel's loss counts. */
+int session__source(struct session *s, struct stream_source **out);
+/* Adds that source to a stream's options, and the session's detach as its detach. */
+int session__stream_opts(struct session *s, struct stream_opts *so);
 
 /* Mounts tracefs on /sys/kernel/tracing when it is not there; 0 or -errno. */
 int tracefs__ensure(void);

@@ -4,8 +4,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <time.h>
-#include <bpf/libbpf.h>
+#include <unistd.h>
 #include "lib/log.h"
 #include "lib/stream.h"
 
@@ -35,41 +36,24 @@ void stream__install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-int stream__stop_signal(void)
-{
-	return stop_signal;
-}
-
-const char *event_type__name(int type)
-{
-	static const char *const names[EVENT_TYPE_MAX] = {
-		[EVENT_SIG] = "sig", [EVENT_OPEN] = "open", [EVENT_EXEC] = "exec",
-		[EVENT_EXIT] = "exit", [EVENT_USER] = "event",
-	};
-
-	if (type > 0 && type < EVENT_TYPE_MAX && names[type])
-		return names[type];
-	return "unknown";
-}
-
-struct stream_ctx {
+struct stream {
 	const struct stream_opts *opts;
 	struct stream_stats *stats;
 	int out_err; /* first output error */
 	/* Records a sink had to drop and has not reported yet, per sink and type. */
-	uint64_t unreported[4][EVENT_TYPE_MAX];
-	uint64_t pass_start_ns; /* this pass over the ring buffer */
+	uint64_t unreported[STREAM_MAX_SINKS][EVENT_TYPE_MAX];
+	uint64_t pass_start_ns; /* this pass over the sources */
 	uint32_t pass_events;
 };
 
 /*
- * A pass over the ring buffer ends after STREAM_DRAIN_MS even when events keep
- * coming (a reader behind a full buffer, or short of CPU, would otherwise stay
- * in one pass for seconds): losses are then reported and outputs flushed, and
- * the next pass starts at once.  The clock is read every PASS_CHECK events.
+ * A pass over the sources ends after STREAM_DRAIN_MS even when events keep
+ * coming (a reader behind a full buffer, or short of CPU, would otherwise
+ * stay in one pass for seconds): losses are then reported and outputs
+ * flushed, and the next pass starts at once.  The clock is read every
+ * PASS_CHECK records.
  */
 #define PASS_CHECK 256
-#define PASS_YIELD (-EAGAIN)
 
 static uint64_t now_mono_ns(void)
 {
@@ -79,86 +63,105 @@ static uint64_t now_mono_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-static int on_event(void *ctx, void *data, size_t size)
+static const char *type_name(const struct stream *st, int type)
 {
-	struct stream_ctx *c = ctx;
-	const struct event_header *h = data;
+	const struct schema *sc = type > 0 && type < EVENT_TYPE_MAX ? st->opts->schemas[type] : NULL;
+
+	return sc ? sc->name : "unknown";
+}
+
+int stream__record(struct stream *st, const void *rec, size_t size)
+{
+	const struct stream_opts *o = st->opts;
+	const struct event_header *h = rec;
 	const struct schema *sc;
 
-	if (c->out_err)
+	if (st->out_err)
 		return -EPIPE; /* stop consuming: nobody reads any more */
-	if (size < sizeof(*h) || h->type >= EVENT_TYPE_MAX || !c->opts->schemas[h->type]) {
-		c->stats->malformed++;
+	if (size < sizeof(*h) || h->type >= EVENT_TYPE_MAX || !o->schemas[h->type]) {
+		st->stats->malformed++;
 		return 0;
 	}
-	sc = c->opts->schemas[h->type];
-	if (c->opts->accept[h->type] &&
-	    !c->opts->accept[h->type](c->opts->accept_arg[h->type], data, size))
+	sc = o->schemas[h->type];
+	if (o->accept[h->type] && !o->accept[h->type](o->accept_arg[h->type], rec, size))
 		return 0; /* a filter the kernel could not run: not an event */
-	c->stats->events[h->type]++;
-	for (int i = 0; i < c->opts->nsinks; i++) {
-		struct sink *s = c->opts->sinks[i];
+	st->stats->events[h->type]++;
+	for (int i = 0; i < o->nsinks; i++) {
+		struct sink *s = o->sinks[i];
 
 		if (sink__backlogged(s)) {
 			/* Its reader stopped reading: keep draining the kernel, count the drop. */
-			c->unreported[i][h->type]++;
-			c->stats->dropped[h->type]++;
+			st->unreported[i][h->type]++;
+			st->stats->dropped[h->type]++;
 			continue;
 		}
-		sink__record(s, sc, data, size);
+		sink__record(s, sc, rec, size);
 	}
-	if (++c->pass_events % PASS_CHECK == 0 &&
-	    now_mono_ns() - c->pass_start_ns >= STREAM_DRAIN_MS * 1000000ull)
-		return PASS_YIELD; /* this event is consumed: libbpf has moved past it */
+	if (++st->pass_events % PASS_CHECK == 0 &&
+	    now_mono_ns() - st->pass_start_ns >= STREAM_DRAIN_MS * 1000000ull)
+		return STREAM_YIELD; /* this record is taken: the source has moved past it */
 	return 0;
 }
 
-/* One pass: wait up to timeout_ms unless behind; 0, PASS_YIELD or a negative errno. */
-static int drain_pass(struct ring_buffer *rb, struct stream_ctx *c, int timeout_ms, bool behind)
+void stream__lost(struct stream *st, int type, uint64_t count)
 {
-	int err;
-
-	c->pass_start_ns = now_mono_ns();
-	c->pass_events = 0;
-	if (behind)
-		return ring_buffer__consume(rb);
-	err = ring_buffer__poll(rb, timeout_ms);
-	if (err >= 0 || err == -EINTR)
-		err = ring_buffer__consume(rb);
-	return err;
+	if (!count || type <= 0 || type >= EVENT_TYPE_MAX)
+		return;
+	st->stats->lost[type] += count;
+	for (int i = 0; i < st->opts->nsinks; i++)
+		sink__lost(st->opts->sinks[i], type_name(st, type), count, now_mono_ns(), "kernel");
 }
 
-static void report_dropped(struct stream_ctx *c)
+/*
+ * One pass over every source: 0, STREAM_YIELD when one of them has more to
+ * read right away, or the first hard error.
+ */
+static int drain_pass(struct stream *st)
 {
-	for (int i = 0; i < c->opts->nsinks; i++) {
-		struct sink *s = c->opts->sinks[i];
+	const struct stream_opts *o = st->opts;
+	int ret = 0;
+
+	st->pass_start_ns = now_mono_ns();
+	st->pass_events = 0;
+	for (int i = 0; i < o->nsources; i++) {
+		struct stream_source *src = o->sources[i];
+		int err = src->ops->drain(src, st);
+
+		if (err == STREAM_YIELD) {
+			ret = STREAM_YIELD;
+		} else if (err < 0 && err != -EINTR && err != -EPIPE) {
+			pr_err("reading %s failed: %s", src->name, strerror(-err));
+			return err;
+		}
+	}
+	return ret;
+}
+
+static void report_dropped(struct stream *st)
+{
+	const struct stream_opts *o = st->opts;
+
+	for (int i = 0; i < o->nsinks; i++) {
+		struct sink *s = o->sinks[i];
 
 		if (sink__backlogged(s))
 			continue;
 		for (int t = 0; t < EVENT_TYPE_MAX; t++) {
-			if (!c->unreported[i][t])
+			if (!st->unreported[i][t])
 				continue;
-			sink__lost(s, event_type__name(t), c->unreported[i][t], now_mono_ns(), "user");
-			c->unreported[i][t] = 0;
+			sink__lost(s, type_name(st, t), st->unreported[i][t], now_mono_ns(), "user");
+			st->unreported[i][t] = 0;
 		}
 	}
 }
 
-static void report_lost(struct session *s, struct stream_ctx *c)
+static void report_lost(struct stream *st)
 {
-	uint64_t lost[EVENT_TYPE_MAX];
+	for (int i = 0; i < st->opts->nsources; i++) {
+		struct stream_source *src = st->opts->sources[i];
 
-	if (session__read_lost(s, lost))
-		return;
-	for (int t = 0; t < EVENT_TYPE_MAX; t++) {
-		uint64_t more = lost[t] - c->stats->lost[t];
-
-		if (lost[t] <= c->stats->lost[t])
-			continue;
-		c->stats->lost[t] = lost[t];
-		for (int i = 0; i < c->opts->nsinks; i++)
-			sink__lost(c->opts->sinks[i], event_type__name(t), more, now_mono_ns(),
-				   "kernel");
+		if (src->ops->report_lost)
+			src->ops->report_lost(src, st);
 	}
 }
 
@@ -170,106 +173,161 @@ static bool output_gone(int fd)
 	return fd >= 0 && poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
 }
 
-static int flush_all(struct stream_ctx *c)
+static int flush_all(struct stream *st)
 {
-	for (int i = 0; i < c->opts->nsinks; i++) {
-		int err = sink__flush(c->opts->sinks[i]);
+	const struct stream_opts *o = st->opts;
 
-		if (err && !c->out_err)
-			c->out_err = err;
+	for (int i = 0; i < o->nsinks + o->nsources; i++) {
+		struct stream_source *src = i < o->nsinks ? NULL : o->sources[i - o->nsinks];
+		int err = 0;
+
+		if (!src)
+			err = sink__flush(o->sinks[i]);
+		else if (src->ops->flush)
+			err = src->ops->flush(src);
+		if (err && !st->out_err)
+			st->out_err = err;
 	}
-	return c->out_err;
+	return st->out_err;
 }
 
-static void print_summary(const struct stream_stats *st)
+/* Losses, drops and output after a pass; false once the output is gone. */
+static bool after_pass(struct stream *st)
 {
+	report_lost(st);
+	report_dropped(st);
+	if (flush_all(st))
+		return false;
+	if (output_gone(st->opts->watch_fd)) {
+		st->out_err = -EPIPE;
+		return false;
+	}
+	return true;
+}
+
+static void print_summary(const struct stream *st)
+{
+	const struct stream_stats *ss = st->stats;
 	uint64_t events = 0, lost = 0, dropped = 0;
-	char detail[256] = "";
+	char detail[256] = "", more[256] = "";
 	size_t off = 0;
 
 	for (int t = 0; t < EVENT_TYPE_MAX; t++) {
-		events += st->events[t];
-		lost += st->lost[t];
-		dropped += st->dropped[t];
-		if (st->lost[t] && off < sizeof(detail))
+		events += ss->events[t];
+		lost += ss->lost[t];
+		dropped += ss->dropped[t];
+		if (ss->lost[t] && off < sizeof(detail))
 			off += snprintf(detail + off, sizeof(detail) - off, "%s%s %llu",
-					off ? ", " : " (", event_type__name(t),
-					(unsigned long long)st->lost[t]);
+					off ? ", " : " (", type_name(st, t),
+					(unsigned long long)ss->lost[t]);
 	}
 	if (off && off < sizeof(detail))
 		snprintf(detail + off, sizeof(detail) - off, ")");
+	for (int i = 0; i < st->opts->nsources; i++) {
+		struct stream_source *src = st->opts->sources[i];
+		size_t n = strlen(more);
+
+		if (src->ops->summary && n < sizeof(more))
+			src->ops->summary(src, more + n, sizeof(more) - n);
+	}
 	fprintf(stderr, "procsnoop: %llu events, %llu lost%s", (unsigned long long)events,
 		(unsigned long long)lost, detail);
 	if (dropped)
 		fprintf(stderr, ", %llu not written (the output was too slow)",
 			(unsigned long long)dropped);
-	fputc('\n', stderr);
+	fprintf(stderr, "%s\n", more);
 }
 
-int stream__run(struct session *s, const struct stream_opts *opts, struct stream_stats *stats)
+/* Milliseconds to wait for the next pass: the drain period, the deadline, a source's timer. */
+static int wait_ms(const struct stream *st, uint64_t deadline)
 {
-	struct stream_ctx c = { .opts = opts, .stats = stats };
+	uint64_t now = now_mono_ns(), until = now + STREAM_DRAIN_MS * 1000000ull;
+
+	if (deadline && deadline < until)
+		until = deadline;
+	for (int i = 0; i < st->opts->nsources; i++) {
+		struct stream_source *src = st->opts->sources[i];
+		uint64_t due = src->ops->due_ns ? src->ops->due_ns(src) : 0;
+
+		if (due && due < until)
+			until = due;
+	}
+	/* Rounded up: waking a little early would only cost a pass that finds nothing. */
+	return until > now ? (int)((until - now + 999999) / 1000000) : 0;
+}
+
+static int epoll_sources(const struct stream_opts *o)
+{
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	for (int i = 0; ep >= 0 && i < o->nsources; i++) {
+		struct stream_source *src = o->sources[i];
+		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = i };
+		int fd = src->ops->fd ? src->ops->fd(src) : -1;
+
+		if (fd >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev)) {
+			int err = -errno;
+
+			pr_err("cannot wait on %s: %s", src->name, strerror(errno));
+			close(ep);
+			return err;
+		}
+	}
+	return ep >= 0 ? ep : -errno;
+}
+
+int stream__run(const struct stream_opts *opts, struct stream_stats *stats)
+{
+	struct stream st = { .opts = opts, .stats = stats };
 	uint64_t deadline = 0;
-	struct ring_buffer *rb;
 	bool behind = false;
-	int err = 0;
+	int err = 0, ep;
 
 	memset(stats, 0, sizeof(*stats));
-	rb = session__ring_buffer(s, on_event, &c);
-	if (!rb)
-		return -EINVAL;
+	ep = epoll_sources(opts);
+	if (ep < 0)
+		return ep;
 	if (opts->duration_s > 0)
 		deadline = now_mono_ns() + (uint64_t)(opts->duration_s * 1e9);
 
 	while (!stop_signal) {
-		int timeout = STREAM_DRAIN_MS;
+		struct epoll_event evs[STREAM_MAX_SOURCES];
 
-		if (deadline) {
-			uint64_t now = now_mono_ns();
-
-			if (now >= deadline)
-				break;
-			if ((deadline - now) / 1000000 < (uint64_t)timeout)
-				timeout = (deadline - now) / 1000000 + 1;
-		}
-		err = drain_pass(rb, &c, timeout, behind);
-		behind = err == PASS_YIELD;
-		if (err < 0 && err != -EINTR && err != -EPIPE && !behind) {
-			pr_err("reading the ring buffer failed: %s", strerror(-err));
+		if (deadline && now_mono_ns() >= deadline)
 			break;
-		}
+		/* EINTR (a signal) is seen at the top of the loop. */
+		if (!behind)
+			epoll_wait(ep, evs, STREAM_MAX_SOURCES, wait_ms(&st, deadline));
+		err = drain_pass(&st);
+		behind = err == STREAM_YIELD;
+		if (err < 0 && !behind)
+			break;
 		err = 0;
 		stats->batches++;
-		report_lost(s, &c);
-		report_dropped(&c);
-		if (flush_all(&c))
+		if (!after_pass(&st))
 			break;
-		if (output_gone(opts->watch_fd)) {
-			c.out_err = -EPIPE;
-			break;
-		}
 	}
+	close(ep);
 	/*
 	 * Everything the kernel already handed over still gets out.  The programs
 	 * are detached first, so the drain ends even under a storm, and to the
 	 * end: what is left would be neither delivered nor counted.
 	 */
-	session__detach(s);
-	if (!c.out_err && !err) {
-		while (drain_pass(rb, &c, 0, true) == PASS_YIELD) {
-			report_lost(s, &c);
-			flush_all(&c);
-		}
-		report_lost(s, &c);
-		report_dropped(&c);
-		flush_all(&c);
+	if (opts->detach)
+		opts->detach(opts->detach_ctx);
+	if (!st.out_err && !err) {
+		while (drain_pass(&st) == STREAM_YIELD)
+			after_pass(&st);
+		for (int i = 0; i < opts->nsources; i++)
+			if (opts->sources[i]->ops->finish)
+				opts->sources[i]->ops->finish(opts->sources[i], &st);
+		after_pass(&st);
 	}
-	session__ring_buffer(s, NULL, NULL);
-	if (c.out_err && c.out_err != -EPIPE) {
-		pr_err("writing the output failed: %s", strerror(-c.out_err));
-		err = c.out_err;
+	if (st.out_err && st.out_err != -EPIPE) {
+		pr_err("writing the output failed: %s", strerror(-st.out_err));
+		err = st.out_err;
 	}
 	if (!opts->quiet_summary)
-		print_summary(stats);
+		print_summary(&st);
 	return err;
 }

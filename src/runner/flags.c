@@ -9,7 +9,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include "lib/btf_schema.h"
+#include "runner/btf_schema.h"
 #include "lib/log.h"
 #include "lib/strbuf.h"
 #include "runner/runner.h"

@@ -1,188 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
-/* procsnoop run: the command line, and the life of one program from source to stop. */
+/*
+ * procsnoop run: the life of one program from source to stop.  Its events,
+ * printk lines and sampled maps go through the same stream as the tracers'.
+ */
 #include <argp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
-#include "lib/btf_schema.h"
+#include "runner/btf_schema.h"
 #include "lib/log.h"
+#include "lib/metrics.h"
 #include "lib/options.h"
-#include "lib/parse.h"
 #include "lib/stream.h"
 #include "runner/runner.h"
 
-#define NAME "procsnoop run"
-#define MAX_HEADERS 16
 #define EM_BPF_MACHINE 247
-
-enum {
-	OPT_INTERVAL = 'i',
-	OPT_EVENT_TYPE = 0x100,
-	OPT_FLAG = 0x1000, /* + index of a program flag */
-	OPT_NO_FLAG = 0x3000, /* + index: --no-NAME of a bool */
-};
-
-struct run_opts {
-	enum output_format output;
-	double duration, interval;
-	int verbosity;
-	const char *event_type;
-	const char *prog;
-	const char *headers[MAX_HEADERS];
-	int nheaders;
-	struct flag_set *flags;
-	bool flags_only; /* the part after `--` */
-};
-
-static const struct argp_option runner_options[] = {
-	{ NULL, 0, NULL, 0, "Options of procsnoop run:", 1 },
-	{ "output", 'o', "FORMAT", 0, "table (default) or json (one object per line)", 1 },
-	{ "duration", 'd', "SECONDS", 0, "Stop after this long", 1 },
-	{ "interval", OPT_INTERVAL, "SECONDS", 0,
-	  "Print the maps marked /// @sample this often (default 1)", 1 },
-	{ "event-type", OPT_EVENT_TYPE, "STRUCT", 0,
-	  "The struct of the events (default: the first struct of the first header, else the "
-	  "struct the program submits)", 1 },
-	{ "verbose", 'v', NULL, 0, "clang warnings and libbpf output; twice: libbpf debug", 1 },
-	{},
-};
-
-static const char footer[] =
-	"\vRuns a single-file libbpf program as written: compiles PROG.bpf.c with clang "
-	"(cached by content), or takes a prebuilt .bpf.o; loads and attaches every program "
-	"by its section; prints ring buffer and perf buffer events as a table (or JSON), "
-	"bpf_printk lines from trace_pipe, and the maps marked `/// @sample` every --interval. "
-	"Globals (const volatile ...) are flags; their `///` comments are the help. "
-	"Program flags may also follow `--`.\n"
-	"Exit status: 0 on a clean stop, 1 on a runtime failure, 2 on bad input.";
-
-static bool takes_value(const char *a)
-{
-	static const char *const v[] = { "-o", "-d", "-i", "--output", "--duration",
-					 "--interval", "--event-type" };
-
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-		if (strcmp(a, v[i]) == 0)
-			return true;
-	return false;
-}
-
-static bool is_header(const char *a)
-{
-	size_t n = strlen(a);
-
-	return n > 2 && strcmp(a + n - 2, ".h") == 0;
-}
-
-static error_t parse_opt(int key, char *arg, struct argp_state *state)
-{
-	struct run_opts *o = state->input;
-	const char *why = "";
-	char whybuf[128];
-
-	if (key >= OPT_FLAG && key < OPT_FLAG + o->flags->n) {
-		const struct prog_flag *f = &o->flags->v[key - OPT_FLAG];
-
-		if (flags__set(o->flags, f, arg, &why, whybuf, sizeof(whybuf)))
-			options__usage_error(state, "invalid value '%s' for --%s: expected %s", arg,
-					     f->name, why);
-		return 0;
-	}
-	if (key >= OPT_NO_FLAG && key < OPT_NO_FLAG + o->flags->n) {
-		flags__set(o->flags, &o->flags->v[key - OPT_NO_FLAG], "false", &why, whybuf,
-			   sizeof(whybuf));
-		return 0;
-	}
-	switch (key) {
-	case 'o':
-		if (strcmp(arg, "table") == 0)
-			o->output = OUTPUT_TABLE;
-		else if (strcmp(arg, "json") == 0)
-			o->output = OUTPUT_JSON;
-		else
-			options__usage_error(state, "invalid output format '%s': table or json",
-					     arg);
-		break;
-	case 'd':
-		if (parse__seconds(arg, &o->duration, &why))
-			options__usage_error(state, "invalid duration '%s': %s", arg, why);
-		break;
-	case OPT_INTERVAL:
-		if (parse__seconds(arg, &o->interval, &why) || o->interval <= 0)
-			options__usage_error(state, "invalid interval '%s': %s", arg,
-					     why[0] ? why : "more than 0 seconds");
-		break;
-	case OPT_EVENT_TYPE:
-		o->event_type = arg;
-		break;
-	case 'v':
-		o->verbosity++;
-		break;
-	case ARGP_KEY_ARG:
-		if (o->flags_only)
-			options__usage_error(state, "unexpected argument '%s' after --", arg);
-		/* PROG and the headers were taken by prescan(); anything else is a mistake. */
-		if (!o->prog)
-			o->prog = arg;
-		else if (!is_header(arg))
-			options__usage_error(state, "unexpected argument '%s' (headers end in .h; "
-					     "program flags are --NAME VALUE)", arg);
-		break;
-	default:
-		return ARGP_ERR_UNKNOWN;
-	}
-	return 0;
-}
-
-/* Runner options, then one option per program flag (and --no-NAME for bools). */
-static struct argp_option *build_options(const struct flag_set *fs, const char *prog,
-					 bool runner)
-{
-	int n = (runner ? sizeof(runner_options) / sizeof(runner_options[0]) - 1 : 0);
-	struct argp_option *v = calloc(n + 2 * fs->n + 2, sizeof(*v));
-	int k = 0;
-	static char title[512];
-
-	if (!v)
-		return NULL;
-	for (int i = 0; i < n; i++)
-		v[k++] = runner_options[i];
-	if (fs->n) {
-		snprintf(title, sizeof(title), "Flags of %s (its globals):", prog);
-		v[k++] = (struct argp_option){ NULL, 0, NULL, 0, title, 2 };
-	}
-	for (int i = 0; i < fs->n; i++) {
-		const struct prog_flag *f = &fs->v[i];
-
-		if (f->kind == FLAG_BOOL) {
-			v[k++] = (struct argp_option){ f->name, OPT_FLAG + i, "BOOL",
-						       OPTION_ARG_OPTIONAL, f->help, 2 };
-			v[k] = (struct argp_option){ NULL, OPT_NO_FLAG + i, NULL, OPTION_HIDDEN,
-						     NULL, 2 };
-			/* argp wants a name it keeps: "no-NAME" lives as long as the flags. */
-			if (asprintf((char **)&v[k].name, "no-%s", f->name) < 0)
-				return NULL;
-			k++;
-		} else {
-			v[k++] = (struct argp_option){ f->name, OPT_FLAG + i, f->arg, 0, f->help, 2 };
-		}
-	}
-	return v;
-}
-
-static void free_options(struct argp_option *v)
-{
-	for (struct argp_option *o = v; o && (o->name || o->key || o->doc); o++)
-		if (o->key >= OPT_NO_FLAG)
-			free((char *)o->name);
-	free(v);
-}
 
 static double now_s(void)
 {
@@ -190,13 +26,6 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static bool output_gone(int fd)
-{
-	struct pollfd p = { .fd = fd, .events = 0 };
-
-	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
 }
 
 enum input_kind { INPUT_C, INPUT_OBJECT };
@@ -253,20 +82,19 @@ static char *prog_name(const char *path)
 
 struct runtime {
 	struct run_opts o;
-	struct source_file src, headers[MAX_HEADERS];
+	struct source_file src, headers[RUNNER_MAX_HEADERS];
 	struct doc_set docs;
 	struct flag_set flags;
 	char *obj_path, *name;
 	struct bpf_object *obj;
 	struct schema *schema;
 	struct attach_set links;
-	struct event_readers *readers;
+	struct stream_source *buffers;
 	struct trace_pipe *tp;
 	struct sampler *sampler;
-	struct sink *sink;
+	struct sink *sink, *metrics;
 	struct output *raw;
-	struct argp_option *opts, *flag_opts;
-	int epoll_fd;
+	struct cmdline cmdline;
 };
 
 static void runtime__destroy(struct runtime *r)
@@ -275,46 +103,21 @@ static void runtime__destroy(struct runtime *r)
 	if (r->raw)
 		output__close(r->raw, 1000);
 	sink__destroy(r->sink);
+	sink__destroy(r->metrics);
 	sample__destroy(r->sampler);
 	trace_pipe__destroy(r->tp);
-	events__destroy(r->readers);
+	stream_source__destroy(r->buffers);
 	attach__destroy(&r->links);
 	bpf_object__close(r->obj);
 	btf_schema__free(r->schema);
 	flags__free(&r->flags);
 	doccomment__free(&r->docs);
 	source__free(&r->src);
-	for (int i = 0; i < MAX_HEADERS; i++)
+	for (int i = 0; i < RUNNER_MAX_HEADERS; i++)
 		source__free(&r->headers[i]);
-	free_options(r->opts);
-	free_options(r->flag_opts);
+	cmdline__free(&r->cmdline);
 	free(r->obj_path);
 	free(r->name);
-	if (r->epoll_fd >= 0)
-		close(r->epoll_fd);
-}
-
-/* Finds PROG, -v and --help before the real parse: the flags depend on PROG. */
-static void prescan(int argc, char **argv, struct run_opts *o, bool *help)
-{
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (strcmp(a, "--") == 0)
-			break;
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-?") == 0 || strcmp(a, "--usage") == 0)
-			*help = true;
-		else if (strcmp(a, "--verbose") == 0)
-			o->verbosity++;
-		else if (a[0] == '-' && a[1] == 'v' && strspn(a + 1, "v") == strlen(a + 1))
-			o->verbosity += strlen(a + 1);
-		if (takes_value(a))
-			i++;
-		else if (a[0] != '-' && !o->prog)
-			o->prog = a;
-		else if (a[0] != '-' && is_header(a) && o->nheaders < MAX_HEADERS)
-			o->headers[o->nheaders++] = a;
-	}
 }
 
 static int prepare(struct runtime *r, int argc, char **argv)
@@ -384,132 +187,16 @@ static int prepare(struct runtime *r, int argc, char **argv)
 	return 0;
 }
 
-static const struct argp_option *find_long(const struct argp_option *v, const char *name,
-					   size_t n)
+/* The schema of the program's events, when it has ring or perf buffers: 0 or an exit status. */
+static int event_schema(struct runtime *r)
 {
-	for (; v && (v->name || v->key || v->doc); v++)
-		if (v->name && strlen(v->name) == n && strncmp(v->name, name, n) == 0)
-			return v;
-	return NULL;
-}
-
-/*
- * argp reports an unknown option or a missing value on two lines; bad
- * input here gets one.  Long options must be spelled out (no prefixes):
- * a program flag must never be mistaken for another.
- */
-static void validate(const struct argp_option *opts, int argc, char **argv, int from, int to,
-		     bool runner)
-{
-	for (int i = from; i < to; i++) {
-		const char *a = argv[i], *eq;
-		const struct argp_option *o;
-		size_t n;
-
-		if (a[0] != '-' || !a[1])
-			continue;
-		if (a[1] != '-') {
-			/* Short options: only the runner's, possibly grouped (-vv). */
-			for (const char *c = a + 1; runner && *c; c++) {
-				if (*c == 'v' || *c == '?' || *c == 'V')
-					continue;
-				if (strchr("odi", *c)) {
-					if (!c[1] && i + 1 >= to)
-						goto missing;
-					if (!c[1])
-						i++;
-					break;
-				}
-				goto unknown;
-			}
-			if (!runner)
-				goto unknown;
-			continue;
-		}
-		eq = strchr(a + 2, '=');
-		n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-		if (runner && ((n == 4 && !strncmp(a + 2, "help", 4)) ||
-			       (n == 5 && !strncmp(a + 2, "usage", 5)) ||
-			       (n == 7 && !strncmp(a + 2, "version", 7))))
-			continue;
-		o = find_long(opts, a + 2, n);
-		if (!o)
-			goto unknown;
-		if (o->arg && !(o->flags & OPTION_ARG_OPTIONAL) && !eq) {
-			if (i + 1 >= to)
-				goto missing;
-			i++;
-		}
-		continue;
-unknown:
-		fprintf(stderr, "%s: unknown option '%s'%s (--help lists them)\n", NAME, a,
-			runner ? "" : " after --");
-		exit(EXIT_USAGE);
-missing:
-		fprintf(stderr, "%s: option '%s' needs a value\n", NAME, a);
-		exit(EXIT_USAGE);
-	}
-}
-
-static int parse_args(struct runtime *r, int argc, char **argv)
-{
-	struct run_opts *o = &r->o;
-	struct argp argp = { .parser = parse_opt, .args_doc = "PROG.bpf.c [HEADER.h ...] [-- FLAGS]" };
-	char *doc = NULL;
-	int dd = argc, err;
-
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--") == 0) {
-			dd = i;
-			break;
-		}
-	r->opts = build_options(&r->flags, r->name ? r->name : "the program", true);
-	r->flag_opts = build_options(&r->flags, r->name ? r->name : "the program", false);
-	if (!r->opts || !r->flag_opts)
-		return 1;
-	if (asprintf(&doc, "%s%s%s", r->docs.program ? r->docs.program : "",
-		     r->docs.program ? "\n\n" : "",
-		     "Compile and run a libbpf program; its globals are flags.") < 0)
-		return 1;
-	{
-		char *full = NULL;
-
-		if (asprintf(&full, "%s%s", doc, footer) < 0) {
-			free(doc);
-			return 1;
-		}
-		free(doc);
-		doc = full;
-	}
-	argp.options = r->opts;
-	argp.doc = doc;
-	o->prog = NULL;
-	o->verbosity = 0;
-	validate(r->opts, argc, argv, 1, dd, true);
-	validate(r->flag_opts, argc, argv, dd + 1, argc, false);
-	err = argp_parse(&argp, dd, argv, 0, NULL, o);
-	if (!err && dd < argc) {
-		struct argp fargp = { .options = r->flag_opts, .parser = parse_opt, .doc = doc };
-
-		argv[dd] = argv[0];
-		o->flags_only = true;
-		err = argp_parse(&fargp, argc - dd, argv + dd, ARGP_NO_HELP, NULL, o);
-	}
-	free(doc);
-	return err ? EXIT_USAGE : 0;
-}
-
-static int run(struct runtime *r)
-{
-	struct render_opts ro = {};
-	struct timespec mono, real;
-	struct readers_opts rdo = {};
-	struct sink *sinks[1];
-	bool json = r->o.output == OUTPUT_JSON;
+	const struct btf *btf = bpf_object__btf(r->obj);
+	struct btf_schema_opts so = { .type = EVENT_USER, .time_field = true,
+				      .base = sizeof(struct event_header) };
 	bool has_events = false;
+	const char *why = NULL;
 	struct bpf_map *map;
-	double deadline = 0, next_sample;
-	uint64_t events = 0, lost = 0;
+	__u32 id = 0;
 	int err;
 
 	bpf_object__for_each_map(map, r->obj) {
@@ -517,155 +204,159 @@ static int run(struct runtime *r)
 
 		has_events |= t == BPF_MAP_TYPE_RINGBUF || t == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
 	}
-	if (has_events) {
-		const struct btf *btf = bpf_object__btf(r->obj);
-		struct btf_schema_opts so = { .type = EVENT_USER, .time_field = true,
-					      .base = sizeof(struct event_header) };
-		const char *why = NULL;
-		__u32 id = 0;
+	if (!has_events)
+		return 0;
+	if (r->o.event_type && btf) {
+		int i = btf__find_by_name_kind(btf, r->o.event_type, BTF_KIND_STRUCT);
 
-		if (r->o.event_type && btf) {
-			int i = btf__find_by_name_kind(btf, r->o.event_type, BTF_KIND_STRUCT);
-
-			id = i > 0 ? i : 0;
-			why = "--event-type names no struct of the program";
-		} else {
-			id = events__find_type(btf, r->src.text ? &r->src : NULL, r->headers,
-					       r->o.nheaders, &why);
-		}
-		if (!id) {
-			pr_err("%s submits events but their type is unknown: %s", r->o.prog,
-			       why ? why : "name the header that defines the event struct, or "
-					   "--event-type STRUCT");
-			return EXIT_USAGE;
-		}
-		so.name = btf__name_by_offset(btf, btf__type_by_id(btf, id)->name_off);
-		if (!so.name || !so.name[0])
-			so.name = "event";
-		err = btf_schema__new(btf, id, &so, &r->schema);
-		if (err) {
-			pr_err("cannot describe the events of %s: %s", r->o.prog, strerror(-err));
-			return 1;
-		}
+		id = i > 0 ? i : 0;
+		why = "--event-type names no struct of the program";
+	} else {
+		id = events__find_type(btf, r->src.text ? &r->src : NULL, r->headers,
+				       r->o.nheaders, &why);
 	}
-	err = tracefs__ensure();
-	if (err)
-		return 1;
-	r->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (r->epoll_fd < 0)
-		return 1;
-	if (attach__uses_printk(r->obj) && trace_pipe__open(json, r->epoll_fd, &r->tp))
-		return 1;
-	err = attach__load(r->obj, r->o.prog);
-	if (err)
+	if (!id) {
+		pr_err("%s submits events but their type is unknown: %s", r->o.prog,
+		       why ? why : "name the header that defines the event struct, or "
+				   "--event-type STRUCT");
 		return EXIT_USAGE;
-	err = attach__all(r->obj, &r->links);
-	if (err)
-		return EXIT_USAGE;
+	}
+	so.name = btf__name_by_offset(btf, btf__type_by_id(btf, id)->name_off);
+	if (!so.name || !so.name[0])
+		so.name = "event";
+	err = btf_schema__new(btf, id, &so, &r->schema);
+	if (err) {
+		pr_err("cannot describe the events of %s: %s", r->o.prog, strerror(-err));
+		return 1;
+	}
+	return 0;
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &real);
-	ro.mono_to_real_ns = (real.tv_sec - mono.tv_sec) * 1000000000ll +
-			     (real.tv_nsec - mono.tv_nsec);
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	if (r->schema) {
+/* A program with ring buffers whose refused records cannot be counted says so once. */
+static void warn_uncounted(struct runtime *r)
+{
+	struct bpf_map *map;
+
+	if (bpf_object__find_map_by_name(r->obj, RUN_LOST_MAP))
+		return;
+	bpf_object__for_each_map(map, r->obj) {
+		if (bpf_map__type(map) != BPF_MAP_TYPE_RINGBUF)
+			continue;
+		pr_warn("%s is a prebuilt object: records its ring buffers refuse cannot be "
+			"counted (give its source to have them counted)", r->o.prog);
+		return;
+	}
+}
+
+/* The outputs and sources of the stream, once everything is attached. */
+static int open_outputs(struct runtime *r, struct stream_opts *so)
+{
+	struct render_opts ro = { .mono_to_real_ns = clock__mono_to_real_ns() };
+	bool json = r->o.output == OUTPUT_JSON;
+
+	output__buffer_stdout();
+	if (r->schema && !r->o.quiet) {
 		const struct schema *one[1] = { r->schema };
 
 		r->sink = json ? sink_json__new(stdout, &ro)
 			       : sink_table__new(stdout, &ro, one, 1, G_BASE);
 		if (!r->sink)
-			return 1;
-		sinks[0] = r->sink;
-		rdo.schema = r->schema;
-		rdo.sinks = sinks;
-		rdo.nsinks = 1;
-		rdo.epoll_fd = r->epoll_fd;
-		err = events__open(r->obj, &rdo, &r->readers);
+			return -ENOMEM;
+		so->sinks[so->nsinks++] = r->sink;
+	}
+	if (r->metrics)
+		so->sinks[so->nsinks++] = r->metrics;
+	if (r->schema) {
+		int err = buffers__source(r->obj, &r->buffers);
+
 		if (err)
-			return 1;
+			return err;
+		if (r->buffers)
+			so->sources[so->nsources++] = r->buffers;
+		so->schemas[EVENT_USER] = r->schema;
 	}
-	r->raw = output__new(stdout, 0);
-	if (!r->raw)
-		return 1;
-	if (r->tp)
+	if (!r->o.quiet) {
+		r->raw = output__new(stdout, 0);
+		if (!r->raw)
+			return -ENOMEM;
+		if (sample__open(r->obj, &r->docs, r->raw, json, &r->sampler))
+			return -EINVAL;
+		if (r->sampler)
+			so->sources[so->nsources++] = sample__source(r->sampler, r->o.interval);
+	}
+	if (r->tp) {
 		trace_pipe__set_output(r->tp, r->raw);
-	if (sample__open(r->obj, &r->docs, r->raw, json, &r->sampler))
-		return EXIT_USAGE;
-
-	stream__install_signals();
-	fprintf(stderr, "procsnoop: tracing %s, Ctrl-C to stop\n", r->name);
-	if (r->o.duration > 0)
-		deadline = now_s() + r->o.duration;
-	if (r->o.interval <= 0)
-		r->o.interval = 1;
-	next_sample = now_s() + r->o.interval;
-	while (!stream__stop_signal()) {
-		struct epoll_event evs[8];
-		double now = now_s(), wait = STREAM_DRAIN_MS / 1000.0;
-
-		if (deadline && now >= deadline)
-			break;
-		if (deadline && deadline - now < wait)
-			wait = deadline - now;
-		if (r->sampler && next_sample - now < wait)
-			wait = next_sample > now ? next_sample - now : 0;
-		epoll_wait(r->epoll_fd, evs, 8, (int)(wait * 1000) + 1);
-		if (r->readers && (err = events__consume(r->readers)) < 0 && err != -EINTR) {
-			pr_err("reading the events failed: %s", strerror(-err));
-			break;
-		}
-		if (r->tp && (err = trace_pipe__read(r->tp)) < 0) {
-			pr_err("reading trace_pipe failed: %s", strerror(-err));
-			break;
-		}
-		if (r->sampler && now_s() >= next_sample) {
-			sample__print(r->sampler);
-			next_sample += r->o.interval;
-		}
-		err = 0;
-		if ((r->sink && sink__flush(r->sink)) || output__flush(r->raw) ||
-		    output_gone(STDOUT_FILENO))
-			goto out; /* nobody reads any more: a quiet stop */
+		so->sources[so->nsources++] = trace_pipe__source(r->tp);
 	}
-	if (r->readers)
-		events__consume(r->readers);
-	if (r->tp)
-		trace_pipe__read(r->tp);
-	if (r->sampler)
-		sample__print(r->sampler);
-	if (r->sink)
-		sink__flush(r->sink);
-	output__flush(r->raw);
-out:
-	events__stats(r->readers, &events, &lost);
-	fprintf(stderr, "procsnoop: %llu events, %llu lost", (unsigned long long)events,
-		(unsigned long long)lost);
-	if (r->tp)
-		fprintf(stderr, ", %llu trace_pipe lines",
-			(unsigned long long)trace_pipe__lines(r->tp));
-	fputc('\n', stderr);
+	return 0;
+}
+
+static void detach(void *ctx)
+{
+	attach__destroy(ctx);
+}
+
+static int run(struct runtime *r)
+{
+	struct stream_opts so = { .duration_s = r->o.duration, .watch_fd = STDOUT_FILENO,
+				  .detach = detach, .detach_ctx = &r->links };
+	const struct schema *schemas[1];
+	struct stream_stats stats;
+	int err;
+
+	err = event_schema(r);
+	if (err)
+		return err;
+	/* Before anything loads: a port in use or an unknown label is a usage error. */
+	if (r->o.metrics.listen) {
+		schemas[0] = r->schema;
+		err = sink_metrics__new(&r->o.metrics, schemas, r->schema ? 1 : 0, &r->metrics);
+		if (err)
+			return err == -ENOMEM ? 1 : EXIT_USAGE;
+	}
+	if (r->o.quiet)
+		so.watch_fd = -1;
+	if (tracefs__ensure())
+		return 1;
+	if (attach__uses_printk(r->obj) && trace_pipe__open(r->o.output == OUTPUT_JSON, &r->tp))
+		return 1;
+	if (attach__load(r->obj, r->o.prog) || attach__all(r->obj, &r->links))
+		return EXIT_USAGE;
+	warn_uncounted(r);
+	err = open_outputs(r, &so);
+	if (err == -EINVAL)
+		return EXIT_USAGE;
+	if (err)
+		return 1;
+	stream__install_signals();
+	if (r->metrics)
+		fprintf(stderr, "procsnoop: serving metrics at %s\n", sink_metrics__url(r->metrics));
+	/* Tests and scripts wait for this line: every program is attached. */
+	fprintf(stderr, "procsnoop: tracing %s, Ctrl-C to stop\n", r->name);
+	err = stream__run(&so, &stats);
 	return err ? 1 : 0;
 }
 
 int runner__main(int argc, char **argv)
 {
-	struct runtime r = { .epoll_fd = -1 };
+	struct runtime r = {};
 	bool help = false;
 	int status;
 
 	argp_err_exit_status = EXIT_USAGE;
-	argv[0] = NAME;
-	prescan(argc, argv, &r.o, &help);
-	log__init(NAME, r.o.verbosity);
+	argv[0] = RUNNER_NAME;
+	cmdline__prescan(argc, argv, &r.o, &help);
+	log__init(RUNNER_NAME, r.o.verbosity);
 	r.o.flags = &r.flags;
+	r.o.interval = 1;
 	if (!r.o.prog && !help) {
 		fprintf(stderr, "%s: no program given (procsnoop run PROG.bpf.c [HEADER.h ...] "
-				"[-- FLAGS]; --help for more)\n", NAME);
+				"[-- FLAGS]; --help for more)\n", RUNNER_NAME);
 		return EXIT_USAGE;
 	}
 	status = r.o.prog ? prepare(&r, argc, argv) : 0;
 	if (!status)
-		status = parse_args(&r, argc, argv);
+		status = cmdline__parse(&r.cmdline, &r.o, r.name, r.docs.program, argc, argv);
 	if (!status)
 		status = run(&r);
 	runtime__destroy(&r);

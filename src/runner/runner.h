@@ -14,15 +14,20 @@
 #include <stdio.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include "lib/doccomment.h"
+#include "lib/metrics.h"
+#include "lib/options.h"
+#include "runner/doccomment.h"
 #include "lib/schema.h"
 #include "lib/output.h"
 #include "lib/sink.h"
 
+#define RUNNER_NAME "procsnoop run"
+#define RUNNER_MAX_HEADERS 16
+
 /* Entry point from main.c; argv[0] is "run".  Returns the exit status. */
 int runner__main(int argc, char **argv);
 
-/* ---- compile.c ---------------------------------------------------------- */
+/* ---- compile.c, source.c ------------------------------------------------ */
 
 struct source_file {
 	char *path; /* as given */
@@ -37,6 +42,8 @@ struct source_file {
  */
 int compile__program(const struct source_file *src, const struct source_file *headers,
 		     int nheaders, char **obj_path, bool *cached);
+/* The C that counts a program's ring buffer losses, put before its source (loss_prelude.c). */
+extern const char runner__loss_prelude[];
 /* Reads a whole file; 0 or -errno. */
 int source__read(const char *path, struct source_file *out);
 void source__free(struct source_file *f);
@@ -70,6 +77,37 @@ int flags__set(const struct flag_set *fs, const struct prog_flag *f, const char 
 	       const char **why, char *whybuf, size_t whylen);
 void flags__free(struct flag_set *fs);
 
+/* ---- cmdline.c ---------------------------------------------------------- */
+
+struct run_opts {
+	enum output_format output;
+	double duration, interval;
+	int verbosity;
+	bool quiet; /* no event output: an exporter with --metrics */
+	struct metrics_opts metrics;
+	const char *event_type;
+	const char *prog;
+	const char *headers[RUNNER_MAX_HEADERS];
+	int nheaders;
+	struct flag_set *flags;
+	bool flags_only; /* the part after `--` */
+};
+
+/* The argp options built for one program: the runner's, and its flags. */
+struct cmdline {
+	struct argp_option *opts, *flag_opts;
+};
+
+/* Finds PROG, its headers, -v and --help before the real parse: the flags depend on PROG. */
+void cmdline__prescan(int argc, char **argv, struct run_opts *o, bool *help);
+/*
+ * Parses the command line against the runner's options and o->flags (the
+ * program's, named `name`, described by program_doc); 0 or EXIT_USAGE.
+ */
+int cmdline__parse(struct cmdline *cl, struct run_opts *o, const char *name,
+		   const char *program_doc, int argc, char **argv);
+void cmdline__free(struct cmdline *cl);
+
 /* ---- attach.c ----------------------------------------------------------- */
 
 struct attach_set {
@@ -85,36 +123,35 @@ void attach__destroy(struct attach_set *as);
 /* True when some program calls bpf_trace_printk or bpf_trace_vprintk. */
 bool attach__uses_printk(struct bpf_object *obj);
 
-/* ---- events.c ----------------------------------------------------------- */
+/* ---- event_type.c ------------------------------------------------------- */
 
 /* The BTF type id of the event struct, or 0 (*why says why not). */
 __u32 events__find_type(const struct btf *btf, const struct source_file *src,
 			const struct source_file *headers, int nheaders, const char **why);
 
-struct event_readers;
-struct readers_opts {
-	const struct schema *schema; /* of records: an event_header, then the raw event */
-	struct sink **sinks;
-	int nsinks;
-	int epoll_fd;
-};
-/* Ring buffer and perf event array maps of a loaded object; *out NULL when it has none. */
-int events__open(struct bpf_object *obj, const struct readers_opts *opts,
-		 struct event_readers **out);
-/* Consumes whatever is ready. */
-int events__consume(struct event_readers *r);
-void events__stats(const struct event_readers *r, uint64_t *events, uint64_t *lost);
-void events__destroy(struct event_readers *r);
+/* ---- buffers.c ---------------------------------------------------------- */
+
+struct stream_source;
+/*
+ * The per-CPU counter of records the program's ring buffers refused: a
+ * program compiled by procsnoop has it (compile.c wraps the helpers).
+ */
+#define RUN_LOST_MAP "procsnoop_lost"
+/*
+ * The ring buffer and perf event array maps of a loaded object, as one
+ * stream source of EVENT_USER records; *out NULL when it has none.
+ */
+int buffers__source(struct bpf_object *obj, struct stream_source **out);
 
 /* ---- trace_pipe.c ------------------------------------------------------- */
 
+/* bpf_printk output: raw lines, or JSON records when json. */
 struct trace_pipe;
-/* Streams bpf_printk output: raw lines, or JSON records when json. */
 /* Opens trace_pipe and discards what is already there; reads start once an output is set. */
-int trace_pipe__open(bool json, int epoll_fd, struct trace_pipe **tp);
+int trace_pipe__open(bool json, struct trace_pipe **tp);
 void trace_pipe__set_output(struct trace_pipe *tp, struct output *out);
-int trace_pipe__read(struct trace_pipe *tp);
-uint64_t trace_pipe__lines(const struct trace_pipe *tp);
+/* Its stream source: the lines as they come, their count in the summary. */
+struct stream_source *trace_pipe__source(struct trace_pipe *tp);
 void trace_pipe__destroy(struct trace_pipe *tp);
 
 /* ---- sample.c ----------------------------------------------------------- */
@@ -123,8 +160,8 @@ struct sampler;
 /* The hash and array maps documented with @sample; *out NULL when none are. */
 int sample__open(struct bpf_object *obj, const struct doc_set *docs, struct output *out, bool json,
 		 struct sampler **out_s);
-/* Prints every sampled map once. */
-int sample__print(struct sampler *s);
+/* Its stream source: every sampled map each interval, and once more at the end. */
+struct stream_source *sample__source(struct sampler *s, double interval_s);
 void sample__destroy(struct sampler *s);
 
 #endif

@@ -9,8 +9,9 @@
 #include <string.h>
 #include <time.h>
 #include <bpf/bpf.h>
-#include "lib/btf_schema.h"
+#include "runner/btf_schema.h"
 #include "lib/log.h"
+#include "lib/stream.h"
 #include "lib/strbuf.h"
 #include "runner/runner.h"
 
@@ -28,6 +29,9 @@ struct sampled {
 };
 
 struct sampler {
+	struct stream_source base;
+	uint64_t interval_ns, next_ns; /* CLOCK_MONOTONIC */
+	uint64_t dropped; /* samples the output could not take */
 	const struct btf *btf;
 	struct btf_dump *dump;
 	struct output *out;
@@ -288,20 +292,16 @@ static void print_entry(struct sampler *s, const struct sampled *m, const char *
 		print_hist(s, m, value);
 }
 
-int sample__print(struct sampler *s)
+static int print_maps(struct sampler *s)
 {
-	struct timespec now;
 	char when[64];
-	struct tm tm;
-	time_t sec;
 
-	clock_gettime(CLOCK_REALTIME, &now);
-	sec = now.tv_sec;
 	if (s->json) {
-		gmtime_r(&sec, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(when + strlen(when), sizeof(when) - strlen(when), ".%09ldZ", now.tv_nsec);
+		clock__utc_now(when, sizeof(when));
 	} else {
+		time_t sec = time(NULL);
+		struct tm tm;
+
 		localtime_r(&sec, &tm);
 		strftime(when, sizeof(when), "%H:%M:%S", &tm);
 	}
@@ -336,6 +336,78 @@ int sample__print(struct sampler *s)
 	output__write(s->out, s->sb.buf ? s->sb.buf : "", s->sb.len);
 	strbuf__reset(&s->sb);
 	return 0;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* Prints the maps, unless the output's reader lags: then the sample is counted, not queued. */
+static int print_or_drop(struct sampler *s)
+{
+	if (output__backlogged(s->out)) {
+		s->dropped++;
+		return 0;
+	}
+	return print_maps(s);
+}
+
+static int sampler_drain(struct stream_source *src, struct stream *st)
+{
+	struct sampler *s = (struct sampler *)src;
+	uint64_t now = mono_ns();
+
+	if (now < s->next_ns)
+		return 0;
+	s->next_ns += s->interval_ns;
+	if (s->next_ns <= now) /* a stopped process: no burst of samples to catch up */
+		s->next_ns = now + s->interval_ns;
+	return print_or_drop(s);
+}
+
+static uint64_t sampler_due(struct stream_source *src)
+{
+	return ((struct sampler *)src)->next_ns;
+}
+
+static int sampler_flush(struct stream_source *src)
+{
+	return output__flush(((struct sampler *)src)->out);
+}
+
+/* The maps once more at the end: what the program counted until it was detached. */
+static void sampler_finish(struct stream_source *src, struct stream *st)
+{
+	print_or_drop((struct sampler *)src);
+}
+
+static void sampler_summary(struct stream_source *src, char *buf, size_t len)
+{
+	struct sampler *s = (struct sampler *)src;
+
+	if (s->dropped)
+		snprintf(buf, len, ", %llu samples not written", (unsigned long long)s->dropped);
+}
+
+static const struct stream_source_ops sampler_ops = {
+	.drain = sampler_drain,
+	.due_ns = sampler_due,
+	.flush = sampler_flush,
+	.finish = sampler_finish,
+	.summary = sampler_summary,
+};
+
+struct stream_source *sample__source(struct sampler *s, double interval_s)
+{
+	s->base.ops = &sampler_ops;
+	s->base.name = "the sampled maps";
+	s->interval_ns = (uint64_t)(interval_s * 1e9);
+	s->next_ns = mono_ns() + s->interval_ns;
+	return &s->base;
 }
 
 void sample__destroy(struct sampler *s)

@@ -9,29 +9,30 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
 #include "lib/log.h"
 #include "lib/session.h"
+#include "lib/stream.h"
 #include "lib/strbuf.h"
 #include "runner/runner.h"
 
 struct trace_pipe {
+	struct stream_source base;
 	int fd;
 	struct output *out;
 	bool json;
 	struct strbuf partial;
 	struct strbuf line;
 	uint64_t lines;
-	int64_t mono_to_real_ns;
+	uint64_t dropped; /* lines the output could not take: its reader lagged */
 };
 
-int trace_pipe__open(bool json, int epoll_fd, struct trace_pipe **out_tp)
+static const struct stream_source_ops trace_pipe_ops;
+
+int trace_pipe__open(bool json, struct trace_pipe **out_tp)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
 	struct trace_pipe *tp;
-	struct timespec mono, real;
 	char path[256];
 	int err;
 
@@ -51,22 +52,14 @@ int trace_pipe__open(bool json, int epoll_fd, struct trace_pipe **out_tp)
 		return err;
 	}
 	tp->json = json;
+	tp->base.ops = &trace_pipe_ops;
+	tp->base.name = "trace_pipe";
 	/* Lines left from before we started belong to someone else's run. */
 	for (char buf[65536];;) {
 		ssize_t n = read(tp->fd, buf, sizeof(buf));
 
 		if (n <= 0 && !(n < 0 && errno == EINTR))
 			break;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &real);
-	tp->mono_to_real_ns = (real.tv_sec - mono.tv_sec) * 1000000000ll +
-			      (real.tv_nsec - mono.tv_nsec);
-	ev.data.ptr = tp;
-	if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, tp->fd, &ev)) {
-		err = -errno;
-		trace_pipe__destroy(tp);
-		return err;
 	}
 	*out_tp = tp;
 	return 0;
@@ -112,16 +105,10 @@ static void emit_json(struct trace_pipe *tp, const char *l, size_t n)
 	const char *end = l + n, *msg = memmem(l, n, mark, sizeof(mark) - 1);
 	const char *lb = memchr(l, '[', n), *rb = lb ? memchr(lb, ']', end - lb) : NULL;
 	struct strbuf *sb = &tp->line;
-	struct timespec now;
 	char when[64];
-	struct tm tm;
-	time_t sec;
 
-	clock_gettime(CLOCK_REALTIME, &now);
-	sec = now.tv_sec;
-	gmtime_r(&sec, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	strbuf__addf(sb, "{\"type\":\"printk\",\"time\":\"%s.%09ldZ\"", when, now.tv_nsec);
+	clock__utc_now(when, sizeof(when));
+	strbuf__addf(sb, "{\"type\":\"printk\",\"time\":\"%s\"", when);
 	if (msg && lb && rb && lb < msg) {
 		const char *task = l, *task_end = lb, *dash;
 
@@ -165,6 +152,12 @@ static void emit(struct trace_pipe *tp, const char *l, size_t n)
 	if (!n)
 		return;
 	tp->lines++;
+	if (!tp->out)
+		return; /* -q: counted, not shown */
+	if (output__backlogged(tp->out)) {
+		tp->dropped++; /* keep reading the kernel's pipe; say so at the end */
+		return;
+	}
 	if (tp->json) {
 		emit_json(tp, l, n);
 	} else {
@@ -173,10 +166,10 @@ static void emit(struct trace_pipe *tp, const char *l, size_t n)
 	}
 }
 
-int trace_pipe__read(struct trace_pipe *tp)
+/* Reads what is there; STREAM_YIELD when there may be more after 64 reads. */
+static int tp_drain(struct stream_source *src, struct stream *st)
 {
-	if (!tp->out)
-		return 0;
+	struct trace_pipe *tp = (struct trace_pipe *)src;
 	char buf[65536];
 
 	/* Bounded, so a storm of lines cannot keep the loop from seeing a signal. */
@@ -205,7 +198,51 @@ int trace_pipe__read(struct trace_pipe *tp)
 		}
 		strbuf__add(&tp->partial, buf + start, n - start);
 	}
-	return 0;
+	return STREAM_YIELD;
+}
+
+static int tp_fd(struct stream_source *src)
+{
+	return ((struct trace_pipe *)src)->fd;
+}
+
+static int tp_flush(struct stream_source *src)
+{
+	struct trace_pipe *tp = (struct trace_pipe *)src;
+
+	return tp->out ? output__flush(tp->out) : 0;
+}
+
+/* A last line without its newline still counts. */
+static void tp_finish(struct stream_source *src, struct stream *st)
+{
+	struct trace_pipe *tp = (struct trace_pipe *)src;
+
+	if (tp->partial.len)
+		emit(tp, tp->partial.buf, tp->partial.len);
+	strbuf__reset(&tp->partial);
+}
+
+static void tp_summary(struct stream_source *src, char *buf, size_t len)
+{
+	struct trace_pipe *tp = (struct trace_pipe *)src;
+	int n = snprintf(buf, len, ", %llu trace_pipe lines", (unsigned long long)tp->lines);
+
+	if (tp->dropped && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - n, " (%llu not written)", (unsigned long long)tp->dropped);
+}
+
+static const struct stream_source_ops trace_pipe_ops = {
+	.fd = tp_fd,
+	.drain = tp_drain,
+	.flush = tp_flush,
+	.finish = tp_finish,
+	.summary = tp_summary,
+};
+
+struct stream_source *trace_pipe__source(struct trace_pipe *tp)
+{
+	return &tp->base;
 }
 
 void trace_pipe__set_output(struct trace_pipe *tp, struct output *out)
@@ -213,17 +250,10 @@ void trace_pipe__set_output(struct trace_pipe *tp, struct output *out)
 	tp->out = out;
 }
 
-uint64_t trace_pipe__lines(const struct trace_pipe *tp)
-{
-	return tp ? tp->lines : 0;
-}
-
 void trace_pipe__destroy(struct trace_pipe *tp)
 {
 	if (!tp)
 		return;
-	if (tp->partial.len && tp->out)
-		emit(tp, tp->partial.buf, tp->partial.len);
 	close(tp->fd);
 	strbuf__free(&tp->partial);
 	strbuf__free(&tp->line);

@@ -2,7 +2,7 @@
 /* A schema from BTF built here: ints, bool, enum, char array, int array, nested struct. */
 #include <errno.h>
 #include <stdlib.h>
-#include "lib/btf_schema.h"
+#include "runner/btf_schema.h"
 #include "unit.h"
 
 struct inner {

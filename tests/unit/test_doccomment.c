@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The `///` doc-comment parser on the seeds' forms and on odd input. */
 #include <stdlib.h>
-#include "lib/doccomment.h"
+#include "runner/doccomment.h"
 #include "unit.h"
 
 static const char seed003[] =

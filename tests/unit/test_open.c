@@ -5,9 +5,8 @@
 #include <stdlib.h>
 #include "lib/names.h"
 #include "lib/sink.h"
+#include "tracers/open.h"
 #include "unit.h"
-/* Unit tests link only src/lib: take the tracer's half that needs no skeleton whole. */
-#include "tracers/open_record.c"
 
 static const char *oflags(uint64_t f)
 {

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "lib/doccomment.h"
+#include "runner/doccomment.h"
 #include "lib/strbuf.h"
 
 /* A declaration longer than this is not one a doc comment can document. */

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "lib/btf_schema.h"
+#include "runner/btf_schema.h"
 #include "lib/strbuf.h"
 
 #define MAX_DEPTH 8
