@@ -97,7 +97,7 @@ static void format_time(uint64_t mono_ns, const struct render_opts *ro, bool jso
 }
 
 /* Parenthesized: schema.h's transitional macro of the same name. */
-void (field__value)(const struct field *f, const struct field_ctx *c, struct value *v)
+void field__value(const struct field *f, const struct field_ctx *c, struct value *v)
 {
 	const char *p = (const char *)c->ev + f->offset;
 	const char *name;
@@ -166,14 +166,4 @@ void (field__value)(const struct field *f, const struct field_ctx *c, struct val
 	case FK_CUSTOM:
 		break;
 	}
-}
-
-void field__value_args(const struct field *f, const void *ev, size_t size,
-		       const struct render_opts *ro, bool json, struct value *v, char *scratch,
-		       size_t scratch_len)
-{
-	struct field_ctx c = { .ev = ev, .size = size, .ro = ro, .json = json,
-			       .scratch = scratch, .scratch_len = scratch_len };
-
-	(field__value)(f, &c, v);
 }

@@ -148,18 +148,6 @@ void value__printf(struct value *v, const struct field_ctx *c, const char *fmt, 
 /* One field of c->ev as a value, valid while the record and c->scratch are. */
 void field__value(const struct field *f, const struct field_ctx *c, struct value *v);
 
-/*
- * Transitional: src/runner/sample.c, rewritten on another branch, still calls
- * the eight-argument form.  Remove this and field__value_args once it passes
- * a field_ctx.  (Meanwhile a compound literal argument needs parentheses.)
- */
-void field__value_args(const struct field *f, const void *ev, size_t size,
-		       const struct render_opts *ro, bool json, struct value *v, char *scratch,
-		       size_t scratch_len);
-#define FIELD__VALUE_PICK_(_1, _2, _3, _4, _5, _6, _7, _8, fn, ...) fn
-#define field__value(...)                                                                  \
-	FIELD__VALUE_PICK_(__VA_ARGS__, field__value_args, , , , , field__value, , )(__VA_ARGS__)
-
 /* Field table entries for the common header. */
 #define HDR_FIELD(k, h, kind_, member, w, fl, grp)                                        \
 	{ .key = k, .header = h, .kind = kind_,                                            \

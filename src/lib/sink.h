@@ -64,6 +64,14 @@ static inline void sink__destroy(struct sink *s)
 		s->ops->destroy(s);
 }
 
+/*
+ * Appends "key":value as the JSON sink writes it (numbers, true/false, null,
+ * escaped strings); invalid UTF-8 in a string adds "key_hex" with the exact
+ * bytes.  For other JSON writers (procsnoop run's sampled maps).
+ */
+struct strbuf;
+void json__member(struct strbuf *sb, const char *key, const struct value *v);
+
 /* Shared by the text sinks: fflush and report a write error as -errno. */
 int sink__flush_file(FILE *out);
 

@@ -14,8 +14,7 @@ struct json_sink {
 	char scratch[256];
 };
 
-/* Appends "key":value; invalid UTF-8 in a string adds "key_hex" with the exact bytes. */
-static void add_member(struct strbuf *sb, const char *key, const struct value *v)
+void json__member(struct strbuf *sb, const char *key, const struct value *v)
 {
 	strbuf__addc(sb, '"');
 	strbuf__adds(sb, key);
@@ -74,7 +73,7 @@ static void json_record(struct sink *s, const struct schema *sc, const void *ev,
 
 	value__text(&v, sc->name);
 	strbuf__addc(&j->line, '{');
-	add_member(&j->line, "type", &v);
+	json__member(&j->line, "type", &v);
 	for (int i = 0; i < sc->nfields; i++) {
 		const struct field *f = &sc->fields[i];
 
@@ -82,7 +81,7 @@ static void json_record(struct sink *s, const struct schema *sc, const void *ev,
 			continue;
 		field__value(f, &c, &v);
 		strbuf__addc(&j->line, ',');
-		add_member(&j->line, f->key, &v);
+		json__member(&j->line, f->key, &v);
 	}
 	strbuf__add(&j->line, "}\n", 2);
 	output__write(j->out, j->line.buf, j->line.len);

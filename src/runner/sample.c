@@ -213,27 +213,15 @@ static void json_fields(struct sampler *s, const struct schema *sc, const void *
 {
 	struct render_opts ro = {};
 	char scratch[256];
+	struct field_ctx c = { .ev = data, .size = size, .ro = &ro, .json = true,
+			       .scratch = scratch, .scratch_len = sizeof(scratch) };
 
 	for (int i = 0; sc && i < sc->nfields; i++) {
 		struct value v;
 
-		field__value(&sc->fields[i], data, size, &ro, true, &v, scratch, sizeof(scratch));
-		strbuf__addf(&s->sb, ",\"%s\":", sc->fields[i].key);
-		switch (v.kind) {
-		case V_NULL:
-			strbuf__adds(&s->sb, "null");
-			break;
-		case V_INT:
-			strbuf__add_i64(&s->sb, v.i);
-			break;
-		case V_UINT:
-			strbuf__add_u64(&s->sb, v.u);
-			break;
-		default:
-			strbuf__addc(&s->sb, '"');
-			escape__json(&s->sb, v.s, v.len);
-			strbuf__addc(&s->sb, '"');
-		}
+		field__value(&sc->fields[i], &c, &v);
+		strbuf__addc(&s->sb, ',');
+		json__member(&s->sb, sc->fields[i].key, &v);
 	}
 }
 
