@@ -110,6 +110,7 @@ static int run_tracers(const struct tracer *const *sel, int nsel, void *const *o
 {
 	struct stream_opts so = { .duration_s = common->duration, .watch_fd = STDOUT_FILENO };
 	const struct schema *schemas[EVENT_TYPE_MAX];
+	struct schema run[EVENT_TYPE_MAX]; /* this run's: each with its tracer's settings */
 	struct render_opts ro = { .numeric = common->numeric };
 	struct stream_stats stats;
 	struct session *s = NULL;
@@ -119,8 +120,12 @@ static int run_tracers(const struct tracer *const *sel, int nsel, void *const *o
 
 	log__init("procsnoop", common->verbosity);
 	stream__install_signals();
-	for (int i = 0; i < nsel; i++)
-		schemas[i] = sel[i]->schema;
+	for (int i = 0; i < nsel; i++) {
+		run[i] = *sel[i]->schema;
+		if (sel[i]->settings)
+			run[i].settings = sel[i]->settings(opts[i]);
+		schemas[i] = &run[i];
+	}
 	/* Before anything loads: a port in use or an unknown label is a usage error. */
 	if (common->metrics.listen) {
 		err = sink_metrics__new(&common->metrics, schemas, nsel, &metrics);
@@ -135,10 +140,9 @@ static int run_tracers(const struct tracer *const *sel, int nsel, void *const *o
 		err = sel[i]->open(s, common, opts[i]);
 		if (sel[i]->table_groups)
 			groups |= sel[i]->table_groups(opts[i]);
-		so.schemas[sel[i]->schema->type] = sel[i]->schema;
-		so.accept[sel[i]->schema->type] = sel[i]->accept;
-		so.accept_arg[sel[i]->schema->type] = opts[i];
-		schemas[i] = sel[i]->schema;
+		so.schemas[run[i].type] = &run[i];
+		so.accept[run[i].type] = sel[i]->accept;
+		so.accept_arg[run[i].type] = opts[i];
 	}
 	if (!err)
 		err = session__start(s);

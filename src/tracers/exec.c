@@ -129,8 +129,6 @@ static uint32_t exec_groups(const void *opts)
 	return (o->time ? G_TIME : 0) | (o->timestamp ? G_TS : 0) | (o->uid_column ? G_UID : 0);
 }
 
-static struct schema exec_schema;
-
 /* The variant of exec.bpf.c this kernel runs: V_KFUNC (6.17), V_LOOP (5.17) or V_BOUNDED. */
 static int pick_variant(struct session *s, struct exec_bpf *skel)
 {
@@ -178,7 +176,6 @@ static int exec_open(struct session *s, const struct common_opts *common, const 
 	skel->rodata->max_args = o->render.max_args;
 	memcpy((char *)skel->rodata->name_sub, o->name, sizeof(o->name));
 	memcpy((char *)skel->rodata->line_sub, o->line, sizeof(o->line));
-	exec_schema.settings = &o->render;
 	err = pick_variant(s, skel);
 	if (err) {
 		exec_bpf__destroy(skel);
@@ -372,13 +369,19 @@ static const struct field exec_fields[] = {
 	EV_CUSTOM("args", "ARGS", f_args, 0, F_BOTH | F_LEFT, G_BASE),
 };
 
-static struct schema exec_schema = {
+static const struct schema exec_schema = {
 	.name = "exec",
 	.type = EVENT_EXEC,
 	.fields = exec_fields,
 	.nfields = sizeof(exec_fields) / sizeof(exec_fields[0]),
-	.settings = &render_defaults, /* until exec_open */
+	.settings = &render_defaults, /* a run's: exec_settings */
 };
+
+/* What -m, -q and -t change in the formatters, for this run's copy of the schema. */
+static const void *exec_settings(const void *opts)
+{
+	return &((const struct exec_opts *)opts)->render;
+}
 
 /*
  * -n and -l: the kernel matches them where it has the string kfuncs; the
@@ -425,6 +428,7 @@ const struct tracer exec_tracer = {
 	.opts_size = sizeof(struct exec_opts),
 	.schema = &exec_schema,
 	.table_groups = exec_groups,
+	.settings = exec_settings,
 	.open = exec_open,
 	.accept = exec_accept,
 };

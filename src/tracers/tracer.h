@@ -28,6 +28,11 @@ struct tracer {
 	const struct schema *schema;
 	/* Table column groups its options switch on (G_BASE is always on). */
 	uint32_t (*table_groups)(const void *opts);
+	/*
+	 * What its options change in its formatters: the run's copy of its schema
+	 * carries it as schema.settings (NULL: the schema's own).
+	 */
+	const void *(*settings)(const void *opts);
 	/* Opens its skeleton, sets .rodata from the options, hands it to the session. */
 	int (*open)(struct session *s, const struct common_opts *common, const void *opts);
 	/* Filters the kernel could not apply, in user space (NULL: all pass). */
