@@ -21,6 +21,7 @@
  *              verifier of a kernel without bpf_loop prunes every exit alike
  */
 #include "common.bpf.h"
+#include "path.bpf.h"
 
 #define AT_FDCWD -100
 #define AT_EMPTY_PATH 0x1000
@@ -224,18 +225,6 @@ static __always_inline __u32 walk_path(struct scratch *s, struct dentry *d, stru
 		return WALK_END - 1;
 	}
 	return pos;
-}
-
-static __always_inline struct file *fd_file(struct task_struct *task, int fd)
-{
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds, *file = NULL;
-
-	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-	return file;
 }
 
 /*

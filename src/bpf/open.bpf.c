@@ -16,6 +16,7 @@
  * for every open of a ten-byte path.
  */
 #include "common.bpf.h"
+#include "path.bpf.h"
 
 /* Generic values; x86 and arm64 use them too. */
 #define O_ACCMODE 00000003
@@ -212,18 +213,6 @@ done:
 static long walk_step(__u64 i, void *vctx)
 {
 	return walk_body(vctx, true);
-}
-
-static __always_inline struct file *fd_file(struct task_struct *task, int fd)
-{
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds, *file = NULL;
-
-	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-	return file;
 }
 
 /*
