@@ -63,16 +63,6 @@ struct {
 #define TAIL_REGION 65536
 #define WALK_END EXEC_PATH_MAX
 
-struct walk_ctx {
-	struct dentry *d;
-	struct vfsmount *vm;
-	struct mount *mnt;
-	struct dentry *root_d;
-	struct vfsmount *root_vm;
-	__u32 pos; /* the path starts at walk[pos] */
-	__u32 done;
-};
-
 struct args_ctx {
 	const char *const *argv;
 	__u32 start, len, nargs;
@@ -85,7 +75,7 @@ struct scratch {
 	char slack[TAIL_REGION + EXEC_ARGS_MAX + 256 - sizeof(((struct exec_event *)0)->data)];
 	char walk[2 * EXEC_PATH_MAX + 256];
 	/* V_BOUNDED keeps its loop state here: values read back from a map are unknown to the verifier. */
-	struct walk_ctx wc;
+	struct path_walk wc;
 	struct args_ctx ac;
 };
 
@@ -147,50 +137,11 @@ int execveat_enter(struct trace_event_raw_sys_enter *ctx)
 
 /* ---- the executable's path (execveat with a dirfd) ---- */
 
-/* One step towards the root, as the kernel's prepend_path() goes. */
-static __always_inline long walk_body(struct walk_ctx *c, struct scratch *s)
-{
-	struct dentry *d = c->d, *parent;
-	struct vfsmount *vm = c->vm;
-	struct mount *mnt = c->mnt;
-	const unsigned char *nm;
-	__u32 len, pos;
-
-	if (d == c->root_d && vm == c->root_vm)
-		goto done;
-	parent = BPF_CORE_READ(d, d_parent);
-	if (d == BPF_CORE_READ(vm, mnt_root)) {
-		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
-
-		if (up == mnt)
-			goto done; /* the namespace's root, or a detached mount */
-		c->d = BPF_CORE_READ(mnt, mnt_mountpoint);
-		c->mnt = up;
-		c->vm = (void *)up + bpf_core_field_offset(struct mount, mnt);
-		return 0;
-	}
-	if (d == parent)
-		goto done; /* disconnected: nothing above */
-	len = BPF_CORE_READ(d, d_name.len);
-	nm = BPF_CORE_READ(d, d_name.name);
-	if (len + 1 >= c->pos)
-		return 1; /* no room: marked truncated */
-	pos = (c->pos - len - 1) & (EXEC_PATH_MAX - 1);
-	bpf_probe_read_kernel(&s->walk[pos + 1], len & 255, nm);
-	s->walk[pos] = '/';
-	c->pos = pos;
-	c->d = parent;
-	return 0;
-done:
-	c->done = 1;
-	return 1;
-}
-
 static long walk_step(__u64 i, void *vctx)
 {
 	struct scratch *s = scratch_get();
 
-	return s ? walk_body(vctx, s) : 1;
+	return s ? path_walk_step(vctx, s->walk, EXEC_PATH_MAX, false) : 1;
 }
 
 /*
@@ -200,24 +151,11 @@ static long walk_step(__u64 i, void *vctx)
 static __always_inline __u32 walk_path(struct scratch *s, struct dentry *d, struct vfsmount *vm,
 				       bool *truncated, const enum variant v)
 {
-	struct task_struct *task = current_task();
-	struct walk_ctx stack_ctx = {}, *c = v == V_BOUNDED ? &s->wc : &stack_ctx;
+	struct path_walk stack_ctx = {}, *c = v == V_BOUNDED ? &s->wc : &stack_ctx;
 	__u32 pos;
 
-	c->d = d;
-	c->vm = vm;
-	c->mnt = (void *)vm - bpf_core_field_offset(struct mount, mnt);
-	c->root_d = BPF_CORE_READ(task, fs, root.dentry);
-	c->root_vm = BPF_CORE_READ(task, fs, root.mnt);
-	c->pos = WALK_END;
-	c->done = 0;
-	if (v == V_BOUNDED) {
-		for (int i = 0; i < WALK_MAX; i++)
-			if (walk_body(c, s))
-				break;
-	} else {
-		bpf_loop(WALK_MAX, walk_step, c, 0);
-	}
+	path_walk_start(c, current_task(), (__u64)d, (__u64)vm, WALK_END, false);
+	path_walk(c, s->walk, EXEC_PATH_MAX, false, WALK_MAX, v == V_BOUNDED ? NULL : walk_step, c);
 	*truncated = !c->done;
 	pos = c->pos;
 	if (pos >= WALK_END) {
