@@ -72,6 +72,19 @@ static __always_inline __u32 current_ppid(void)
 }
 
 /*
+ * The map of a tracer's per-thread state (thread_state below), of values of
+ * value_type: task storage as declared; before 5.11 user space makes it an
+ * LRU hash keyed by thread id before load (features__adapt_thread_map).
+ */
+#define THREAD_STATE_MAP(name, value_type)               \
+	struct {                                         \
+		__uint(type, BPF_MAP_TYPE_TASK_STORAGE); \
+		__uint(map_flags, BPF_F_NO_PREALLOC);    \
+		__type(key, int);                        \
+		__type(value, value_type);               \
+	} name SEC(".maps")
+
+/*
  * A thread's state from a syscall's entry to its exit lives in `map`: task
  * storage where tracing programs may use it (5.11; the kernel frees it with
  * the thread), else an LRU hash keyed by thread id, which user space makes

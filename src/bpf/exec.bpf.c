@@ -51,12 +51,7 @@ struct inflight {
 	char old_comm[COMM_LEN];
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct inflight);
-} inflight SEC(".maps");
+THREAD_STATE_MAP(inflight, struct inflight);
 
 /* Offsets into data are masked to these regions; the slack keeps every write in bounds. */
 #define FN_REGION (2 * EXEC_FILENAME_MAX)

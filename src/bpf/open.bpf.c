@@ -52,12 +52,7 @@ struct inflight {
 	__u32 _pad;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct inflight);
-} inflight SEC(".maps");
+THREAD_STATE_MAP(inflight, struct inflight);
 
 struct scratch {
 	struct open_event ev;

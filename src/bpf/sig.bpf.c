@@ -34,12 +34,7 @@ struct inflight {
 	char target_comm[COMM_LEN];
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct inflight);
-} inflight SEC(".maps");
+THREAD_STATE_MAP(inflight, struct inflight);
 
 static __always_inline bool sig_wanted(int sig)
 {
