@@ -247,8 +247,19 @@ static __always_inline bool line_matches(__u32 off, __u32 len, const enum varian
 
 /* ---- the event ---- */
 
-static __always_inline void event_start(struct exec_event *e, struct inflight *f, __u64 id)
+/*
+ * The event, started in the CPU's scratch buffer from the header and the
+ * syscall's state; NULL when there is no buffer or -n leaves the exec out.
+ */
+static __always_inline struct scratch *event_start(struct inflight *f, __u64 id,
+						   const enum variant v)
 {
+	struct scratch *s = scratch_get();
+	struct exec_event *e;
+
+	if (!s)
+		return NULL;
+	e = &s->ev;
 	header_fill(&e->h, EVENT_EXEC, 0, id);
 	e->dirfd = f->dirfd;
 	e->at_flags = f->at_flags;
@@ -260,6 +271,9 @@ static __always_inline void event_start(struct exec_event *e, struct inflight *f
 	e->path_len = 0;
 	e->_pad[0] = e->_pad[1] = e->_pad[2] = 0;
 	__builtin_memcpy(e->old_comm, f->old_comm, COMM_LEN);
+	if (!name_matches(e->h.comm, v))
+		return NULL;
+	return s;
 }
 
 /* Sets the filename from n, a *_read_*_str result; returns where the arguments start. */
@@ -316,13 +330,10 @@ static __always_inline int on_exec(pid_t old_pid, struct linux_binprm *bprm, con
 	thread_state_drop(&inflight, old_pid);
 	if (failed_only)
 		return 0;
-	s = scratch_get();
+	s = event_start(f, id, v);
 	if (!s)
 		return 0;
 	e = &s->ev;
-	event_start(e, f, id);
-	if (!name_matches(e->h.comm, v))
-		return 0;
 	e->ret = 0;
 	e->argc = BPF_CORE_READ(bprm, argc);
 	e->status |= EXEC_ARGC_KNOWN;
@@ -429,13 +440,10 @@ static __always_inline int on_exit(long ret, const enum variant v)
 	/* A successful exec was reported by sched_process_exec. */
 	if (ret >= 0 || !include_failed)
 		return 0;
-	s = scratch_get();
+	s = event_start(f, id, v);
 	if (!s)
 		return 0;
 	e = &s->ev;
-	event_start(e, f, id);
-	if (!name_matches(e->h.comm, v))
-		return 0;
 	e->ret = ret;
 	n = bpf_probe_read_user_str(e->data, EXEC_FILENAME_MAX, f->filename);
 	off = filename_done(e, n);
