@@ -72,6 +72,34 @@ static __always_inline __u32 current_ppid(void)
 }
 
 /*
+ * Copies the current process's arguments (mm->arg_start..arg_end, each with
+ * its NUL) to dst, at most max bytes: a power of two, with room for twice as
+ * many at dst (the verifier sees the length masked to 2 * max - 1).  task is
+ * current_task().  Sets `cut` in *status when there were more, `fault` when
+ * the read failed (and then copies nothing).  Returns the bytes copied.
+ */
+static __always_inline __u32 current_args_read(struct task_struct *task, char *dst,
+					       const __u32 max, __u16 *status, const __u16 cut,
+					       const __u16 fault)
+{
+	const char *start = (const char *)BPF_CORE_READ(task, mm, arg_start);
+	const char *end = (const char *)BPF_CORE_READ(task, mm, arg_end);
+	__u32 len = end > start ? end - start : 0;
+
+	if (len > max) {
+		len = max;
+		*status |= cut;
+	}
+	barrier_var(len); /* else clang passes the unmasked copy */
+	len &= 2 * max - 1;
+	if (len && bpf_probe_read_user(dst, len, start)) {
+		*status |= fault;
+		len = 0;
+	}
+	return len;
+}
+
+/*
  * The map of a tracer's per-thread state (thread_state below), of values of
  * value_type: task storage as declared; before 5.11 user space makes it an
  * LRU hash keyed by thread id before load (features__adapt_thread_map).

@@ -317,7 +317,7 @@ static __always_inline int on_exec(pid_t old_pid, struct linux_binprm *bprm, con
 	struct task_struct *task = current_task();
 	struct inflight *p = thread_state(&inflight, old_pid, NULL, false), st, *f = &st;
 	__u64 id = bpf_get_current_pid_tgid();
-	const char *fname, *astart, *aend;
+	const char *fname;
 	struct exec_event *e;
 	struct scratch *s;
 	__u32 off, len, skip = 0;
@@ -356,19 +356,8 @@ static __always_inline int on_exec(pid_t old_pid, struct linux_binprm *bprm, con
 	n = bpf_probe_read_kernel_str(e->data, EXEC_FILENAME_MAX, fname + skip);
 	off = filename_done(e, n);
 
-	astart = (const char *)BPF_CORE_READ(task, mm, arg_start);
-	aend = (const char *)BPF_CORE_READ(task, mm, arg_end);
-	len = aend > astart ? aend - astart : 0;
-	if (len > EXEC_ARGS_MAX) {
-		len = EXEC_ARGS_MAX;
-		e->status |= EXEC_ARGS_TRUNCATED;
-	}
-	barrier_var(len); /* else clang passes the unmasked copy */
-	len &= 2 * EXEC_ARGS_MAX - 1;
-	if (len && bpf_probe_read_user(&e->data[off], len, astart)) {
-		e->status |= EXEC_ARGS_FAULT;
-		len = 0;
-	}
+	len = current_args_read(task, &e->data[off], EXEC_ARGS_MAX, &e->status,
+				EXEC_ARGS_TRUNCATED, EXEC_ARGS_FAULT);
 	e->args_len = len;
 	if (!line_matches(off, len, v))
 		return 0;
