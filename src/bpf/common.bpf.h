@@ -99,6 +99,15 @@ static __always_inline __u32 current_args_read(struct task_struct *task, char *d
 	return len;
 }
 
+static __always_inline void count_lost(__u32 type)
+{
+	__u32 slot = bpf_get_smp_processor_id() * EVENT_TYPE_MAX + type;
+	__u64 *n = bpf_map_lookup_elem(&lost, &slot);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
 /*
  * The map of a tracer's per-thread state (thread_state below), of values of
  * value_type: task storage as declared; before 5.11 user space makes it an
@@ -145,6 +154,39 @@ static __always_inline void thread_state_drop(void *map, __u32 tid)
 		bpf_map_delete_elem(map, &tid);
 }
 
+/*
+ * A syscall's entry: its thread's state, created, or NULL counted as a lost
+ * event of `type` (no memory, or a nested BPF program holds the storage).
+ */
+static __always_inline void *thread_state_enter(void *map, __u32 tid, const void *init,
+						__u32 type)
+{
+	void *v = thread_state(map, tid, init, true);
+
+	if (!v)
+		count_lost(type);
+	return v;
+}
+
+/*
+ * A syscall's exit: copies to *st (a struct with an `active` member) the
+ * state the entry left, marks it used and drops it (copied first: once
+ * deleted, another CPU may reuse the element); false when the entry left none.
+ */
+#define thread_state_take(map, tid, st)                                          \
+	({                                                                       \
+		__u32 __tid = (tid);                                             \
+		typeof(*(st)) *__p = thread_state(map, __tid, NULL, false);      \
+		bool __taken = __p && __p->active;                               \
+                                                                                 \
+		if (__taken) {                                                   \
+			*(st) = *__p;                                            \
+			__p->active = 0;                                         \
+			thread_state_drop(map, __tid);                           \
+		}                                                                \
+		__taken;                                                         \
+	})
+
 static __always_inline bool comm_matches(void)
 {
 	char comm[COMM_LEN];
@@ -176,15 +218,6 @@ static __always_inline bool filter_pass(__u64 pid_tgid)
 	if (cfg.cgroup_set && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
 		return false;
 	return true;
-}
-
-static __always_inline void count_lost(__u32 type)
-{
-	__u32 slot = bpf_get_smp_processor_id() * EVENT_TYPE_MAX + type;
-	__u64 *n = bpf_map_lookup_elem(&lost, &slot);
-
-	if (n)
-		__sync_fetch_and_add(n, 1);
 }
 
 /* Reserve an event; on failure the loss is counted against its type. */

@@ -101,11 +101,9 @@ static __always_inline int on_enter(__u16 sc, int dirfd, const char *filename,
 
 	if (!filter_pass(id))
 		return 0;
-	f = thread_state(&inflight, (__u32)id, &init, true);
-	if (!f) {
-		count_lost(EVENT_EXEC);
+	f = thread_state_enter(&inflight, (__u32)id, &init, EVENT_EXEC);
+	if (!f)
 		return 0;
-	}
 	f->syscall = sc;
 	f->dirfd = dirfd;
 	f->at_flags = at_flags;
@@ -315,7 +313,7 @@ static __always_inline bool via_dirfd(struct inflight *f, const char *name0)
 static __always_inline int on_exec(pid_t old_pid, struct linux_binprm *bprm, const enum variant v)
 {
 	struct task_struct *task = current_task();
-	struct inflight *p = thread_state(&inflight, old_pid, NULL, false), st, *f = &st;
+	struct inflight st, *f = &st;
 	__u64 id = bpf_get_current_pid_tgid();
 	const char *fname;
 	struct exec_event *e;
@@ -323,12 +321,7 @@ static __always_inline int on_exec(pid_t old_pid, struct linux_binprm *bprm, con
 	__u32 off, len, skip = 0;
 	long n;
 
-	if (!p || !p->active)
-		return 0;
-	st = *p;
-	p->active = 0;
-	thread_state_drop(&inflight, old_pid);
-	if (failed_only)
+	if (!thread_state_take(&inflight, old_pid, &st) || failed_only)
 		return 0;
 	s = event_start(f, id, v);
 	if (!s)
@@ -414,18 +407,15 @@ static __always_inline int on_exit(long ret, const enum variant v)
 {
 	struct task_struct *task = current_task();
 	__u64 id = bpf_get_current_pid_tgid();
-	struct inflight *p = thread_state(&inflight, (__u32)id, NULL, false), st, *f = &st;
+	struct inflight st, *f = &st;
 	struct args_ctx stack_ctx = {}, *c;
 	struct exec_event *e;
 	struct scratch *s;
 	__u32 off, len;
 	long n;
 
-	if (!p || !p->active)
+	if (!thread_state_take(&inflight, (__u32)id, &st))
 		return 0;
-	st = *p;
-	p->active = 0;
-	thread_state_drop(&inflight, (__u32)id);
 	/* A successful exec was reported by sched_process_exec. */
 	if (ret >= 0 || !include_failed)
 		return 0;

@@ -110,11 +110,9 @@ static __always_inline int on_enter(__u16 sc, int dirfd, __u64 fname, __u64 flag
 		return 0;
 	if (!filter_pass(id) || (name_len && !comm_contains()))
 		return 0;
-	f = thread_state(&inflight, (__u32)id, &init, true);
-	if (!f) {
-		count_lost(EVENT_OPEN);
+	f = thread_state_enter(&inflight, (__u32)id, &init, EVENT_OPEN);
+	if (!f)
 		return 0;
-	}
 	f->fname = fname;
 	f->flags = flags;
 	f->resolve = resolve;
@@ -216,19 +214,14 @@ static __always_inline bool prefix_matches(const char *str)
 static __always_inline int on_exit(long ret, const bool direct)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct inflight *p = thread_state(&inflight, tid, NULL, false), st, *f = &st;
+	struct inflight st, *f = &st;
 	struct open_event *e;
 	struct scratch *s;
 	__u32 zero = 0, plen, size;
 	const char *str;
 	long n;
 
-	if (!p || !p->active)
-		return 0;
-	st = *p;
-	p->active = 0;
-	thread_state_drop(&inflight, tid);
-	if (failed_only && ret >= 0)
+	if (!thread_state_take(&inflight, tid, &st) || (failed_only && ret >= 0))
 		return 0;
 	s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s)

@@ -52,12 +52,9 @@ static __always_inline int on_enter(__u32 source, int sig, int tpid, int ttid)
 
 	if (!sig_wanted(sig) || !filter_pass(id))
 		return 0;
-	f = thread_state(&inflight, (__u32)id, &init, true);
-	if (!f) {
-		/* No memory, or a nested BPF program holds the storage: say so. */
-		count_lost(EVENT_SIG);
+	f = thread_state_enter(&inflight, (__u32)id, &init, EVENT_SIG);
+	if (!f)
 		return 0;
-	}
 	f->active = 1;
 	f->sig = sig;
 	f->target_pid = tpid;
@@ -78,14 +75,11 @@ static __always_inline bool target_wanted(int tpid, int ttid)
 static __always_inline int on_exit(long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct inflight *p = thread_state(&inflight, (__u32)id, NULL, false), st, *f = &st;
+	struct inflight st, *f = &st;
 	struct sig_event *e;
 
-	if (!p || !p->active)
+	if (!thread_state_take(&inflight, (__u32)id, &st))
 		return 0;
-	st = *p;
-	p->active = 0;
-	thread_state_drop(&inflight, (__u32)id);
 	if (!(source_mode & SIG_MODE_SYSCALL) || (failed_only && ret >= 0) ||
 	    !target_wanted(f->target_pid, f->target_tid))
 		return 0;
