@@ -274,4 +274,12 @@ static __always_inline void event_output(void *e, __u32 size, __u32 type)
 		count_lost(type);
 }
 
+/* The program `name` on the tracepoint syscalls/sys_exit_<sc>; it returns `call`, of ctx. */
+#define SYS_EXIT_PROG(sc, name, call)                           \
+	SEC("tracepoint/syscalls/sys_exit_" #sc)                \
+	int name(struct trace_event_raw_sys_exit *ctx)          \
+	{                                                       \
+		return call;                                    \
+	}
+
 #endif /* PROCSNOOP_COMMON_BPF_H */

@@ -465,16 +465,8 @@ static __always_inline int on_exit(long ret, const enum variant v)
 	{                                                                               \
 		return on_exec(old_pid, bprm, v);                                       \
 	}                                                                               \
-	SEC("tracepoint/syscalls/sys_exit_execve")                                      \
-	int execve_exit##suffix(struct trace_event_raw_sys_exit *ctx)                   \
-	{                                                                               \
-		return on_exit(ctx->ret, v);                                            \
-	}                                                                               \
-	SEC("tracepoint/syscalls/sys_exit_execveat")                                    \
-	int execveat_exit##suffix(struct trace_event_raw_sys_exit *ctx)                 \
-	{                                                                               \
-		return on_exit(ctx->ret, v);                                            \
-	}
+	SYS_EXIT_PROG(execve, execve_exit##suffix, on_exit(ctx->ret, v))                \
+	SYS_EXIT_PROG(execveat, execveat_exit##suffix, on_exit(ctx->ret, v))
 
 EXEC_PROGRAMS(, V_KFUNC)
 EXEC_PROGRAMS(_loop, V_LOOP)

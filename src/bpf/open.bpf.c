@@ -301,27 +301,11 @@ int creat_enter(struct trace_event_raw_sys_enter *ctx)
 }
 
 /* The exit programs of one variant: _compat names the one without bpf_loop and kfuncs. */
-#define OPEN_EXITS(suffix, direct)                                      \
-	SEC("tracepoint/syscalls/sys_exit_open")                        \
-	int open_exit##suffix(struct trace_event_raw_sys_exit *ctx)     \
-	{                                                               \
-		return on_exit(ctx->ret, direct);                       \
-	}                                                               \
-	SEC("tracepoint/syscalls/sys_exit_openat")                      \
-	int openat_exit##suffix(struct trace_event_raw_sys_exit *ctx)   \
-	{                                                               \
-		return on_exit(ctx->ret, direct);                       \
-	}                                                               \
-	SEC("tracepoint/syscalls/sys_exit_openat2")                     \
-	int openat2_exit##suffix(struct trace_event_raw_sys_exit *ctx)  \
-	{                                                               \
-		return on_exit(ctx->ret, direct);                       \
-	}                                                               \
-	SEC("tracepoint/syscalls/sys_exit_creat")                       \
-	int creat_exit##suffix(struct trace_event_raw_sys_exit *ctx)    \
-	{                                                               \
-		return on_exit(ctx->ret, direct);                       \
-	}
+#define OPEN_EXITS(suffix, direct)                                                  \
+	SYS_EXIT_PROG(open, open_exit##suffix, on_exit(ctx->ret, direct))           \
+	SYS_EXIT_PROG(openat, openat_exit##suffix, on_exit(ctx->ret, direct))       \
+	SYS_EXIT_PROG(openat2, openat2_exit##suffix, on_exit(ctx->ret, direct))     \
+	SYS_EXIT_PROG(creat, creat_exit##suffix, on_exit(ctx->ret, direct))
 
 OPEN_EXITS(, true)
 OPEN_EXITS(_compat, false)

@@ -138,41 +138,12 @@ int pidfd_send_signal_enter(struct trace_event_raw_sys_enter *ctx)
 	return on_enter(SIG_SRC_PIDFD_SEND_SIGNAL, (int)ctx->args[1], 0, 0);
 }
 
-SEC("tracepoint/syscalls/sys_exit_kill")
-int kill_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_tkill")
-int tkill_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_tgkill")
-int tgkill_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_rt_sigqueueinfo")
-int rt_sigqueueinfo_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_rt_tgsigqueueinfo")
-int rt_tgsigqueueinfo_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_pidfd_send_signal")
-int pidfd_send_signal_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_exit(ctx->ret);
-}
+SYS_EXIT_PROG(kill, kill_exit, on_exit(ctx->ret))
+SYS_EXIT_PROG(tkill, tkill_exit, on_exit(ctx->ret))
+SYS_EXIT_PROG(tgkill, tgkill_exit, on_exit(ctx->ret))
+SYS_EXIT_PROG(rt_sigqueueinfo, rt_sigqueueinfo_exit, on_exit(ctx->ret))
+SYS_EXIT_PROG(rt_tgsigqueueinfo, rt_tgsigqueueinfo_exit, on_exit(ctx->ret))
+SYS_EXIT_PROG(pidfd_send_signal, pidfd_send_signal_exit, on_exit(ctx->ret))
 
 #define SI_USER_CODE 0
 #define SI_KERNEL_CODE 0x80
