@@ -72,6 +72,56 @@ static __always_inline __u32 current_ppid(void)
 }
 
 /*
+ * Copies the current process's arguments (mm->arg_start..arg_end, each with
+ * its NUL) to dst, at most max bytes: a power of two, with room for twice as
+ * many at dst (the verifier sees the length masked to 2 * max - 1).  task is
+ * current_task().  Sets `cut` in *status when there were more, `fault` when
+ * the read failed (and then copies nothing).  Returns the bytes copied.
+ */
+static __always_inline __u32 current_args_read(struct task_struct *task, char *dst,
+					       const __u32 max, __u16 *status, const __u16 cut,
+					       const __u16 fault)
+{
+	const char *start = (const char *)BPF_CORE_READ(task, mm, arg_start);
+	const char *end = (const char *)BPF_CORE_READ(task, mm, arg_end);
+	__u32 len = end > start ? end - start : 0;
+
+	if (len > max) {
+		len = max;
+		*status |= cut;
+	}
+	barrier_var(len); /* else clang passes the unmasked copy */
+	len &= 2 * max - 1;
+	if (len && bpf_probe_read_user(dst, len, start)) {
+		*status |= fault;
+		len = 0;
+	}
+	return len;
+}
+
+static __always_inline void count_lost(__u32 type)
+{
+	__u32 slot = bpf_get_smp_processor_id() * EVENT_TYPE_MAX + type;
+	__u64 *n = bpf_map_lookup_elem(&lost, &slot);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+/*
+ * The map of a tracer's per-thread state (thread_state below), of values of
+ * value_type: task storage as declared; before 5.11 user space makes it an
+ * LRU hash keyed by thread id before load (features__adapt_thread_map).
+ */
+#define THREAD_STATE_MAP(name, value_type)               \
+	struct {                                         \
+		__uint(type, BPF_MAP_TYPE_TASK_STORAGE); \
+		__uint(map_flags, BPF_F_NO_PREALLOC);    \
+		__type(key, int);                        \
+		__type(value, value_type);               \
+	} name SEC(".maps")
+
+/*
  * A thread's state from a syscall's entry to its exit lives in `map`: task
  * storage where tracing programs may use it (5.11; the kernel frees it with
  * the thread), else an LRU hash keyed by thread id, which user space makes
@@ -104,6 +154,39 @@ static __always_inline void thread_state_drop(void *map, __u32 tid)
 		bpf_map_delete_elem(map, &tid);
 }
 
+/*
+ * A syscall's entry: its thread's state, created, or NULL counted as a lost
+ * event of `type` (no memory, or a nested BPF program holds the storage).
+ */
+static __always_inline void *thread_state_enter(void *map, __u32 tid, const void *init,
+						__u32 type)
+{
+	void *v = thread_state(map, tid, init, true);
+
+	if (!v)
+		count_lost(type);
+	return v;
+}
+
+/*
+ * A syscall's exit: copies to *st (a struct with an `active` member) the
+ * state the entry left, marks it used and drops it (copied first: once
+ * deleted, another CPU may reuse the element); false when the entry left none.
+ */
+#define thread_state_take(map, tid, st)                                          \
+	({                                                                       \
+		__u32 __tid = (tid);                                             \
+		typeof(*(st)) *__p = thread_state(map, __tid, NULL, false);      \
+		bool __taken = __p && __p->active;                               \
+                                                                                 \
+		if (__taken) {                                                   \
+			*(st) = *__p;                                            \
+			__p->active = 0;                                         \
+			thread_state_drop(map, __tid);                           \
+		}                                                                \
+		__taken;                                                         \
+	})
+
 static __always_inline bool comm_matches(void)
 {
 	char comm[COMM_LEN];
@@ -135,15 +218,6 @@ static __always_inline bool filter_pass(__u64 pid_tgid)
 	if (cfg.cgroup_set && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
 		return false;
 	return true;
-}
-
-static __always_inline void count_lost(__u32 type)
-{
-	__u32 slot = bpf_get_smp_processor_id() * EVENT_TYPE_MAX + type;
-	__u64 *n = bpf_map_lookup_elem(&lost, &slot);
-
-	if (n)
-		__sync_fetch_and_add(n, 1);
 }
 
 /* Reserve an event; on failure the loss is counted against its type. */
@@ -199,5 +273,13 @@ static __always_inline void event_output(void *e, __u32 size, __u32 type)
 	if (bpf_ringbuf_output(&events, e, size, submit_flags()))
 		count_lost(type);
 }
+
+/* The program `name` on the tracepoint syscalls/sys_exit_<sc>; it returns `call`, of ctx. */
+#define SYS_EXIT_PROG(sc, name, call)                           \
+	SEC("tracepoint/syscalls/sys_exit_" #sc)                \
+	int name(struct trace_event_raw_sys_exit *ctx)          \
+	{                                                       \
+		return call;                                    \
+	}
 
 #endif /* PROCSNOOP_COMMON_BPF_H */

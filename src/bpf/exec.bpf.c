@@ -21,6 +21,7 @@
  *              verifier of a kernel without bpf_loop prunes every exit alike
  */
 #include "common.bpf.h"
+#include "path.bpf.h"
 
 #define AT_FDCWD -100
 #define AT_EMPTY_PATH 0x1000
@@ -50,27 +51,12 @@ struct inflight {
 	char old_comm[COMM_LEN];
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct inflight);
-} inflight SEC(".maps");
+THREAD_STATE_MAP(inflight, struct inflight);
 
 /* Offsets into data are masked to these regions; the slack keeps every write in bounds. */
 #define FN_REGION (2 * EXEC_FILENAME_MAX)
 #define TAIL_REGION 65536
 #define WALK_END EXEC_PATH_MAX
-
-struct walk_ctx {
-	struct dentry *d;
-	struct vfsmount *vm;
-	struct mount *mnt;
-	struct dentry *root_d;
-	struct vfsmount *root_vm;
-	__u32 pos; /* the path starts at walk[pos] */
-	__u32 done;
-};
 
 struct args_ctx {
 	const char *const *argv;
@@ -84,7 +70,7 @@ struct scratch {
 	char slack[TAIL_REGION + EXEC_ARGS_MAX + 256 - sizeof(((struct exec_event *)0)->data)];
 	char walk[2 * EXEC_PATH_MAX + 256];
 	/* V_BOUNDED keeps its loop state here: values read back from a map are unknown to the verifier. */
-	struct walk_ctx wc;
+	struct path_walk wc;
 	struct args_ctx ac;
 };
 
@@ -115,11 +101,9 @@ static __always_inline int on_enter(__u16 sc, int dirfd, const char *filename,
 
 	if (!filter_pass(id))
 		return 0;
-	f = thread_state(&inflight, (__u32)id, &init, true);
-	if (!f) {
-		count_lost(EVENT_EXEC);
+	f = thread_state_enter(&inflight, (__u32)id, &init, EVENT_EXEC);
+	if (!f)
 		return 0;
-	}
 	f->syscall = sc;
 	f->dirfd = dirfd;
 	f->at_flags = at_flags;
@@ -146,50 +130,11 @@ int execveat_enter(struct trace_event_raw_sys_enter *ctx)
 
 /* ---- the executable's path (execveat with a dirfd) ---- */
 
-/* One step towards the root, as the kernel's prepend_path() goes. */
-static __always_inline long walk_body(struct walk_ctx *c, struct scratch *s)
-{
-	struct dentry *d = c->d, *parent;
-	struct vfsmount *vm = c->vm;
-	struct mount *mnt = c->mnt;
-	const unsigned char *nm;
-	__u32 len, pos;
-
-	if (d == c->root_d && vm == c->root_vm)
-		goto done;
-	parent = BPF_CORE_READ(d, d_parent);
-	if (d == BPF_CORE_READ(vm, mnt_root)) {
-		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
-
-		if (up == mnt)
-			goto done; /* the namespace's root, or a detached mount */
-		c->d = BPF_CORE_READ(mnt, mnt_mountpoint);
-		c->mnt = up;
-		c->vm = (void *)up + bpf_core_field_offset(struct mount, mnt);
-		return 0;
-	}
-	if (d == parent)
-		goto done; /* disconnected: nothing above */
-	len = BPF_CORE_READ(d, d_name.len);
-	nm = BPF_CORE_READ(d, d_name.name);
-	if (len + 1 >= c->pos)
-		return 1; /* no room: marked truncated */
-	pos = (c->pos - len - 1) & (EXEC_PATH_MAX - 1);
-	bpf_probe_read_kernel(&s->walk[pos + 1], len & 255, nm);
-	s->walk[pos] = '/';
-	c->pos = pos;
-	c->d = parent;
-	return 0;
-done:
-	c->done = 1;
-	return 1;
-}
-
 static long walk_step(__u64 i, void *vctx)
 {
 	struct scratch *s = scratch_get();
 
-	return s ? walk_body(vctx, s) : 1;
+	return s ? path_walk_step(vctx, s->walk, EXEC_PATH_MAX, false) : 1;
 }
 
 /*
@@ -199,24 +144,11 @@ static long walk_step(__u64 i, void *vctx)
 static __always_inline __u32 walk_path(struct scratch *s, struct dentry *d, struct vfsmount *vm,
 				       bool *truncated, const enum variant v)
 {
-	struct task_struct *task = current_task();
-	struct walk_ctx stack_ctx = {}, *c = v == V_BOUNDED ? &s->wc : &stack_ctx;
+	struct path_walk stack_ctx = {}, *c = v == V_BOUNDED ? &s->wc : &stack_ctx;
 	__u32 pos;
 
-	c->d = d;
-	c->vm = vm;
-	c->mnt = (void *)vm - bpf_core_field_offset(struct mount, mnt);
-	c->root_d = BPF_CORE_READ(task, fs, root.dentry);
-	c->root_vm = BPF_CORE_READ(task, fs, root.mnt);
-	c->pos = WALK_END;
-	c->done = 0;
-	if (v == V_BOUNDED) {
-		for (int i = 0; i < WALK_MAX; i++)
-			if (walk_body(c, s))
-				break;
-	} else {
-		bpf_loop(WALK_MAX, walk_step, c, 0);
-	}
+	path_walk_start(c, current_task(), (__u64)d, (__u64)vm, WALK_END, false);
+	path_walk(c, s->walk, EXEC_PATH_MAX, false, WALK_MAX, v == V_BOUNDED ? NULL : walk_step, c);
 	*truncated = !c->done;
 	pos = c->pos;
 	if (pos >= WALK_END) {
@@ -224,18 +156,6 @@ static __always_inline __u32 walk_path(struct scratch *s, struct dentry *d, stru
 		return WALK_END - 1;
 	}
 	return pos;
-}
-
-static __always_inline struct file *fd_file(struct task_struct *task, int fd)
-{
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds, *file = NULL;
-
-	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-	return file;
 }
 
 /*
@@ -325,8 +245,19 @@ static __always_inline bool line_matches(__u32 off, __u32 len, const enum varian
 
 /* ---- the event ---- */
 
-static __always_inline void event_start(struct exec_event *e, struct inflight *f, __u64 id)
+/*
+ * The event, started in the CPU's scratch buffer from the header and the
+ * syscall's state; NULL when there is no buffer or -n leaves the exec out.
+ */
+static __always_inline struct scratch *event_start(struct inflight *f, __u64 id,
+						   const enum variant v)
 {
+	struct scratch *s = scratch_get();
+	struct exec_event *e;
+
+	if (!s)
+		return NULL;
+	e = &s->ev;
 	header_fill(&e->h, EVENT_EXEC, 0, id);
 	e->dirfd = f->dirfd;
 	e->at_flags = f->at_flags;
@@ -338,6 +269,9 @@ static __always_inline void event_start(struct exec_event *e, struct inflight *f
 	e->path_len = 0;
 	e->_pad[0] = e->_pad[1] = e->_pad[2] = 0;
 	__builtin_memcpy(e->old_comm, f->old_comm, COMM_LEN);
+	if (!name_matches(e->h.comm, v))
+		return NULL;
+	return s;
 }
 
 /* Sets the filename from n, a *_read_*_str result; returns where the arguments start. */
@@ -379,28 +313,20 @@ static __always_inline bool via_dirfd(struct inflight *f, const char *name0)
 static __always_inline int on_exec(pid_t old_pid, struct linux_binprm *bprm, const enum variant v)
 {
 	struct task_struct *task = current_task();
-	struct inflight *p = thread_state(&inflight, old_pid, NULL, false), st, *f = &st;
+	struct inflight st, *f = &st;
 	__u64 id = bpf_get_current_pid_tgid();
-	const char *fname, *astart, *aend;
+	const char *fname;
 	struct exec_event *e;
 	struct scratch *s;
 	__u32 off, len, skip = 0;
 	long n;
 
-	if (!p || !p->active)
+	if (!thread_state_take(&inflight, old_pid, &st) || failed_only)
 		return 0;
-	st = *p;
-	p->active = 0;
-	thread_state_drop(&inflight, old_pid);
-	if (failed_only)
-		return 0;
-	s = scratch_get();
+	s = event_start(f, id, v);
 	if (!s)
 		return 0;
 	e = &s->ev;
-	event_start(e, f, id);
-	if (!name_matches(e->h.comm, v))
-		return 0;
 	e->ret = 0;
 	e->argc = BPF_CORE_READ(bprm, argc);
 	e->status |= EXEC_ARGC_KNOWN;
@@ -423,19 +349,8 @@ static __always_inline int on_exec(pid_t old_pid, struct linux_binprm *bprm, con
 	n = bpf_probe_read_kernel_str(e->data, EXEC_FILENAME_MAX, fname + skip);
 	off = filename_done(e, n);
 
-	astart = (const char *)BPF_CORE_READ(task, mm, arg_start);
-	aend = (const char *)BPF_CORE_READ(task, mm, arg_end);
-	len = aend > astart ? aend - astart : 0;
-	if (len > EXEC_ARGS_MAX) {
-		len = EXEC_ARGS_MAX;
-		e->status |= EXEC_ARGS_TRUNCATED;
-	}
-	barrier_var(len); /* else clang passes the unmasked copy */
-	len &= 2 * EXEC_ARGS_MAX - 1;
-	if (len && bpf_probe_read_user(&e->data[off], len, astart)) {
-		e->status |= EXEC_ARGS_FAULT;
-		len = 0;
-	}
+	len = current_args_read(task, &e->data[off], EXEC_ARGS_MAX, &e->status,
+				EXEC_ARGS_TRUNCATED, EXEC_ARGS_FAULT);
 	e->args_len = len;
 	if (!line_matches(off, len, v))
 		return 0;
@@ -492,28 +407,22 @@ static __always_inline int on_exit(long ret, const enum variant v)
 {
 	struct task_struct *task = current_task();
 	__u64 id = bpf_get_current_pid_tgid();
-	struct inflight *p = thread_state(&inflight, (__u32)id, NULL, false), st, *f = &st;
+	struct inflight st, *f = &st;
 	struct args_ctx stack_ctx = {}, *c;
 	struct exec_event *e;
 	struct scratch *s;
 	__u32 off, len;
 	long n;
 
-	if (!p || !p->active)
+	if (!thread_state_take(&inflight, (__u32)id, &st))
 		return 0;
-	st = *p;
-	p->active = 0;
-	thread_state_drop(&inflight, (__u32)id);
 	/* A successful exec was reported by sched_process_exec. */
 	if (ret >= 0 || !include_failed)
 		return 0;
-	s = scratch_get();
+	s = event_start(f, id, v);
 	if (!s)
 		return 0;
 	e = &s->ev;
-	event_start(e, f, id);
-	if (!name_matches(e->h.comm, v))
-		return 0;
 	e->ret = ret;
 	n = bpf_probe_read_user_str(e->data, EXEC_FILENAME_MAX, f->filename);
 	off = filename_done(e, n);
@@ -556,16 +465,8 @@ static __always_inline int on_exit(long ret, const enum variant v)
 	{                                                                               \
 		return on_exec(old_pid, bprm, v);                                       \
 	}                                                                               \
-	SEC("tracepoint/syscalls/sys_exit_execve")                                      \
-	int execve_exit##suffix(struct trace_event_raw_sys_exit *ctx)                   \
-	{                                                                               \
-		return on_exit(ctx->ret, v);                                            \
-	}                                                                               \
-	SEC("tracepoint/syscalls/sys_exit_execveat")                                    \
-	int execveat_exit##suffix(struct trace_event_raw_sys_exit *ctx)                 \
-	{                                                                               \
-		return on_exit(ctx->ret, v);                                            \
-	}
+	SYS_EXIT_PROG(execve, execve_exit##suffix, on_exit(ctx->ret, v))                \
+	SYS_EXIT_PROG(execveat, execveat_exit##suffix, on_exit(ctx->ret, v))
 
 EXEC_PROGRAMS(, V_KFUNC)
 EXEC_PROGRAMS(_loop, V_LOOP)

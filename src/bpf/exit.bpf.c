@@ -62,10 +62,8 @@ int BPF_PROG(exit_sched_process_exec, struct task_struct *p, pid_t old_pid,
 {
 	struct task_struct *task = current_task();
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32, zero = 0;
-	const char *astart, *aend;
 	struct record_scratch *rs = bpf_map_lookup_elem(&record_scratch, &zero);
 	struct exec_record *r;
-	__u32 len;
 	long n;
 
 	if (!rs)
@@ -82,18 +80,8 @@ int BPF_PROG(exit_sched_process_exec, struct task_struct *p, pid_t old_pid,
 		r->status |= EXEC_REC_FILENAME_TRUNCATED;
 	}
 	r->filename_len = n - 1;
-	astart = (const char *)BPF_CORE_READ(task, mm, arg_start);
-	aend = (const char *)BPF_CORE_READ(task, mm, arg_end);
-	len = aend > astart ? aend - astart : 0;
-	if (len > EXIT_ARGS_MAX) {
-		len = EXIT_ARGS_MAX;
-		r->status |= EXEC_REC_ARGS_TRUNCATED;
-	}
-	barrier_var(len); /* else clang passes the unmasked copy */
-	len &= 2 * EXIT_ARGS_MAX - 1;
-	if (len && bpf_probe_read_user(r->args, len, astart))
-		len = 0;
-	r->args_len = len;
+	r->args_len = current_args_read(task, r->args, EXIT_ARGS_MAX, &r->status,
+					EXEC_REC_ARGS_TRUNCATED, 0);
 	bpf_map_update_elem(&execs, &tgid, r, BPF_ANY);
 	return 0;
 }

@@ -16,6 +16,7 @@
  * for every open of a ten-byte path.
  */
 #include "common.bpf.h"
+#include "path.bpf.h"
 
 /* Generic values; x86 and arm64 use them too. */
 #define O_ACCMODE 00000003
@@ -51,12 +52,7 @@ struct inflight {
 	__u32 _pad;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct inflight);
-} inflight SEC(".maps");
+THREAD_STATE_MAP(inflight, struct inflight);
 
 struct scratch {
 	struct open_event ev;
@@ -114,11 +110,9 @@ static __always_inline int on_enter(__u16 sc, int dirfd, __u64 fname, __u64 flag
 		return 0;
 	if (!filter_pass(id) || (name_len && !comm_contains()))
 		return 0;
-	f = thread_state(&inflight, (__u32)id, &init, true);
-	if (!f) {
-		count_lost(EVENT_OPEN);
+	f = thread_state_enter(&inflight, (__u32)id, &init, EVENT_OPEN);
+	if (!f)
 		return 0;
-	}
 	f->fname = fname;
 	f->flags = flags;
 	f->resolve = resolve;
@@ -129,101 +123,17 @@ static __always_inline int on_enter(__u16 sc, int dirfd, __u64 fname, __u64 flag
 	return 0;
 }
 
-/* Weak: only the programs of the direct variant call it, and only they load where it exists. */
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
-
-/*
- * Dentries are read with direct loads (a faulting load reads zero), which
- * cost a fraction of a bpf_probe_read_kernel call: the walk does one helper
- * call per component, to copy its name.  Mounts, crossed rarely, are read
- * with helpers.
- */
+/* The walk's state (path.bpf.h) and, for bpf_loop's callback, the buffer. */
 struct walk_ctx {
-	struct dentry *d;
-	__u64 mnt; /* struct mount * */
-	__u64 mnt_root; /* its root dentry */
-	__u64 vm; /* its struct vfsmount */
-	__u64 root_d, root_vm; /* the thread's root */
-	struct scratch *s;
-	__u32 pos; /* the directory's path starts at walk[pos] */
-	__u32 done;
+	struct path_walk w;
+	char *walk;
 };
-
-static __always_inline void enter_mount(struct walk_ctx *c, __u64 vm)
-{
-	c->vm = vm;
-	c->mnt = vm - bpf_core_field_offset(struct mount, mnt);
-	c->mnt_root = (__u64)BPF_CORE_READ((struct vfsmount *)vm, mnt_root);
-}
-
-/* A dentry of the walk: a BTF pointer for direct loads, or an address for helper reads. */
-static __always_inline struct dentry *walk_dentry(__u64 addr, const bool direct)
-{
-	if (direct)
-		return bpf_rdonly_cast((void *)addr, bpf_core_type_id_kernel(struct dentry));
-	return (struct dentry *)addr;
-}
-
-/* One step up towards the root, as the kernel's prepend_path() goes. */
-static __always_inline long walk_body(struct walk_ctx *c, const bool direct)
-{
-	struct dentry *d = c->d, *parent;
-	const unsigned char *nm;
-	__u32 len, pos;
-
-	if ((__u64)d == c->root_d && c->vm == c->root_vm)
-		goto done;
-	if ((__u64)d == c->mnt_root) {
-		struct mount *mnt = (struct mount *)c->mnt;
-		__u64 up = (__u64)BPF_CORE_READ(mnt, mnt_parent);
-
-		/* The root of the namespace, or a detached mount. */
-		if (!up || up == c->mnt)
-			goto done;
-		c->d = walk_dentry((__u64)BPF_CORE_READ(mnt, mnt_mountpoint), direct);
-		enter_mount(c, up + bpf_core_field_offset(struct mount, mnt));
-		return 0;
-	}
-	if (direct) {
-		parent = d->d_parent;
-		len = d->d_name.len;
-		nm = d->d_name.name;
-	} else {
-		parent = BPF_CORE_READ(d, d_parent);
-		len = BPF_CORE_READ(d, d_name.len);
-		nm = BPF_CORE_READ(d, d_name.name);
-	}
-	/* A disconnected dentry (nothing above it), or a failed load. */
-	if (!parent || d == parent)
-		goto done;
-	if (len + 1 >= c->pos)
-		return 1; /* no room: the full path is marked truncated */
-	pos = (c->pos - len - 1) & (OPEN_PATH_MAX - 1);
-	bpf_probe_read_kernel(&c->s->walk[pos + 1], len & 255, nm);
-	c->s->walk[pos] = '/';
-	c->pos = pos;
-	c->d = parent;
-	return 0;
-done:
-	c->done = 1;
-	return 1;
-}
 
 static long walk_step(__u64 i, void *vctx)
 {
-	return walk_body(vctx, true);
-}
+	struct walk_ctx *c = vctx;
 
-static __always_inline struct file *fd_file(struct task_struct *task, int fd)
-{
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds, *file = NULL;
-
-	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-	return file;
+	return path_walk_step(&c->w, c->walk, OPEN_PATH_MAX, true);
 }
 
 /*
@@ -238,6 +148,7 @@ static __always_inline __u32 resolve_full(struct scratch *s, struct inflight *f,
 	struct open_event *e = &s->ev;
 	struct walk_ctx c = {};
 	__u32 end, total, pos;
+	__u64 d, vm;
 
 	if (e->status & OPEN_PATH_FAULT)
 		return 0;
@@ -247,8 +158,8 @@ static __always_inline __u32 resolve_full(struct scratch *s, struct inflight *f,
 		return 0;
 	}
 	if (f->dirfd == AT_FDCWD) {
-		c.d = walk_dentry((__u64)BPF_CORE_READ(task, fs, pwd.dentry), direct);
-		enter_mount(&c, (__u64)BPF_CORE_READ(task, fs, pwd.mnt));
+		d = (__u64)BPF_CORE_READ(task, fs, pwd.dentry);
+		vm = (__u64)BPF_CORE_READ(task, fs, pwd.mnt);
 	} else {
 		struct file *file = fd_file(task, f->dirfd);
 
@@ -256,24 +167,17 @@ static __always_inline __u32 resolve_full(struct scratch *s, struct inflight *f,
 			e->status |= OPEN_FULL_BADFD;
 			return 0;
 		}
-		c.d = walk_dentry((__u64)BPF_CORE_READ(file, f_path.dentry), direct);
-		enter_mount(&c, (__u64)BPF_CORE_READ(file, f_path.mnt));
+		d = (__u64)BPF_CORE_READ(file, f_path.dentry);
+		vm = (__u64)BPF_CORE_READ(file, f_path.mnt);
 	}
-	c.root_d = (__u64)BPF_CORE_READ(task, fs, root.dentry);
-	c.root_vm = (__u64)BPF_CORE_READ(task, fs, root.mnt);
-	c.s = s;
-	c.pos = OPEN_PATH_MAX;
-	if (direct) {
-		bpf_loop(OPEN_WALK_MAX, walk_step, &c, 0);
-	} else {
-		for (int i = 0; i < OPEN_WALK_COMPAT; i++)
-			if (walk_body(&c, false))
-				break;
-	}
-	if (!c.done)
+	path_walk_start(&c.w, task, d, vm, OPEN_PATH_MAX, direct);
+	c.walk = s->walk;
+	path_walk(&c.w, s->walk, OPEN_PATH_MAX, direct, direct ? OPEN_WALK_MAX : OPEN_WALK_COMPAT,
+		  direct ? walk_step : NULL, &c);
+	if (!c.w.done)
 		e->status |= OPEN_FULL_TRUNCATED;
 
-	pos = c.pos;
+	pos = c.w.pos;
 	if (pos < 1 || pos > OPEN_PATH_MAX)
 		return 0;
 	end = OPEN_PATH_MAX;
@@ -310,19 +214,14 @@ static __always_inline bool prefix_matches(const char *str)
 static __always_inline int on_exit(long ret, const bool direct)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct inflight *p = thread_state(&inflight, tid, NULL, false), st, *f = &st;
+	struct inflight st, *f = &st;
 	struct open_event *e;
 	struct scratch *s;
 	__u32 zero = 0, plen, size;
 	const char *str;
 	long n;
 
-	if (!p || !p->active)
-		return 0;
-	st = *p;
-	p->active = 0;
-	thread_state_drop(&inflight, tid);
-	if (failed_only && ret >= 0)
+	if (!thread_state_take(&inflight, tid, &st) || (failed_only && ret >= 0))
 		return 0;
 	s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s)
@@ -402,27 +301,11 @@ int creat_enter(struct trace_event_raw_sys_enter *ctx)
 }
 
 /* The exit programs of one variant: _compat names the one without bpf_loop and kfuncs. */
-#define OPEN_EXITS(suffix, direct)                                      \
-	SEC("tracepoint/syscalls/sys_exit_open")                        \
-	int open_exit##suffix(struct trace_event_raw_sys_exit *ctx)     \
-	{                                                               \
-		return on_exit(ctx->ret, direct);                       \
-	}                                                               \
-	SEC("tracepoint/syscalls/sys_exit_openat")                      \
-	int openat_exit##suffix(struct trace_event_raw_sys_exit *ctx)   \
-	{                                                               \
-		return on_exit(ctx->ret, direct);                       \
-	}                                                               \
-	SEC("tracepoint/syscalls/sys_exit_openat2")                     \
-	int openat2_exit##suffix(struct trace_event_raw_sys_exit *ctx)  \
-	{                                                               \
-		return on_exit(ctx->ret, direct);                       \
-	}                                                               \
-	SEC("tracepoint/syscalls/sys_exit_creat")                       \
-	int creat_exit##suffix(struct trace_event_raw_sys_exit *ctx)    \
-	{                                                               \
-		return on_exit(ctx->ret, direct);                       \
-	}
+#define OPEN_EXITS(suffix, direct)                                                  \
+	SYS_EXIT_PROG(open, open_exit##suffix, on_exit(ctx->ret, direct))           \
+	SYS_EXIT_PROG(openat, openat_exit##suffix, on_exit(ctx->ret, direct))       \
+	SYS_EXIT_PROG(openat2, openat2_exit##suffix, on_exit(ctx->ret, direct))     \
+	SYS_EXIT_PROG(creat, creat_exit##suffix, on_exit(ctx->ret, direct))
 
 OPEN_EXITS(, true)
 OPEN_EXITS(_compat, false)

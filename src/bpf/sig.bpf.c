@@ -34,12 +34,7 @@ struct inflight {
 	char target_comm[COMM_LEN];
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct inflight);
-} inflight SEC(".maps");
+THREAD_STATE_MAP(inflight, struct inflight);
 
 static __always_inline bool sig_wanted(int sig)
 {
@@ -57,12 +52,9 @@ static __always_inline int on_enter(__u32 source, int sig, int tpid, int ttid)
 
 	if (!sig_wanted(sig) || !filter_pass(id))
 		return 0;
-	f = thread_state(&inflight, (__u32)id, &init, true);
-	if (!f) {
-		/* No memory, or a nested BPF program holds the storage: say so. */
-		count_lost(EVENT_SIG);
+	f = thread_state_enter(&inflight, (__u32)id, &init, EVENT_SIG);
+	if (!f)
 		return 0;
-	}
 	f->active = 1;
 	f->sig = sig;
 	f->target_pid = tpid;
@@ -83,14 +75,11 @@ static __always_inline bool target_wanted(int tpid, int ttid)
 static __always_inline int on_exit(long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct inflight *p = thread_state(&inflight, (__u32)id, NULL, false), st, *f = &st;
+	struct inflight st, *f = &st;
 	struct sig_event *e;
 
-	if (!p || !p->active)
+	if (!thread_state_take(&inflight, (__u32)id, &st))
 		return 0;
-	st = *p;
-	p->active = 0;
-	thread_state_drop(&inflight, (__u32)id);
 	if (!(source_mode & SIG_MODE_SYSCALL) || (failed_only && ret >= 0) ||
 	    !target_wanted(f->target_pid, f->target_tid))
 		return 0;
@@ -149,41 +138,12 @@ int pidfd_send_signal_enter(struct trace_event_raw_sys_enter *ctx)
 	return on_enter(SIG_SRC_PIDFD_SEND_SIGNAL, (int)ctx->args[1], 0, 0);
 }
 
-SEC("tracepoint/syscalls/sys_exit_kill")
-int kill_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_tkill")
-int tkill_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_tgkill")
-int tgkill_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_rt_sigqueueinfo")
-int rt_sigqueueinfo_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_rt_tgsigqueueinfo")
-int rt_tgsigqueueinfo_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_pidfd_send_signal")
-int pidfd_send_signal_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_exit(ctx->ret);
-}
+SYS_EXIT_PROG(kill, kill_exit, on_exit(ctx->ret))
+SYS_EXIT_PROG(tkill, tkill_exit, on_exit(ctx->ret))
+SYS_EXIT_PROG(tgkill, tgkill_exit, on_exit(ctx->ret))
+SYS_EXIT_PROG(rt_sigqueueinfo, rt_sigqueueinfo_exit, on_exit(ctx->ret))
+SYS_EXIT_PROG(rt_tgsigqueueinfo, rt_tgsigqueueinfo_exit, on_exit(ctx->ret))
+SYS_EXIT_PROG(pidfd_send_signal, pidfd_send_signal_exit, on_exit(ctx->ret))
 
 #define SI_USER_CODE 0
 #define SI_KERNEL_CODE 0x80
