@@ -109,14 +109,22 @@ static void add_cell(struct table_sink *t, const struct field *f, const struct v
 		strbuf__addc(&t->line, ' ');
 }
 
-static void print_header_single(struct table_sink *t)
+/* The index of the last column shown, which gets no padding; -1 when none is. */
+static int last_shown(const struct table_sink *t, const struct schema *sc)
 {
-	const struct schema *sc = t->schemas[0];
 	int last = -1;
 
 	for (int i = 0; i < sc->nfields; i++)
 		if (shown(t, &sc->fields[i]))
 			last = i;
+	return last;
+}
+
+static void print_header_single(struct table_sink *t)
+{
+	const struct schema *sc = t->schemas[0];
+	int last = last_shown(t, sc);
+
 	for (int i = 0; i <= last; i++) {
 		const struct field *f = &sc->fields[i];
 		struct value v;
@@ -149,11 +157,8 @@ static void print_header_multi(struct table_sink *t)
 static void row_single(struct table_sink *t, const struct schema *sc, const void *ev, size_t size)
 {
 	struct field_ctx c = ctx_of(t, sc, ev, size);
-	int last = -1;
+	int last = last_shown(t, sc);
 
-	for (int i = 0; i < sc->nfields; i++)
-		if (shown(t, &sc->fields[i]))
-			last = i;
 	for (int i = 0; i <= last; i++) {
 		const struct field *f = &sc->fields[i];
 		struct value v;
