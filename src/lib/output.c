@@ -20,7 +20,18 @@ struct output {
 	int err;
 };
 
-int sink__flush_file(FILE *out);
+/* fflush, retried on EINTR; a write error as -errno. */
+static int flush_file(FILE *out)
+{
+	for (;;) {
+		errno = 0;
+		if (fflush(out) != EOF && !ferror(out))
+			return 0;
+		if (errno != EINTR)
+			return errno ? -errno : -EIO;
+		clearerr(out);
+	}
+}
 
 struct output *output__new(FILE *f, size_t backlog_cap)
 {
@@ -63,7 +74,7 @@ int output__flush(struct output *o)
 	if (o->err)
 		return o->err;
 	if (o->fd < 0)
-		return o->err = sink__flush_file(o->f);
+		return o->err = flush_file(o->f);
 	while (o->head < o->pending.len) {
 		ssize_t n = write(o->fd, o->pending.buf + o->head, o->pending.len - o->head);
 

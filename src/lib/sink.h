@@ -72,7 +72,4 @@ static inline void sink__destroy(struct sink *s)
 struct strbuf;
 void json__member(struct strbuf *sb, const char *key, const struct value *v);
 
-/* Shared by the text sinks: fflush and report a write error as -errno. */
-int sink__flush_file(FILE *out);
-
 #endif

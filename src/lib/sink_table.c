@@ -21,18 +21,6 @@ struct table_sink {
 	char scratch[256];
 };
 
-int sink__flush_file(FILE *out)
-{
-	for (;;) {
-		errno = 0;
-		if (fflush(out) != EOF && !ferror(out))
-			return 0;
-		if (errno != EINTR)
-			return errno ? -errno : -EIO;
-		clearerr(out);
-	}
-}
-
 static bool shown(const struct table_sink *t, const struct field *f)
 {
 	return (f->flags & F_TABLE) && (f->groups & t->groups);

@@ -67,6 +67,25 @@ int hash__file(const char *path, struct hash *h)
 }
 
 /* Private to root (or the user): refuse a directory anyone else could write. */
+int cache__compiler_id(const struct toolchain *tc, struct hash *h)
+{
+	char *path = realpath(tc->clang, NULL);
+	struct stat st;
+
+	/* The binary's identity is cheaper than asking it for --version every run. */
+	if (!path || stat(path, &st)) {
+		free(path);
+		pr_err("cannot find %s: procsnoop run needs clang (apt-get install clang)",
+		       tc->clang);
+		return -ENOENT;
+	}
+	hash__str(h, path);
+	hash__add(h, &st.st_size, sizeof(st.st_size));
+	hash__add(h, &st.st_mtim, sizeof(st.st_mtim));
+	free(path);
+	return 0;
+}
+
 int cache__private_dir(const char *path)
 {
 	struct stat st;

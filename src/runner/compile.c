@@ -125,7 +125,7 @@ int compile__program(const struct source_file *src, const struct source_file *he
 		return err;
 	hash__str(&key, CACHE_FORMAT);
 	hash__str(&key, runner__loss_prelude);
-	err = toolchain__compiler_id(&tc, &key);
+	err = cache__compiler_id(&tc, &key);
 	if (!err)
 		err = cache__vmlinux_dir(&tc, cache, vmdir, sizeof(vmdir), &key);
 	if (err)

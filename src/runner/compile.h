@@ -44,6 +44,8 @@ int cache__dir(const struct toolchain *tc, char *out, size_t len);
 int cache__private_dir(const char *path);
 /* A regular file of ours that nobody else may write. */
 bool cache__file_ok(const char *path);
+/* Adds the identity of the compiler (its path, size and mtime) to h. */
+int cache__compiler_id(const struct toolchain *tc, struct hash *h);
 /* The directory of the vmlinux.h of the running kernel; its BTF's hash goes into key. */
 int cache__vmlinux_dir(struct toolchain *tc, const char *cache, char *dir, size_t len,
 		       struct hash *key) __attribute__((nonnull));
@@ -63,8 +65,6 @@ int toolchain__find(const struct toolchain *tc, const char *name, const char *wh
 /* Runs argv[0] (a path); stdout to out_path, stderr to err_path.  The exit status, or -errno. */
 int toolchain__run(const struct toolchain *tc, char *const argv[], const char *out_path,
 		   const char *err_path);
-/* Adds the identity of the compiler to h. */
-int toolchain__compiler_id(const struct toolchain *tc, struct hash *h);
 /* Resolves path through directories owned by root (or owner) that nobody else may write. */
 int trusted__resolve(const char *path, uid_t owner, mode_t create, char *out, size_t len,
 		     char *why, size_t wlen);

@@ -250,22 +250,3 @@ int toolchain__run(const struct toolchain *tc, char *const argv[], const char *o
 			return -errno;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
-
-int toolchain__compiler_id(const struct toolchain *tc, struct hash *h)
-{
-	char *path = realpath(tc->clang, NULL);
-	struct stat st;
-
-	/* The binary's identity is cheaper than asking it for --version every run. */
-	if (!path || stat(path, &st)) {
-		free(path);
-		pr_err("cannot find %s: procsnoop run needs clang (apt-get install clang)",
-		       tc->clang);
-		return -ENOENT;
-	}
-	hash__str(h, path);
-	hash__add(h, &st.st_size, sizeof(st.st_size));
-	hash__add(h, &st.st_mtim, sizeof(st.st_mtim));
-	free(path);
-	return 0;
-}
