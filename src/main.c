@@ -110,11 +110,10 @@ static int run_tracers(const struct tracer *const *sel, int nsel, void *const *o
 {
 	struct stream_opts so = { .duration_s = common->duration, .watch_fd = STDOUT_FILENO };
 	const struct schema *schemas[EVENT_TYPE_MAX];
-	struct schema run[EVENT_TYPE_MAX]; /* this run's: each with its tracer's settings */
+	struct schema run[EVENT_TYPE_MAX]; /* this run's: its tracer's settings and columns */
 	struct render_opts ro = { .numeric = common->numeric };
 	struct stream_stats stats;
 	struct session *s = NULL;
-	uint32_t groups = 0;
 	struct sink *sink = NULL, *metrics = NULL;
 	int err;
 
@@ -124,6 +123,8 @@ static int run_tracers(const struct tracer *const *sel, int nsel, void *const *o
 		run[i] = *sel[i]->schema;
 		if (sel[i]->settings)
 			run[i].settings = sel[i]->settings(opts[i]);
+		if (sel[i]->table_groups)
+			run[i].groups = sel[i]->table_groups(opts[i]);
 		schemas[i] = &run[i];
 	}
 	/* Before anything loads: a port in use or an unknown label is a usage error. */
@@ -138,8 +139,6 @@ static int run_tracers(const struct tracer *const *sel, int nsel, void *const *o
 	err = session__new(&common->session, &s);
 	for (int i = 0; !err && i < nsel; i++) {
 		err = sel[i]->open(s, common, opts[i]);
-		if (sel[i]->table_groups)
-			groups |= sel[i]->table_groups(opts[i]);
 		so.schemas[run[i].type] = &run[i];
 		so.accept[run[i].type] = sel[i]->accept;
 		so.accept_arg[run[i].type] = opts[i];
@@ -160,7 +159,7 @@ static int run_tracers(const struct tracer *const *sel, int nsel, void *const *o
 	else if (common->output == OUTPUT_JSON)
 		sink = sink_json__new(stdout, &ro);
 	else
-		sink = sink_table__new(stdout, &ro, schemas, nsel, groups);
+		sink = sink_table__new(stdout, &ro, schemas, nsel);
 	if (!sink && !common->quiet) {
 		sink__destroy(metrics);
 		session__destroy(s);

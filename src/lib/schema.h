@@ -100,6 +100,11 @@ struct schema {
 	 * its open points this at settings it made from them.  NULL: none.
 	 */
 	const void *settings;
+	/*
+	 * The table column groups shown besides G_BASE: a run's copy of the
+	 * schema has the ones its tracer's options switch on.
+	 */
+	uint32_t groups;
 };
 
 /*

@@ -32,7 +32,7 @@ struct sink {
  * other fields as KEY=VALUE in a last DETAILS column.
  */
 struct sink *sink_table__new(FILE *out, const struct render_opts *ro,
-			     const struct schema *const *schemas, int nschemas, uint32_t groups);
+			     const struct schema *const *schemas, int nschemas);
 /* One JSON object per line, every field with F_JSON, plus "type". */
 struct sink *sink_json__new(FILE *out, const struct render_opts *ro);
 

@@ -15,15 +15,14 @@ struct table_sink {
 	struct render_opts ro;
 	const struct schema *const *schemas;
 	int nschemas;
-	uint32_t groups;
 	struct strbuf line;
 	struct strbuf cell; /* a right-aligned cell, before its padding */
 	char scratch[256];
 };
 
-static bool shown(const struct table_sink *t, const struct field *f)
+static bool shown(const struct schema *sc, const struct field *f)
 {
-	return (f->flags & F_TABLE) && (f->groups & t->groups);
+	return (f->flags & F_TABLE) && (f->groups & (sc->groups | G_BASE));
 }
 
 static bool is_header_field(const struct field *f)
@@ -98,12 +97,12 @@ static void add_cell(struct table_sink *t, const struct field *f, const struct v
 }
 
 /* The index of the last column shown, which gets no padding; -1 when none is. */
-static int last_shown(const struct table_sink *t, const struct schema *sc)
+static int last_shown(const struct schema *sc)
 {
 	int last = -1;
 
 	for (int i = 0; i < sc->nfields; i++)
-		if (shown(t, &sc->fields[i]))
+		if (shown(sc, &sc->fields[i]))
 			last = i;
 	return last;
 }
@@ -111,14 +110,14 @@ static int last_shown(const struct table_sink *t, const struct schema *sc)
 static void print_header_single(struct table_sink *t)
 {
 	const struct schema *sc = t->schemas[0];
-	int last = last_shown(t, sc);
+	int last = last_shown(sc);
 
 	for (int i = 0; i <= last; i++) {
 		const struct field *f = &sc->fields[i];
 		struct value v;
 
 		value__text(&v, f->header);
-		if (shown(t, f))
+		if (shown(sc, f))
 			add_cell(t, f, &v, i == last);
 	}
 }
@@ -145,13 +144,13 @@ static void print_header_multi(struct table_sink *t)
 static void row_single(struct table_sink *t, const struct schema *sc, const void *ev, size_t size)
 {
 	struct field_ctx c = ctx_of(t, sc, ev, size);
-	int last = last_shown(t, sc);
+	int last = last_shown(sc);
 
 	for (int i = 0; i <= last; i++) {
 		const struct field *f = &sc->fields[i];
 		struct value v;
 
-		if (!shown(t, f))
+		if (!shown(sc, f))
 			continue;
 		field__value(f, &c, &v);
 		add_cell(t, f, &v, i == last);
@@ -175,7 +174,7 @@ static void row_multi(struct table_sink *t, const struct schema *sc, const void 
 	for (int i = 0; i < sc->nfields; i++) {
 		const struct field *f = &sc->fields[i];
 
-		if (!shown(t, f) || is_header_field(f))
+		if (!shown(sc, f) || is_header_field(f))
 			continue;
 		field__value(f, &c, &v);
 		if (!first)
@@ -252,7 +251,7 @@ static const struct sink_ops table_ops = {
 };
 
 struct sink *sink_table__new(FILE *out, const struct render_opts *ro,
-			     const struct schema *const *schemas, int nschemas, uint32_t groups)
+			     const struct schema *const *schemas, int nschemas)
 {
 	struct table_sink *t = calloc(1, sizeof(*t));
 
@@ -267,7 +266,6 @@ struct sink *sink_table__new(FILE *out, const struct render_opts *ro,
 	t->ro = *ro;
 	t->schemas = schemas;
 	t->nschemas = nschemas;
-	t->groups = groups | G_BASE;
 	if (nschemas == 1)
 		print_header_single(t);
 	else

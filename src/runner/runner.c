@@ -259,7 +259,7 @@ static int open_outputs(struct runtime *r, struct stream_opts *so)
 		const struct schema *one[1] = { r->schema };
 
 		r->sink = json ? sink_json__new(stdout, &ro)
-			       : sink_table__new(stdout, &ro, one, 1, G_BASE);
+			       : sink_table__new(stdout, &ro, one, 1);
 		if (!r->sink)
 			return -ENOMEM;
 		so->sinks[so->nsinks++] = r->sink;

@@ -26,7 +26,10 @@ struct tracer {
 	argp_parser_t parse; /* state->input is a struct tracer_input */
 	size_t opts_size;
 	const struct schema *schema;
-	/* Table column groups its options switch on (G_BASE is always on). */
+	/*
+	 * Table column groups its options switch on (G_BASE is always on): the
+	 * run's copy of its schema carries them as schema.groups.
+	 */
 	uint32_t (*table_groups)(const void *opts);
 	/*
 	 * What its options change in its formatters: the run's copy of its schema

@@ -46,15 +46,17 @@ static char *render(int json, uint32_t groups, bool numeric, bool lost)
 	size_t len;
 	FILE *f;
 	struct render_opts ro = { .numeric = numeric, .mono_to_real_ns = 3723000000000ll };
-	const struct schema *schemas[] = { &demo };
+	struct schema run = demo;
+	const struct schema *schemas[] = { &run };
 	struct demo_event e = event();
 	struct sink *s;
 
 	setenv("TZ", "UTC", 1);
 	free(buf);
 	f = open_memstream(&buf, &len);
-	s = json ? sink_json__new(f, &ro) : sink_table__new(f, &ro, schemas, 1, groups);
-	sink__record(s, &demo, &e, sizeof(e));
+	run.groups = groups;
+	s = json ? sink_json__new(f, &ro) : sink_table__new(f, &ro, schemas, 1);
+	sink__record(s, &run, &e, sizeof(e));
 	if (lost)
 		sink__lost(s, "demo", 7, 0, "kernel");
 	CHECK_INT(sink__flush(s), 0);

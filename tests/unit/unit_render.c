@@ -8,7 +8,8 @@ const char *unit__render(bool json, const struct render_opts *ro, const struct s
 			 uint32_t groups, const void *ev, size_t size)
 {
 	static char *buf;
-	const struct schema *schemas[] = { sc };
+	struct schema run = *sc; /* as main.c gives each run a copy with its columns */
+	const struct schema *schemas[] = { &run };
 	size_t len;
 	struct sink *s;
 	FILE *f;
@@ -19,8 +20,9 @@ const char *unit__render(bool json, const struct render_opts *ro, const struct s
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return NULL;
-	s = json ? sink_json__new(f, ro) : sink_table__new(f, ro, schemas, 1, groups);
-	sink__record(s, sc, ev, size);
+	run.groups = groups;
+	s = json ? sink_json__new(f, ro) : sink_table__new(f, ro, schemas, 1);
+	sink__record(s, &run, ev, size);
 	CHECK_INT(sink__flush(s), 0);
 	sink__destroy(s);
 	fclose(f);
