@@ -284,12 +284,13 @@ END=$(date +%s)
 echo "----- last $TAIL lines of .ci/run -----"
 tail -n "$TAIL" "$LOG"
 echo "-----"
-# Phases: packages from "procsnoop: installing" to the first build command (apt prints only
-# warnings when it succeeds); the tests from run.py's first result to the end.
+# Phases: packages from "procsnoop: installing" to the first build step (a command, or its
+# short line in a quiet build; apt prints only warnings when it succeeds); the tests from
+# run.py's first result to the end.
 if [ -s "$LOG.times" ]; then
 	awk -v start="$START" -v end="$END" '
 		{ t = $1; sub(/^[0-9]+ /, "") }
-		inst0 && !inst1 && /^(bpftool|clang|cc|gcc) / { inst1 = t }
+		inst0 && !inst1 && /^((bpftool|clang|cc|gcc) |  (GEN|BPF|CC|AR|LD) )/ { inst1 = t }
 		/^procsnoop: installing/ && !inst0 { inst0 = t }
 		/^(ok|FAIL) / && !tests { tests = t }
 		END {
