@@ -147,3 +147,31 @@ def assert_fields(event, **expected):
     for k, v in expected.items():
         assert k in event, f"no key {k!r} in {event}"
         assert event[k] == v, f"{k}: expected {v!r}, got {event[k]!r} in {event}"
+
+
+def stalled_reader(args, cause, event_type, timeout=60):
+    """Runs procsnoop ARGS (JSON output) with nobody reading its stdout while cause() makes a
+    storm; then reads everything and stops it with SIGINT. Returns (events of event_type,
+    records lost in user space, records lost in the kernel, stderr) as the JSON says."""
+    p = subprocess.Popen([PROCSNOOP, *args, "-o", "json"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    try:
+        # Wait for "tracing" on stderr without reading stdout at all.
+        line = b""
+        while b"procsnoop: tracing" not in line:
+            line = p.stderr.readline()
+            assert line, "procsnoop ended before tracing"
+        cause()
+        time.sleep(0.5)
+        # The kernel side kept being drained while nobody read: procsnoop is alive.
+        assert p.poll() is None
+        out = p.stdout.read1(1 << 20)
+        p.send_signal(signal.SIGINT)
+        rest, err = p.communicate(timeout=timeout)
+    finally:
+        p.kill()
+    assert p.returncode == 0, err
+    recs = [json.loads(l) for l in (out + rest).decode().splitlines() if l.startswith("{")]
+    lost = {w: sum(r["count"] for r in recs if r["type"] == "lost" and r["where"] == w)
+            for w in ("user", "kernel")}
+    return sum(1 for r in recs if r["type"] == event_type), lost["user"], lost["kernel"], err

@@ -1,7 +1,6 @@
 """procsnoop run through the tracers' stream: exact loss accounting for a program's ring and
 perf buffers, a stalled reader, detach before the last drain, --metrics and -q. The events are
 getppid() calls of a child with a known pid, counted exactly."""
-import json
 import os
 import re
 import signal
@@ -9,7 +8,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import PROCSNOOP, ROOT, Trace
+from harness import PROCSNOOP, ROOT, Trace, stalled_reader
 from test_metrics import http
 
 STORM = os.path.join(ROOT, "tests", "programs", "storm")
@@ -122,26 +121,8 @@ def test_run_prebuilt_object_says_its_ring_buffer_losses_are_not_counted():
 def test_run_stalled_reader_drops_in_user_space_and_catches_up():
     n = 200000
     with Storm(n) as st:
-        p = subprocess.Popen([PROCSNOOP, "run", BIGRING, "-o", "json", "--", "--target",
-                              str(st.pid)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            line = b""
-            while b"procsnoop: tracing" not in line:
-                line = p.stderr.readline()
-                assert line, "procsnoop ended before tracing"
-            st.go()
-            time.sleep(0.5)
-            assert p.poll() is None  # it kept draining the kernel while nobody read
-            out = p.stdout.read1(1 << 20)
-            p.send_signal(signal.SIGINT)
-            rest, err = p.communicate(timeout=60)
-        finally:
-            p.kill()
-    assert p.returncode == 0, err
-    recs = [json.loads(l) for l in (out + rest).decode().splitlines() if l.startswith("{")]
-    got = sum(1 for r in recs if r["type"] == "event")
-    user = sum(r["count"] for r in recs if r["type"] == "lost" and r["where"] == "user")
-    kern = sum(r["count"] for r in recs if r["type"] == "lost" and r["where"] == "kernel")
+        got, user, kern, err = stalled_reader(["run", BIGRING, "--target", str(st.pid)],
+                                              st.go, "event")
     assert user > 0 or "valgrind" in PROCSNOOP, (got, kern)
     assert got + user + kern == n, (got, user, kern)
     m = SUMMARY.search(err.decode())

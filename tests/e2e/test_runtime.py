@@ -1,43 +1,20 @@
 """The shared runtime under stress: a reader that stops reading, SIGSTOP/SIGCONT, a full
 disk, kill -9. Driven through procsnoop sig, whose events are the cheapest to cause."""
-import json
 import os
 import re
 import signal
-import subprocess
 import time
 
-from harness import PROCSNOOP, Trace, run, tool
+from harness import PROCSNOOP, Trace, run, stalled_reader, tool
 from test_sig import ACTOR, Target, act
 
 
 def test_stalled_reader_drops_in_user_space_and_catches_up():
     n = 300000
     with Target() as target:
-        p = subprocess.Popen([PROCSNOOP, "sig", "-o", "json", "--target", str(target.pid),
-                              "-s", "0", "--comm", "stallpump"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            # Wait for "tracing" on stderr without reading stdout at all.
-            line = b""
-            while b"procsnoop: tracing" not in line:
-                line = p.stderr.readline()
-                assert line, "procsnoop ended before tracing"
-            act("comm:stallpump", f"killn:{target.pid}:0:{n}")
-            time.sleep(0.5)
-            # The kernel side kept being drained while nobody read: procsnoop is alive.
-            assert p.poll() is None
-            out = p.stdout.read1(1 << 20)
-            p.send_signal(signal.SIGINT)
-            rest, err = p.communicate(timeout=30)
-        finally:
-            p.kill()
-    assert p.returncode == 0, err
-    lines = (out + rest).decode().splitlines()
-    recs = [json.loads(l) for l in lines if l.startswith("{")]
-    got = sum(1 for r in recs if r["type"] == "sig")
-    user = sum(r["count"] for r in recs if r["type"] == "lost" and r["where"] == "user")
-    kern = sum(r["count"] for r in recs if r["type"] == "lost" and r["where"] == "kernel")
+        got, user, kern, err = stalled_reader(
+            ["sig", "--target", str(target.pid), "-s", "0", "--comm", "stallpump"],
+            lambda: act("comm:stallpump", f"killn:{target.pid}:0:{n}"), "sig", timeout=30)
     # Under valgrind procsnoop formats too slowly to fill its 16 MiB backlog before the ring
     # buffer overflows: the loss is then the kernel's, and counted all the same.
     if "valgrind" in PROCSNOOP:
