@@ -96,7 +96,6 @@ static void format_time(uint64_t mono_ns, const struct render_opts *ro, bool jso
 	*p = 0;
 }
 
-/* Parenthesized: schema.h's transitional macro of the same name. */
 void field__value(const struct field *f, const struct field_ctx *c, struct value *v)
 {
 	const char *p = (const char *)c->ev + f->offset;

@@ -245,11 +245,6 @@ int session__start(struct session *s)
 	return 0;
 }
 
-int session__ringbuf_fd(const struct session *s)
-{
-	return s->ringbuf_fd;
-}
-
 int session__ringbuf_fill(const struct session *s, uint64_t *used, uint64_t *size)
 {
 	const unsigned long *cons = s->rb_pos, *prod;

@@ -37,7 +37,6 @@ int session__add(struct session *s, struct bpf_object_skeleton *skel, void *oute
 int session__start(struct session *s);
 /* Detaches every program (links only: the maps and the ring buffer stay readable). */
 void session__detach(struct session *s);
-int session__ringbuf_fd(const struct session *s);
 /*
  * How many bytes wait in the shared ring buffer now (*used), and its size:
  * two reads of its mapped positions, no bpf() call, from any thread while
