@@ -27,6 +27,8 @@ class Trace:
         self.proc = subprocess.Popen(self.args, stdout=stdout or subprocess.PIPE,
                                      stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
         self.lines = []
+        self._seen = 0  # lines already decoded into _cache
+        self._cache = []
         self.err_lines = []
         self.cond = threading.Condition()
         self.ready = False
@@ -50,9 +52,21 @@ class Trace:
                 self.cond.wait(min(left, 0.2))
 
     def _read_out(self):
-        for raw in self.proc.stdout:
+        # Whole reads, not a line at a time: a storm of events must not queue up in the pipe
+        # behind this thread.
+        fd, partial = self.proc.stdout.fileno(), b""
+        while True:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                break
+            *complete, partial = (partial + chunk).split(b"\n")
+            if complete:
+                with self.cond:
+                    self.lines.extend(l + b"\n" for l in complete)
+                    self.cond.notify_all()
+        if partial:
             with self.cond:
-                self.lines.append(raw)
+                self.lines.append(partial)
                 self.cond.notify_all()
 
     def _read_err(self):
@@ -68,11 +82,23 @@ class Trace:
         for t in self.threads:
             t.join(timeout=10)
 
+    def _decoded(self):
+        """Every non-empty output line so far, decoded once: JSON records, or text lines.
+
+        Lines are decoded outside the lock and only once, so that waiting on a stream of
+        tens of thousands of events neither re-parses it on every wake-up nor holds up the
+        thread that collects the output."""
+        with self.cond:
+            new = self.lines[self._seen:]
+        self._seen += len(new)
+        for l in new:
+            if l.strip():
+                self._cache.append(json.loads(l) if self.json else l.decode("utf-8", "replace"))
+        return self._cache
+
     def events(self):
         """Every JSON record so far (needs json_output)."""
-        with self.cond:
-            lines = list(self.lines)
-        return [json.loads(l) for l in lines if l.strip()]
+        return list(self._decoded())
 
     def text(self):
         with self.cond:
@@ -81,22 +107,26 @@ class Trace:
     def wait_for(self, pred, timeout=5.0, count=1):
         """Waits until `count` events match pred; returns them."""
         deadline = time.monotonic() + timeout
-        with self.cond:
-            while True:
-                found = []
-                for l in self.lines:
-                    if not l.strip():
-                        continue
-                    e = json.loads(l) if self.json else l.decode("utf-8", "replace")
-                    if pred(e):
-                        found.append(e)
-                if len(found) >= count:
-                    return found
-                left = deadline - time.monotonic()
-                if left <= 0 or self.proc.poll() is not None:
-                    raise AssertionError(f"expected {count} matching event(s), got {len(found)}: "
-                                         f"{found[:3]}; stderr: {''.join(self.err_lines)[-500:]}")
-                self.cond.wait(min(left, 0.1))
+        found, tested = [], 0
+        while True:
+            decoded = self._decoded()
+            found += [e for e in decoded[tested:] if pred(e)]
+            tested = len(decoded)
+            if len(found) >= count:
+                return found
+            left = deadline - time.monotonic()
+            if left <= 0 or self.proc.poll() is not None:
+                if self.proc.poll() is not None:
+                    self._join()
+                    decoded = self._decoded()
+                    found += [e for e in decoded[tested:] if pred(e)]
+                    if len(found) >= count:
+                        return found
+                raise AssertionError(f"expected {count} matching event(s), got {len(found)}: "
+                                     f"{found[:3]}; stderr: {''.join(self.err_lines)[-500:]}")
+            with self.cond:
+                if len(self.lines) == self._seen:
+                    self.cond.wait(min(left, 0.1))
 
     def stop(self, sig=signal.SIGINT, timeout=20):
         """Stops procsnoop with sig; returns its exit status."""
