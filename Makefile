@@ -38,8 +38,8 @@ FUZZ_CFLAGS ?= -g -O1
 PROCSNOOP_FUZZ_CFLAGS := $(PROCSNOOP_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined
 PROCSNOOP_LDFLAGS :=
 # libbpf, libelf and zlib linked in: the binary must not need the host's libbpf (Debian 11
-# ships 0.3, without libbpf.so.1).  libmicrohttpd stays shared (its .a needs gnutls's).
-PROCSNOOP_LDLIBS := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic -lmicrohttpd -lpthread
+# ships 0.3, without libbpf.so.1).  The C library is all it loads at run time.
+PROCSNOOP_LDLIBS := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic -lpthread
 ifneq ($(SAN),)
 PROCSNOOP_CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Prometheus metrics: a sink that counts records into labelled series, and
- * an HTTP exporter (libmicrohttpd, on its own thread) that serves them in
- * the text exposition format 0.0.4.
+ * an HTTP exporter (metrics_http.c: our own HTTP/1.x server, on its own
+ * thread) that serves them in the text exposition format 0.0.4.
  *
  * Every schema gets one counter family, procsnoop_<schema>_events_total,
  * labelled by its F_LABEL fields plus the fields named in --metrics-labels.
