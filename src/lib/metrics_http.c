@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The exporter's HTTP side: one thread serves the socket bound here with
- * poll(), over at most CONN_MAX non-blocking connections.  Each connection
- * carries one request (GET or HEAD) and one answer, then closes: no body is
- * read, no connection kept alive.  A client gets CONN_TIMEOUT_MS for the
- * whole exchange, so a slow or silent one cannot hold the server.
+ * The exporter's HTTP side: one thread serves the socket metrics_listen.c
+ * binds, with poll(), over at most CONN_MAX non-blocking connections.  Each
+ * connection carries one request (GET or HEAD) and one answer, then closes:
+ * no body is read, no connection kept alive.  A client gets CONN_TIMEOUT_MS
+ * for the whole exchange, so a slow or silent one cannot hold the server.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,7 +23,7 @@
 #include <unistd.h>
 #include "lib/http.h"
 #include "lib/log.h"
-#include "lib/metrics.h"
+#include "lib/metrics_internal.h"
 
 #define CONN_MAX 64
 /* The request head in and the answer out, from the accept on. */
@@ -72,108 +72,6 @@ struct metrics_server {
 	int nconns;
 	uint64_t accept_after_ms;
 };
-
-int metrics__parse_listen(const char *text, struct sockaddr_storage *addr, socklen_t *addrlen,
-			  const char **why)
-{
-	struct sockaddr_in *in4 = (struct sockaddr_in *)addr;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)addr;
-	const char *colon = strrchr(text, ':'), *port_text = colon ? colon + 1 : text;
-	char host[INET6_ADDRSTRLEN + 2];
-	size_t hlen = colon ? (size_t)(colon - text) : 0;
-	unsigned long port;
-	char *end;
-
-	memset(addr, 0, sizeof(*addr));
-	if (!*port_text || *port_text < '0' || *port_text > '9') {
-		*why = "expected [ADDR:]PORT";
-		return -EINVAL;
-	}
-	errno = 0;
-	port = strtoul(port_text, &end, 10);
-	if (*end || errno || port > 65535) {
-		*why = "the port is a number from 0 to 65535";
-		return -EINVAL;
-	}
-	if (hlen >= sizeof(host)) {
-		*why = "not an IPv4 or IPv6 address";
-		return -EINVAL;
-	}
-	memcpy(host, text, hlen);
-	host[hlen] = 0;
-	if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') {
-		host[hlen - 1] = 0;
-		if (inet_pton(AF_INET6, host + 1, &in6->sin6_addr) != 1) {
-			*why = "not an IPv6 address";
-			return -EINVAL;
-		}
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(port);
-		*addrlen = sizeof(*in6);
-		return 0;
-	}
-	in4->sin_family = AF_INET;
-	in4->sin_port = htons(port);
-	*addrlen = sizeof(*in4);
-	if (!hlen) {
-		in4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		return 0;
-	}
-	if (inet_pton(AF_INET, host, &in4->sin_addr) != 1) {
-		*why = strchr(host, ':') ? "an IPv6 address goes in brackets: [::1]:PORT"
-					 : "not an IPv4 address (or [IPv6])";
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static const char *describe(const struct sockaddr_storage *addr, char *buf, size_t len)
-{
-	char host[INET6_ADDRSTRLEN];
-
-	if (addr->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)addr;
-
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-		snprintf(buf, len, "[%s]:%u", host, ntohs(in6->sin6_port));
-	} else {
-		const struct sockaddr_in *in4 = (const struct sockaddr_in *)addr;
-
-		inet_ntop(AF_INET, &in4->sin_addr, host, sizeof(host));
-		snprintf(buf, len, "%s:%u", host, ntohs(in4->sin_port));
-	}
-	return buf;
-}
-
-static int listen_on(const struct sockaddr_storage *addr, socklen_t addrlen)
-{
-	char where[INET6_ADDRSTRLEN + 16];
-	int fd, one = 1, err;
-
-	fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		err = -errno;
-		pr_err("cannot serve metrics: socket: %s", strerror(errno));
-		return err;
-	}
-	/* A restart must not wait for the last run's connections in TIME_WAIT. */
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (addr->ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, (const struct sockaddr *)addr, addrlen) || listen(fd, 64)) {
-		err = -errno;
-		describe(addr, where, sizeof(where));
-		if (err == -EADDRINUSE)
-			pr_err("cannot serve metrics on %s: the port is in use", where);
-		else if (err == -EADDRNOTAVAIL)
-			pr_err("cannot serve metrics on %s: not an address of this host", where);
-		else
-			pr_err("cannot serve metrics on %s: %s", where, strerror(-err));
-		close(fd);
-		return err;
-	}
-	return fd;
-}
 
 static uint64_t now_ms(void)
 {
@@ -311,6 +209,17 @@ static bool conn_answer(struct metrics_server *srv, struct conn *c, const struct
 			    head_only);
 }
 
+/* Bytes read, 0 at the end, -EAGAIN when none wait, or another negative errno. */
+static ssize_t conn_recv(struct conn *c, void *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = recv(c->fd, buf, len, MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
 /* Reads what came of the request head, and answers once it is whole.  false: done with. */
 static bool conn_read(struct metrics_server *srv, struct conn *c)
 {
@@ -320,14 +229,10 @@ static bool conn_read(struct metrics_server *srv, struct conn *c)
 	int status;
 
 	for (;;) {
-		n = recv(c->fd, c->head + c->len, sizeof(c->head) - c->len, MSG_DONTWAIT);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno == EAGAIN || errno == EWOULDBLOCK;
-		/* Closed before a whole head, or reset. */
-		if (n == 0)
-			return false;
+		n = conn_recv(c, c->head + c->len, sizeof(c->head) - c->len);
+		/* 0: closed before a whole head. */
+		if (n <= 0)
+			return n == -EAGAIN;
 		c->len += n;
 		head_len = http__head_len(c->head, c->len);
 		if (head_len) {
@@ -355,13 +260,9 @@ static bool conn_linger(struct conn *c)
 	ssize_t n;
 
 	for (;;) {
-		n = recv(c->fd, sink, sizeof(sink), MSG_DONTWAIT);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno == EAGAIN || errno == EWOULDBLOCK;
-		if (n == 0)
-			return false;
+		n = conn_recv(c, sink, sizeof(sink));
+		if (n <= 0)
+			return n == -EAGAIN;
 		c->drained += n;
 		if (c->drained > LINGER_BYTES)
 			return false;
@@ -526,7 +427,7 @@ int metrics_server__new(const struct sockaddr_storage *addr, socklen_t addrlen,
 		return -ENOMEM;
 	srv->render = render;
 	srv->ctx = ctx;
-	srv->fd = listen_on(addr, addrlen);
+	srv->fd = metrics__listen(addr, addrlen);
 	if (srv->fd < 0) {
 		err = srv->fd;
 		free(srv);
@@ -543,7 +444,7 @@ int metrics_server__new(const struct sockaddr_storage *addr, socklen_t addrlen,
 	srv->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
 						      : ((struct sockaddr_in *)&bound)->sin_port);
 	snprintf(srv->url, sizeof(srv->url), "http://%s/metrics",
-		 describe(&bound, where, sizeof(where)));
+		 metrics__describe_addr(&bound, where, sizeof(where)));
 	/* Stop signals belong to the stream's thread, which waits for them. */
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);

@@ -2,7 +2,8 @@
 /*
  * Inside the metrics sink (sink_metrics.c): the series table it counts
  * into (metrics_series.c), the exposition format it renders them in
- * (metrics_format.c) and the process collector (metrics_process.c).
+ * (metrics_format.c), the process collector (metrics_process.c) and the
+ * exporter's socket (metrics_listen.c; metrics_http.c serves it).
  * Callers use lib/metrics.h.
  */
 #ifndef PROCSNOOP_METRICS_INTERNAL_H
@@ -104,6 +105,16 @@ void metrics__add_gauge(struct strbuf *sb, const char *name, const char *help, d
 void family__render_labels(struct strbuf *sb, const struct family *f, const struct value *vals);
 /* Every counter of the table.  Caller holds the lock. */
 void series_table__render(struct series_table *t, struct strbuf *sb);
+
+/* ---- metrics_listen.c --------------------------------------------------- */
+
+/*
+ * A non-blocking socket bound to addr and listening, or a negative errno
+ * after one line on stderr (port in use, address not of this host).
+ */
+int metrics__listen(const struct sockaddr_storage *addr, socklen_t addrlen);
+/* "127.0.0.1:9100", "[::1]:9100" */
+const char *metrics__describe_addr(const struct sockaddr_storage *addr, char *buf, size_t len);
 
 /* ---- metrics_process.c -------------------------------------------------- */
 
