@@ -20,7 +20,7 @@ SAN      ?=
 
 # Debian packages: what a build needs, then what the tests, benchmarks and fuzzers add.
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
-	libmicrohttpd-dev make gcc libc6-dev
+	make gcc libc6-dev
 DEPS_PKGS  := $(BUILD_PKGS) python3 valgrind stress-ng util-linux libclang-rt-dev \
 	qemu-system-x86 busybox-static debian-archive-keyring
 
