@@ -3,10 +3,13 @@ Prometheus server (Debian's package, installed when missing), read back through 
 import json
 import os
 import re
+import select
 import shutil
 import socket
+import struct
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -17,7 +20,11 @@ from harness import PROCSNOOP, ROOT, Trace, tool, usage_error
 ACTOR = tool("sigactor")
 # Again against the ASan+UBSan build and under valgrind: the exporter's threads and parser.
 SANITIZED = ("test_metrics_table_output_and_counters_agree", "test_metrics_http_errors_keep_serving",
-             "test_metrics_series_cap_overflow")
+             "test_metrics_series_cap_overflow", "test_metrics_http_methods_paths_and_heads",
+             "test_metrics_http_oversized_request_head",
+             "test_metrics_http_silent_and_slow_clients_do_not_hold_it",
+             "test_metrics_http_many_concurrent_connections",
+             "test_metrics_http_clients_that_leave_early")
 
 
 def free_port():
@@ -317,8 +324,8 @@ def test_metrics_http_errors_keep_serving():
             line = raw_http(ex.port, payload)
             assert line.startswith("HTTP/1.1 " + code), (payload[:60], line)
             assert http(ex.url)[0] == 200
-        # Not HTTP at all: libmicrohttpd closes the connection (at the latest after its
-        # 5 s idle timeout) and the exporter goes on.
+        # Not HTTP at all (no request line): the connection is closed unanswered, and the
+        # exporter goes on.
         for payload in (b"\x00\x01\x02\xff\xfe\r\n\r\n", b"GARBAGE\r\n\r\n"):
             assert raw_http(ex.port, payload, timeout=10) in ("", ), payload
             assert http(ex.url)[0] == 200
@@ -367,3 +374,321 @@ def test_metrics_bad_input():
     for n in ("0", "-1", "x", "99999999999"):
         line = usage_error("sig", "--metrics", "0", "--metrics-max-series", n)
         assert "max series" in line, line
+
+
+# ---- the exporter's HTTP server, byte by byte ----
+
+TEXT = "text/plain; charset=utf-8"
+EXPOSITION = "text/plain; version=0.0.4; charset=utf-8"
+INDEX = b"procsnoop exporter: the metrics are at /metrics\n"
+NOT_FOUND = b"not found: the metrics are at /metrics\n"
+NOT_ALLOWED = b"only GET and HEAD\n"
+DATE = re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|"
+                  r"Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT")
+
+
+def request(path, method="GET", version="HTTP/1.1", extra=b""):
+    return f"{method} {path} {version}\r\nHost: 127.0.0.1\r\n".encode() + extra + b"\r\n"
+
+
+def exchange(port, payload, timeout=8, rcvbuf=None):
+    """Sends payload on a new connection and reads until the server closes it: (status line,
+    [(name, value), ...], body); ('', [], b'') when it closed without answering."""
+    s = socket.socket()
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.settimeout(timeout)
+    with s:
+        s.connect(("127.0.0.1", port))
+        s.sendall(payload)
+        data = b""
+        while True:
+            try:
+                chunk = s.recv(1 << 16)
+            except socket.timeout:
+                raise AssertionError(f"no close within {timeout}s of {payload[:40]!r}: "
+                                     f"{data[:200]!r}")
+            if not chunk:
+                break
+            data += chunk
+    if not data:
+        return "", [], b""
+    head, sep, body = data.partition(b"\r\n\r\n")
+    assert sep, data[:300]
+    lines = head.decode("latin-1").split("\r\n")
+    return lines[0], [tuple(l.split(": ", 1)) for l in lines[1:]], body
+
+
+def check_answer(answer, status, content_type, body=None, allow=False, head=False):
+    """The exact status line and header fields of an answer; returns (headers, body)."""
+    line, fields, got = answer
+    assert line == "HTTP/1.1 " + status, answer
+    names = ["Date", "Content-Type", "Content-Length", "Allow", "Connection"]
+    if not allow:
+        names.remove("Allow")
+    assert [f[0] for f in fields] == names, fields
+    h = dict(fields)
+    assert DATE.fullmatch(h["Date"]), h
+    assert h["Content-Type"] == content_type, h
+    assert h["Connection"] == "close", h
+    if allow:
+        assert h["Allow"] == "GET, HEAD", h
+    if head:
+        assert got == b"", got[:100]
+    else:
+        assert int(h["Content-Length"]) == len(got), (h, len(got))
+    if body is not None:
+        assert got == body, got[:200]
+    return h, got
+
+
+def test_metrics_http_methods_paths_and_heads():
+    with Exporter("sig", "-q", "--target", "4194000") as ex:
+        p = ex.port
+        _, body = check_answer(exchange(p, request("/metrics")), "200 OK", EXPOSITION)
+        assert body.startswith(b"# HELP procsnoop_events_total "), body[:100]
+        # A query string changes nothing.
+        for path in ("/metrics?x=y", "/metrics?", "/metrics?a=1&b=%20&c"):
+            _, body = check_answer(exchange(p, request(path)), "200 OK", EXPOSITION)
+            assert b'\nprocsnoop_events_total{type="sig"} 0\n' in body, body[:300]
+        # HEAD: the fields a GET gets, no body.
+        h, _ = check_answer(exchange(p, request("/metrics", "HEAD")), "200 OK", EXPOSITION,
+                            head=True)
+        assert int(h["Content-Length"]) > 1000, h
+        check_answer(exchange(p, request("/")), "200 OK", TEXT, INDEX)
+        h, _ = check_answer(exchange(p, request("/", "HEAD")), "200 OK", TEXT, head=True)
+        assert h["Content-Length"] == str(len(INDEX)), h
+        for path in ("/nope", "/metrics/x", "/Metrics", "//metrics", "/metrics%3Fx", "*"):
+            check_answer(exchange(p, request(path)), "404 Not Found", TEXT, NOT_FOUND)
+        h, _ = check_answer(exchange(p, request("/nope", "HEAD")), "404 Not Found", TEXT,
+                            head=True)
+        assert h["Content-Length"] == str(len(NOT_FOUND)), h
+        # Other methods, whatever the path; methods are case-sensitive.
+        for method, path in (("POST", "/metrics"), ("PUT", "/metrics"), ("DELETE", "/"),
+                             ("PATCH", "/nope"), ("OPTIONS", "*"), ("get", "/metrics"),
+                             ("BREW", "/metrics")):
+            check_answer(exchange(p, request(path, method)), "405 Method Not Allowed", TEXT,
+                         NOT_ALLOWED, allow=True)
+        # A body is never read; a large one does not keep the answer from its client.
+        check_answer(exchange(p, request("/metrics", "POST", extra=b"Content-Length: 200000\r\n")
+                              + b"x" * 200000), "405 Method Not Allowed", TEXT, NOT_ALLOWED,
+                     allow=True)
+        # HTTP/1.0 needs no Host; lines may end in LF; the absolute form; empty lines first.
+        check_answer(exchange(p, b"GET /metrics HTTP/1.0\r\n\r\n"), "200 OK", EXPOSITION)
+        check_answer(exchange(p, b"GET / HTTP/1.0\n\n"), "200 OK", TEXT, INDEX)
+        check_answer(exchange(p, f"GET http://127.0.0.1:{p}/?q HTTP/1.1\r\n"
+                                 f"Host: 127.0.0.1:{p}\r\n\r\n".encode()), "200 OK", TEXT, INDEX)
+        check_answer(exchange(p, b"\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"), "200 OK", TEXT,
+                     INDEX)
+        # Malformed heads: 400, each on its own connection, and the exporter goes on.
+        for payload in (
+                b"GET /metrics HTTP/1.1\r\n\r\n",  # no Host
+                b"GET /metrics HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+                b"GET /metrics HTTP/1.1\r\nHost : x\r\n\r\n",
+                b"GET /metrics HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n",
+                b"GET /metrics HTTP/1.1\r\nHost: x\r\nX: a\x01b\r\n\r\n",
+                b"GET /metrics HTTP/1.1\r\nHost: x\r\nX: a\rb\r\n\r\n",
+                b"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 1\r\n\r\n",
+                b"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n",
+                b"GET  /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+                b"GET /metrics HTTP/1.1 \r\nHost: x\r\n\r\n",
+                b"GET /met rics HTTP/1.1\r\nHost: x\r\n\r\n",
+                b"GET /metrics\xff HTTP/1.1\r\nHost: x\r\n\r\n",
+                b"GET /metrics%zz HTTP/1.1\r\nHost: x\r\n\r\n",
+                b"GET metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+                b"GET /metrics http/1.1\r\nHost: x\r\n\r\n",
+                b"GET /metrics\r\n\r\n"):
+            check_answer(exchange(p, payload), "400 Bad Request", TEXT, b"400 Bad Request\n")
+        unsupported = "505 HTTP Version Not Supported"
+        for version in ("HTTP/2.0", "HTTP/0.9", "HTTP/3.1"):
+            check_answer(exchange(p, request("/metrics", version=version)), unsupported, TEXT,
+                         (unsupported + "\n").encode())
+        assert exchange(p, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n") == ("", [], b"")
+        assert http(ex.url)[0] == 200
+        assert ex.stop() == 0
+
+
+def head_of(size, path="/metrics"):
+    """A well-formed request head of exactly size bytes."""
+    base = f"GET {path} HTTP/1.1\r\nHost: x\r\nX-Pad: \r\n\r\n".encode()
+    return base.replace(b"X-Pad: ", b"X-Pad: " + b"p" * (size - len(base)))
+
+
+def test_metrics_http_oversized_request_head():
+    too_large = "431 Request Header Fields Too Large"
+    too_long = "414 URI Too Long"
+    with Exporter("sig", "-q", "--target", "4194000") as ex:
+        p = ex.port
+        # 8 KiB fit, one byte more does not.
+        check_answer(exchange(p, head_of(8192)), "200 OK", EXPOSITION)
+        check_answer(exchange(p, head_of(8193)), too_large, TEXT, (too_large + "\n").encode())
+        many = (b"GET /metrics HTTP/1.1\r\nHost: x\r\n" +
+                b"".join(b"X-%d: %s\r\n" % (i, b"v" * 40) for i in range(200)) + b"\r\n")
+        check_answer(exchange(p, many), too_large, TEXT)
+        check_answer(exchange(p, b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"),
+                     too_long, TEXT, (too_long + "\n").encode())
+        # Far more than is read: the answer still comes, whole, before the close.
+        check_answer(exchange(p, b"GET /" + b"a" * 200000), too_long, TEXT)
+        check_answer(exchange(p, head_of(8000) + b"x" * 200000), "200 OK", EXPOSITION)
+        # 8 KiB with no request line in them: closed unanswered.
+        assert exchange(p, b"A" * 9000) == ("", [], b"")
+        check_answer(exchange(p, request("/metrics")), "200 OK", EXPOSITION)
+        assert ex.stop() == 0
+
+
+def closed_within(sock, seconds):
+    """Seconds until the server closed sock (EOF or reset); fails if it sent anything."""
+    start = time.monotonic()
+    sock.settimeout(seconds)
+    try:
+        data = sock.recv(4096)
+    except ConnectionResetError:
+        data = b""
+    except socket.timeout:
+        raise AssertionError(f"still open after {seconds}s")
+    assert data == b"", data[:200]
+    return time.monotonic() - start
+
+
+def test_metrics_http_silent_and_slow_clients_do_not_hold_it():
+    with Exporter("sig", "-q", "--target", "4194000") as ex:
+        p = ex.port
+        start = time.monotonic()
+        silent = socket.create_connection(("127.0.0.1", p))
+        slow = socket.create_connection(("127.0.0.1", p))
+        try:
+            slow.sendall(b"GET /metrics HTTP/1.1\r\n")
+            # While both wait, others are answered at once.
+            for _ in range(5):
+                t = time.monotonic()
+                check_answer(exchange(p, request("/metrics"), timeout=3), "200 OK", EXPOSITION)
+                assert time.monotonic() - t < 2, time.monotonic() - t
+            # The slow one drips a header line every 0.3 s: it still gets 5 s from its
+            # connect in all, and no answer.
+            while time.monotonic() - start < 3.5:
+                slow.sendall(b"X-Drip: 1\r\n")
+                time.sleep(0.3)
+            waited = time.monotonic() - start + closed_within(slow, 5)
+            assert 4.5 <= waited < 7, waited
+            waited = time.monotonic() - start + closed_within(silent, 3)
+            assert 4.5 <= waited < 7, waited
+        finally:
+            silent.close()
+            slow.close()
+        check_answer(exchange(p, request("/metrics")), "200 OK", EXPOSITION)
+        assert ex.stop() == 0
+
+
+def test_metrics_http_many_concurrent_connections():
+    with Exporter("sig", "-q", "--target", "4194000") as ex:
+        results = []
+        lock = threading.Lock()
+
+        def scrape():
+            try:
+                status, headers, body = http(ex.url, timeout=30)
+                got = (status, headers["Content-Type"], len(body) > 1000)
+            except Exception as e:  # noqa: BLE001 - reported in the assertion
+                got = repr(e)
+            with lock:
+                results.append(got)
+
+        threads = [threading.Thread(target=scrape) for _ in range(150)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert results == [(200, EXPOSITION, True)] * 150, [r for r in results if r[0] != 200][:5]
+        # Idle clients take all 64 slots and more wait in the backlog: once they have had
+        # 1 s, new connections take their places, so a scrape still gets through.
+        idle = [socket.create_connection(("127.0.0.1", ex.port)) for _ in range(80)]
+        try:
+            time.sleep(0.2)
+            t = time.monotonic()
+            check_answer(exchange(ex.port, request("/metrics"), timeout=6), "200 OK", EXPOSITION)
+            took = time.monotonic() - t
+            assert took < 3.5, took
+            # The evicted ones were closed, unanswered.
+            evicted = 0
+            for s in idle:
+                if select.select([s], [], [], 0)[0]:
+                    closed_within(s, 1)
+                    evicted += 1
+            assert evicted >= 1, evicted
+        finally:
+            for s in idle:
+                s.close()
+        assert ex.proc.poll() is None
+        assert ex.stop() == 0
+
+
+def make_series(ex, comm, n):
+    """n series of procsnoop_sig_events_total (one per target pid), so /metrics is large."""
+    # Signal 0 to pids that are most likely free: an existence check, harmless either way.
+    actor(f"comm:{comm}", *[f"kill:{3000000 + i}:0" for i in range(n)])
+    deadline = time.monotonic() + 20
+    while ex.samples().get('procsnoop_events_total{type="sig"}') != n:
+        assert time.monotonic() < deadline, ex.samples().get('procsnoop_events_total{type="sig"}')
+        time.sleep(0.2)
+
+
+def test_metrics_http_clients_that_leave_early():
+    with Exporter("sig", "-k", "-q", "--comm", "mleave", "--metrics-labels", "target_pid") as ex:
+        make_series(ex, "mleave", 900)
+        p = ex.port
+        # A reader with a small window that waits before it reads: the answer (about 90 KB)
+        # goes out in many partial writes, and arrives whole.
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.settimeout(10)
+        with s:
+            s.connect(("127.0.0.1", p))
+            s.sendall(request("/metrics"))
+            time.sleep(0.5)
+            data = b""
+            while True:
+                chunk = s.recv(2048)
+                if not chunk:
+                    break
+                data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = int(re.search(rb"\r\nContent-Length: (\d+)\r\n", head).group(1))
+        assert length == len(body) > 1 << 16, (length, len(body))
+        assert body.endswith(b"\n") and body.count(b'target_pid="') == 900
+        # Clients that close at once, reset, or read a little of a large answer and go.
+        for i in range(40):
+            c = socket.create_connection(("127.0.0.1", p))
+            if i % 2:
+                c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            c.sendall(request("/metrics", "HEAD" if i % 4 == 3 else "GET"))
+            if i % 3 == 0:
+                c.recv(100)
+            c.close()
+        for _ in range(10):
+            c = socket.socket()
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            c.connect(("127.0.0.1", p))
+            c.sendall(request("/metrics"))
+            c.recv(100)
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            c.close()
+        time.sleep(0.3)
+        assert ex.proc.poll() is None, ex.stderr()
+        _, body = check_answer(exchange(p, request("/metrics")), "200 OK", EXPOSITION)
+        assert body.count(b'target_pid="') == 900
+        # Stopped with connections still open (one silent, one half-way through its
+        # answer): every connection is freed (the sanitized runs check) and the exit is clean.
+        silent = socket.create_connection(("127.0.0.1", p))
+        stuck = socket.socket()
+        stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stuck.connect(("127.0.0.1", p))
+        stuck.sendall(request("/metrics"))
+        try:
+            time.sleep(0.3)
+            t = time.monotonic()
+            assert ex.stop() == 0, ex.stderr()
+            assert time.monotonic() - t < 5
+        finally:
+            silent.close()
+            stuck.close()
