@@ -204,7 +204,8 @@ $(BUILD)/kernels/%.bpf.o: tests/programs/%/sigsnoop.bpf.c $(BUILD)/vmlinux.h | $
 	$(Q)$(CLANG) -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -fno-color-diagnostics -Wno-everything \
 		-I$(<D) -I$(BUILD) -c $< -o $@
 
-# libFuzzer targets of the parsers of untrusted input (procsnoop run); make test runs them briefly.
+# libFuzzer targets of the parsers of untrusted input (procsnoop run, the exporter's requests);
+# make test runs them briefly.
 FUZZ_SRCS := $(wildcard fuzz/*.c)
 FUZZERS   := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 fuzzobj    = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))

@@ -3,6 +3,7 @@
 #   doccomment/   the sources under tests/programs, and small hand-made edge cases
 #   btf_schema/   the raw .BTF sections of those programs compiled with clang -target bpf,
 #                 and of a file (below) with every kind of type the schema walker meets
+#   http/         request heads the exporter's parser meets: good ones, and each way to be bad
 # Usage: fuzz/make-corpus.sh   (from anywhere; needs clang, llvm-objcopy and bpftool)
 set -eu
 cd "$(dirname "$0")/.."
@@ -16,8 +17,9 @@ trap 'rm -rf "$tmp"' EXIT
 
 doc=fuzz/corpus/doccomment
 btf=fuzz/corpus/btf_schema
-rm -rf "$doc" "$btf"
-mkdir -p "$doc" "$btf"
+http=fuzz/corpus/http
+rm -rf "$doc" "$btf" "$http"
+mkdir -p "$doc" "$btf" "$http"
 
 # ---- doc comments: the programs as written ----
 for f in $(find tests/programs -name '*.c' -o -name '*.h' | sort); do
@@ -131,5 +133,35 @@ head -c 100 "$btf/types.btf" > "$btf/edge-truncated.btf"
 { printf '\353\237'; tail -c +3 "$btf/types.btf"; } > "$btf/edge-other-endian-magic.btf"
 { printf '\000\000'; tail -c +3 "$btf/types.btf"; } > "$btf/edge-bad-magic.btf"
 
+# ---- HTTP request heads ----
+req() { printf "$2" > "$http/$1"; }
+req get-metrics 'GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:9545\r\nUser-Agent: Prometheus/2.42.0\r\nAccept: text/plain;version=0.0.4;q=1,*/*;q=0.1\r\nAccept-Encoding: gzip\r\nX-Prometheus-Scrape-Timeout-Seconds: 10\r\n\r\n'
+req head-root-1.0 'HEAD / HTTP/1.0\n\n'
+req query 'GET /metrics?name[]=a&x=%%20 HTTP/1.1\r\nHost: h\r\n\r\n'
+req absolute 'GET http://[::1]:9545/metrics?q HTTP/1.1\r\nHost: [::1]:9545\r\n\r\n'
+req absolute-no-path 'GET https://h HTTP/1.1\r\nHost: h\r\n\r\n'
+req options-star 'OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n'
+req connect 'CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n'
+req post-body 'POST /metrics HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello'
+req empty-lines-first '\r\n\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n'
+req no-host 'GET /metrics HTTP/1.1\r\n\r\n'
+req two-hosts 'GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n'
+req folded 'GET / HTTP/1.1\r\nHost: h\r\nX: a\r\n\tb\r\n\r\n'
+req space-before-colon 'GET / HTTP/1.1\r\nHost : h\r\n\r\n'
+req no-colon 'GET / HTTP/1.1\r\nHost: h\r\nthis is no header\r\n\r\n'
+req bad-length 'GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 1, 1\r\n\r\n'
+req length-and-chunked 'GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n'
+req version-2 'GET / HTTP/2.0\r\n\r\n'
+req version-long 'GET / HTTP/1.10\r\n\r\n'
+req bare-cr 'GET / HTTP/1.1\rHost: h\r\n\r\n'
+req nul 'GET /\000 HTTP/1.1\r\nHost: h\r\n\r\n'
+req high-bytes 'GET /\303\251 HTTP/1.1\r\nHost: h\r\nX: caf\303\251\r\n\r\n'
+req bad-percent 'GET /%%zz%% HTTP/1.1\r\nHost: h\r\n\r\n'
+req garbage 'GARBAGE\r\n\r\n'
+req tls-hello '\026\003\001\002\000\001\000\001\374\003\003'
+req cut-short 'GET /metrics HTTP/1.1\r\nHost: h\r\n'
+req long-line "GET /$(head -c 9000 /dev/zero | tr '\0' 'a') HTTP/1.1\r\nHost: h\r\n\r\n"
+req long-headers "GET / HTTP/1.1\r\nHost: h\r\nX: $(head -c 9000 /dev/zero | tr '\0' 'b')\r\n\r\n"
+
 echo "make-corpus: $(ls "$doc" | wc -l) doc-comment inputs, $(ls "$btf" | wc -l) BTF inputs," \
-	"$(du -sk fuzz/corpus | cut -f1) KiB"
+	"$(ls "$http" | wc -l) HTTP inputs, $(du -sk fuzz/corpus | cut -f1) KiB"

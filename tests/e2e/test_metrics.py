@@ -692,3 +692,9 @@ def test_metrics_http_clients_that_leave_early():
         finally:
             silent.close()
             stuck.close()
+
+
+def test_metrics_fuzz_http():
+    """The request parser under libFuzzer for a few seconds (fuzz/fuzz_http.c)."""
+    from test_run import fuzz
+    fuzz("http")
