@@ -46,7 +46,8 @@ int http__head_overflow(const char *buf, size_t len);
 
 /*
  * Parses the request head buf[0..len), as measured by http__head_len.
- * Returns 0 and fills *req, HTTP_NOT_HTTP, or the status to answer with:
+ * Returns 0 and fills *req, HTTP_NOT_HTTP, or the status to answer with
+ * (req->method is then HTTP_HEAD only if the request line said so):
  * 400 for anything malformed (the request line, a header line, a missing
  * or repeated Host on HTTP/1.1, a bad Content-Length, Content-Length with
  * Transfer-Encoding), 505 for a major version other than 1.

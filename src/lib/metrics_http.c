@@ -170,11 +170,11 @@ static bool conn_respond(struct conn *c, int status, const char *type, const cha
 	return conn_write(c);
 }
 
-static bool conn_error(struct conn *c, int status)
+static bool conn_error(struct conn *c, int status, bool head_only)
 {
 	int n = snprintf(c->note, sizeof(c->note), "%d %s\n", status, http__reason(status));
 
-	return conn_respond(c, status, TEXT_TYPE, c->note, n, false);
+	return conn_respond(c, status, TEXT_TYPE, c->note, n, head_only);
 }
 
 static bool path_is(const struct http_request *req, const char *path)
@@ -241,6 +241,7 @@ static bool conn_read(struct metrics_server *srv, struct conn *c)
 		}
 		if (c->len == sizeof(c->head)) {
 			status = http__head_overflow(c->head, c->len);
+			req.method = HTTP_GET;
 			break;
 		}
 	}
@@ -248,8 +249,9 @@ static bool conn_read(struct metrics_server *srv, struct conn *c)
 		conn_finish(c);
 		return true;
 	}
+	/* A HEAD refused for its header lines gets no body either. */
 	if (status)
-		return conn_error(c, status);
+		return conn_error(c, status, req.method == HTTP_HEAD);
 	return conn_answer(srv, c, &req);
 }
 

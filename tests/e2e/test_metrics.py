@@ -501,6 +501,10 @@ def test_metrics_http_methods_paths_and_heads():
                 b"GET /metrics\r\n\r\n"):
             check_answer(exchange(p, payload), "400 Bad Request", TEXT, b"400 Bad Request\n")
         unsupported = "505 HTTP Version Not Supported"
+        # A HEAD refused gets no body either.
+        h, _ = check_answer(exchange(p, b"HEAD /metrics HTTP/1.1\r\n\r\n"), "400 Bad Request",
+                            TEXT, head=True)
+        assert h["Content-Length"] == str(len(b"400 Bad Request\n")), h
         for version in ("HTTP/2.0", "HTTP/0.9", "HTTP/3.1"):
             check_answer(exchange(p, request("/metrics", version=version)), unsupported, TEXT,
                          (unsupported + "\n").encode())

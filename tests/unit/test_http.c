@@ -138,6 +138,18 @@ TEST(http_request_parse)
 	}
 }
 
+TEST(http_refused_head_keeps_its_method)
+{
+	static const char no_host[] = "HEAD /metrics HTTP/1.1\r\n\r\n";
+	static const char v2[] = "HEAD /metrics HTTP/2.0\r\n\r\n";
+	struct http_request req;
+
+	CHECK_INT(http_request__parse(no_host, sizeof(no_host) - 1, &req), 400);
+	CHECK_INT(req.method, HTTP_HEAD);
+	CHECK_INT(http_request__parse(v2, sizeof(v2) - 1, &req), 505);
+	CHECK_INT(req.method, HTTP_GET);
+}
+
 TEST(http_head_overflow)
 {
 	char *buf = malloc(HTTP_HEAD_MAX);
