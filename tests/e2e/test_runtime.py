@@ -80,4 +80,23 @@ def test_kill_9_leaves_nothing_attached():
     assert not alive, f"programs still loaded after kill -9: {alive}"
 
 
+def test_stop_leaves_nothing_attached():
+    """All four tracers: SIGINT, the summary, exit 0; the programs are released after the
+    exit (by a process that holds the links meanwhile) and nothing stays loaded."""
+    with Target() as target, Trace() as tr:
+        ids = prog_ids(tr.proc.pid)
+        assert len(ids) >= 20, ids
+        act(f"kill:{target.pid}:10")
+        tr.wait_for(lambda e: e["type"] == "sig" and e.get("target_pid") == target.pid)
+        assert tr.stop() == 0
+        assert re.search(r"procsnoop: \d+ events, 0 lost", tr.stderr()), tr.stderr()
+    deadline = time.monotonic() + 10
+    while True:
+        alive = [i for i in ids if run("bpftool", "prog", "show", "id", str(i)).returncode == 0]
+        if not alive or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert not alive, f"programs still loaded 10 s after procsnoop exited: {alive}"
+
+
 SANITIZED = ["test_stalled_reader_drops_in_user_space_and_catches_up", "test_disk_full_is_a_clear_error"]
