@@ -58,7 +58,7 @@ SKELS     := $(patsubst src/bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 LIB_SRCS    := $(wildcard src/lib/*.c)
 TRACER_SRCS := $(wildcard src/tracers/*.c)
 RUNNER_SRCS := $(wildcard src/runner/*.c)
-APP_SRCS    := src/main.c $(TRACER_SRCS)
+APP_SRCS    := src/main.c src/version.c $(TRACER_SRCS)
 UNIT_SRCS   := $(wildcard tests/unit/*.c)
 ACTOR_SRCS  := $(wildcard tests/e2e/*.c)
 ACTORS      := $(patsubst tests/e2e/%.c,$(BUILD)/tests/%,$(ACTOR_SRCS)) $(BUILD)/tests/soakcount
@@ -142,6 +142,15 @@ $(BUILD)/bpf/%.bpf.o: src/bpf/%.bpf.c $(BUILD)/vmlinux.h | $(DEPS_READY)
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,GEN,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
+
+# The version (debian/changelog's) and the git description of the tree, as a header that is
+# rewritten only when they change (a commit, a new release, a tree that became dirty).
+VERSION := $(shell scripts/version.sh)
+$(BUILD)/version-info.h: FORCE
+	@mkdir -p $(@D)
+	$(Q)scripts/version.sh --header > $@.tmp && \
+		if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(call obj,src/version.c): $(BUILD)/version-info.h
 
 # Application objects may include any skeleton.
 $(filter-out $(RECORD_OBJS),$(APP_OBJS)): | $(SKELS)
