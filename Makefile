@@ -20,9 +20,9 @@ SAN      ?=
 
 # Debian packages: what a build needs, then what the tests, benchmarks and fuzzers add.
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
-	libmicrohttpd-dev make gcc libc6-dev
+	libmicrohttpd-dev make gcc libc6-dev scdoc
 DEPS_PKGS  := $(BUILD_PKGS) python3 valgrind stress-ng util-linux libclang-rt-dev \
-	qemu-system-x86 busybox-static debian-archive-keyring
+	qemu-system-x86 busybox-static debian-archive-keyring groff-base
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 	-e 's/ppc64le/powerpc/' -e 's/s390x/s390/' -e 's/riscv64/riscv/')
@@ -103,9 +103,9 @@ endif
 # Keep the BPF objects between the sources and the skeletons (a bare .SECONDARY: would
 # also let a missing archive or object pass unnoticed).
 .SECONDARY: $(BPF_OBJS)
-.PHONY: all deps run test unit-bin bench fuzz soak install clean test-fresh-root
+.PHONY: all man deps run test unit-bin bench fuzz soak install clean test-fresh-root
 .PHONY: test-kernels deps-check FORCE
-all: $(BUILD)/procsnoop
+all: $(BUILD)/procsnoop man
 
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP): scripts/install-deps.sh Makefile
@@ -173,6 +173,16 @@ $(LIBRUNNER): $(RUNNER_OBJS)
 $(BUILD)/procsnoop: $(APP_OBJS) $(LIBRUNNER) $(LIBPROCSNOOP)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(PROCSNOOP_LDFLAGS) $(LDFLAGS) $^ $(PROCSNOOP_LDLIBS) $(LDLIBS) -o $@
+
+# Man pages: man/NAME.8.scd to roff with scdoc.  scdoc's own .nh comes before .TH, which turns
+# hyphenation back on: an option cut at a hyphen reads as another one.
+MAN_SRCS := $(wildcard man/*.scd)
+MANPAGES := $(patsubst man/%.scd,$(BUILD)/man/%,$(MAN_SRCS))
+man: $(MANPAGES)
+$(BUILD)/man/%: man/%.scd | $(DEPS_READY)
+	@mkdir -p $(@D)
+	$(call msg,SCDOC,$<)
+	$(Q)scdoc < $< > $@.tmp && sed -e '/^\.TH /a .nh' $@.tmp > $@ && rm -f $@.tmp
 
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(RECORD_OBJS) $(LIBRUNNER) $(LIBPROCSNOOP)
 	$(call msg,LD,$@)
@@ -261,7 +271,7 @@ run: $(BUILD)/procsnoop
 
 # Unit tests, the same under ASan+UBSan, the end-to-end tests as root, then some of them
 # again against the ASan+UBSan build.
-test: $(BUILD)/procsnoop $(BUILD)/unit-tests $(ACTORS) $(FUZZERS) $(KERNEL_DEPS)
+test: $(BUILD)/procsnoop $(MANPAGES) $(BUILD)/unit-tests $(ACTORS) $(FUZZERS) $(KERNEL_DEPS)
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 unit-bin all >/dev/null
 	@BUILD=$(BUILD) TESTS=$(TESTS) python3 tests/run.py
 
