@@ -7,12 +7,18 @@
 #   make bench      overhead / throughput / loss benchmark
 #   make soak       stress-ng under every tracer for SOAK_SECONDS, nothing lost unseen
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (nightly), seeded from fuzz/corpus
-#   make install    copy the binary to $(DESTDIR)$(PREFIX)/bin
+#   make install    the binary, man pages and completion under $(DESTDIR)$(PREFIX)
 #   make V=1        print the commands, not one short line a step
 
 BUILD    ?= build
 PREFIX   ?= /usr/local
 DESTDIR  ?=
+SBINDIR  ?= $(PREFIX)/sbin
+MANDIR   ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# zsh reads the packages' completion in /usr/share/zsh/vendor-completions, and local ones in
+# /usr/local/share/zsh/site-functions.
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/$(if $(filter /usr,$(PREFIX)),vendor-completions,site-functions)
 CC       ?= cc
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
@@ -294,9 +300,17 @@ test-fresh-root:
 bench: $(BUILD)/procsnoop $(BENCH_BINS)
 	@BUILD=$(BUILD) BENCH=$(BENCH) bench/run.sh
 
-install: $(BUILD)/procsnoop
-	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/bin/procsnoop)
-	$(Q)install -D -m 0755 $(BUILD)/procsnoop $(DESTDIR)$(PREFIX)/bin/procsnoop
+# The binary in sbin (its man pages are in section 8), the man pages, and the completion
+# where bash-completion and zsh look for it.
+install: $(BUILD)/procsnoop $(MANPAGES)
+	$(call msg,INSTALL,$(DESTDIR)$(SBINDIR)/procsnoop)
+	$(Q)install -D -m 0755 $(BUILD)/procsnoop $(DESTDIR)$(SBINDIR)/procsnoop
+	$(call msg,INSTALL,$(DESTDIR)$(MANDIR)/man8)
+	$(Q)install -d $(DESTDIR)$(MANDIR)/man8 && install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man8/
+	$(call msg,INSTALL,$(DESTDIR)$(BASHCOMPDIR)/procsnoop)
+	$(Q)install -D -m 0644 completion/procsnoop.bash $(DESTDIR)$(BASHCOMPDIR)/procsnoop
+	$(call msg,INSTALL,$(DESTDIR)$(ZSHCOMPDIR)/_procsnoop)
+	$(Q)install -D -m 0644 completion/procsnoop.zsh $(DESTDIR)$(ZSHCOMPDIR)/_procsnoop
 
 clean:
 	rm -rf $(BUILD)
