@@ -45,7 +45,11 @@ PROCSNOOP_FUZZ_CFLAGS := $(PROCSNOOP_CFLAGS) -fsanitize=fuzzer-no-link,address,u
 PROCSNOOP_LDFLAGS :=
 # libbpf, libelf and zlib linked in: the binary must not need the host's libbpf (Debian 11
 # ships 0.3, without libbpf.so.1).  libmicrohttpd stays shared (its .a needs gnutls's).
-PROCSNOOP_LDLIBS := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic -lmicrohttpd -lpthread
+# STATIC_LIBS=bpf (debian/rules) links only libbpf in: Debian wants no copy of libelf and zlib,
+# which every Debian release ships with the same soname.
+STATIC_LIBS ?= bpf elf z
+PROCSNOOP_LDLIBS := -Wl,-Bstatic $(addprefix -l,$(STATIC_LIBS)) -Wl,-Bdynamic \
+	$(addprefix -l,$(filter-out $(STATIC_LIBS),bpf elf z)) -lmicrohttpd -lpthread
 ifneq ($(SAN),)
 PROCSNOOP_CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
@@ -85,9 +89,12 @@ LIBRUNNER    := $(BUILD)/librunner.a
 # make deps, run, test, bench, soak, fuzz and test-kernels install the missing packages
 # before anything else runs: every rule waits for DEPS_READY.  Any other goal (make, make
 # install) installs nothing: it names the missing build packages and stops.
+# DEPS_CHECK=no (debian/rules) checks nothing: dpkg-buildpackage checked the Build-Depends.
 DEPS_STAMP := $(BUILD)/.deps-installed
 INSTALL_GOALS := deps run test test-kernels bench soak fuzz
-ifneq ($(filter $(INSTALL_GOALS),$(MAKECMDGOALS)),)
+ifeq ($(DEPS_CHECK),no)
+DEPS_READY :=
+else ifneq ($(filter $(INSTALL_GOALS),$(MAKECMDGOALS)),)
 DEPS_READY := $(DEPS_STAMP)
 else
 DEPS_READY := deps-check
@@ -110,7 +117,7 @@ endif
 # also let a missing archive or object pass unnoticed).
 .SECONDARY: $(BPF_OBJS)
 .PHONY: all man deps run test unit-bin bench fuzz soak install clean test-fresh-root
-.PHONY: test-kernels deps-check FORCE
+.PHONY: test-kernels deps-check deb FORCE
 all: $(BUILD)/procsnoop man
 
 deps: $(DEPS_STAMP)
@@ -164,7 +171,7 @@ $(filter-out $(RECORD_OBJS),$(APP_OBJS)): | $(SKELS)
 $(BUILD)/obj/%.o: %.c | $(DEPS_READY)
 	@mkdir -p $(@D)
 	$(call msg,CC,$<)
-	$(Q)$(CC) $(PROCSNOOP_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(PROCSNOOP_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # rm first: ar would keep the members of sources that are gone.
 $(LIBPROCSNOOP): $(LIB_OBJS)
@@ -312,8 +319,28 @@ install: $(BUILD)/procsnoop $(MANPAGES)
 	$(call msg,INSTALL,$(DESTDIR)$(ZSHCOMPDIR)/_procsnoop)
 	$(Q)install -D -m 0644 completion/procsnoop.zsh $(DESTDIR)$(ZSHCOMPDIR)/_procsnoop
 
+# The Debian package (debian/): what building it needs is installed first (apt-get, as root);
+# dpkg-buildpackage writes beside the tree, and the package, its debug symbols, .buildinfo and
+# .changes are moved to $(BUILD)/deb; lintian must find no error there.
+DEB_PKGS := $(BUILD_PKGS) debhelper dpkg-dev lintian
+DEB_ARCH = $(shell dpkg --print-architecture)
+DEB_NAME = procsnoop_$(shell scripts/version.sh --debian)_$(DEB_ARCH)
+DEB_OUT  := $(BUILD)/deb
+deb:
+	@scripts/install-deps.sh $(DEB_PKGS)
+	@rm -rf $(DEB_OUT) && mkdir -p $(DEB_OUT)
+	dpkg-buildpackage -us -uc -b
+	@mv ../$(DEB_NAME).deb ../$(DEB_NAME).buildinfo ../$(DEB_NAME).changes $(DEB_OUT)/
+	@mv ../$(subst procsnoop_,procsnoop-dbgsym_,$(DEB_NAME)).*deb $(DEB_OUT)/ 2>/dev/null || true
+	lintian --fail-on error $(DEB_OUT)/$(DEB_NAME).changes
+	@echo "deb: $(DEB_OUT)/$(DEB_NAME).deb"
+
+# Also what a package build leaves in debian/ (debian/rules clean does the same with dh_clean).
 clean:
 	rm -rf $(BUILD)
+	rm -rf debian/build debian/procsnoop debian/.debhelper debian/tmp debian/files \
+		debian/debhelper-build-stamp debian/*.substvars debian/*.debhelper \
+		debian/*.debhelper.log debian/procsnoop.service
 
 FORCE:
 
