@@ -117,7 +117,7 @@ endif
 # also let a missing archive or object pass unnoticed).
 .SECONDARY: $(BPF_OBJS)
 .PHONY: all man deps run test unit-bin bench fuzz soak install clean test-fresh-root
-.PHONY: test-kernels deps-check deb FORCE
+.PHONY: test-kernels deps-check deb test-package FORCE
 all: $(BUILD)/procsnoop man
 
 deps: $(DEPS_STAMP)
@@ -334,6 +334,11 @@ deb:
 	@mv ../$(subst procsnoop_,procsnoop-dbgsym_,$(DEB_NAME)).*deb $(DEB_OUT)/ 2>/dev/null || true
 	lintian --fail-on error $(DEB_OUT)/$(DEB_NAME).changes
 	@echo "deb: $(DEB_OUT)/$(DEB_NAME).deb"
+
+# The package on a machine that never saw the project: a fresh Debian 12 minbase root (cached;
+# tests/package-root.sh --help).  Not part of make test.
+test-package: deb
+	@tests/package-root.sh $(DEB_OUT)/$(DEB_NAME).deb
 
 # Also what a package build leaves in debian/ (debian/rules clean does the same with dh_clean).
 clean:
