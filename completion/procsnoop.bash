@@ -10,7 +10,7 @@ _procsnoop_commands="sig open exec exit run"
 _procsnoop_tracers="sig open exec exit"
 
 # Options of every tracer command (procsnoop --help); -? is left out: a glob, and --help.
-_procsnoop_common="-p --pid --tid --ppid -u --uid --comm --cgroup -o --output --numeric
+_procsnoop_common="-p --pid --tid --ppid -u --uid --comm --cgroup --include-self -o --output --numeric
 	-d --duration -b --buffer-size -v --verbose --user -q --quiet --metrics
 	--metrics-labels --metrics-max-series --help --usage -V --version"
 _procsnoop_sig="-s --signal --target -x --failed -k --kill --source"

@@ -47,6 +47,7 @@ _procsnoop_common() {
 		'(-u --uid)'{-u+,--uid=}'[only events of this user]:user:_users'
 		'--comm=[only this command name, exactly]:command name:_procsnoop_comms'
 		'--cgroup=[only this cgroup v2 or below it]:cgroup:_procsnoop_cgroups'
+		'--include-self[also the events of procsnoop itself]'
 		'(-o --output)'{-o+,--output=}'[output format]:format:(table json)'
 		'--numeric[signals as numbers in the table]'
 		'(-d --duration)'{-d+,--duration=}'[stop after this long]:seconds'
