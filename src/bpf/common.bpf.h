@@ -20,7 +20,7 @@ const volatile struct filter_config cfg = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 << 20);
+	__uint(max_entries, 2 << 20); /* the session's size replaces it */
 } events SEC(".maps");
 
 /*

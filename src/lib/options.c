@@ -37,7 +37,7 @@ static const struct argp_option common_options[] = {
 	{ "numeric", OPT_NUMERIC, NULL, 0, "Signals as numbers in the table", 20 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after this long", 20 },
 	{ "buffer-size", 'b', "BYTES", 0,
-	  "Ring buffer size: a power of two, K and M suffixes (default 8M)", 20 },
+	  "Ring buffer size: a power of two, K and M suffixes (default 2M)", 20 },
 	{ "verbose", 'v', NULL, 0, "libbpf output; twice: its debug output too", 20 },
 	{ "user", OPT_USER, "USER", 0,
 	  "Once attached, run as this user (capabilities are dropped in any case)", 20 },

@@ -19,7 +19,7 @@ struct session_opts {
 	bool include_self; /* keep the events of procsnoop's own process */
 };
 
-#define SESSION_DEFAULT_BUFFER (8u << 20)
+#define SESSION_DEFAULT_BUFFER (2u << 20)
 
 struct session;
 
