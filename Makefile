@@ -7,12 +7,18 @@
 #   make bench      overhead / throughput / loss benchmark
 #   make soak       stress-ng under every tracer for SOAK_SECONDS, nothing lost unseen
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (nightly), seeded from fuzz/corpus
-#   make install    copy the binary to $(DESTDIR)$(PREFIX)/bin
+#   make install    the binary, man pages and completion under $(DESTDIR)$(PREFIX)
 #   make V=1        print the commands, not one short line a step
 
 BUILD    ?= build
 PREFIX   ?= /usr/local
 DESTDIR  ?=
+SBINDIR  ?= $(PREFIX)/sbin
+MANDIR   ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# zsh reads the packages' completion in /usr/share/zsh/vendor-completions, and local ones in
+# /usr/local/share/zsh/site-functions.
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/$(if $(filter /usr,$(PREFIX)),vendor-completions,site-functions)
 CC       ?= cc
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
@@ -20,9 +26,9 @@ SAN      ?=
 
 # Debian packages: what a build needs, then what the tests, benchmarks and fuzzers add.
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
-	make gcc libc6-dev
+	make gcc libc6-dev scdoc
 DEPS_PKGS  := $(BUILD_PKGS) python3 valgrind stress-ng util-linux libclang-rt-dev \
-	qemu-system-x86 busybox-static debian-archive-keyring
+	qemu-system-x86 busybox-static debian-archive-keyring groff-base zsh
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 	-e 's/ppc64le/powerpc/' -e 's/s390x/s390/' -e 's/riscv64/riscv/')
@@ -38,8 +44,12 @@ FUZZ_CFLAGS ?= -g -O1
 PROCSNOOP_FUZZ_CFLAGS := $(PROCSNOOP_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined
 PROCSNOOP_LDFLAGS :=
 # libbpf, libelf and zlib linked in: the binary must not need the host's libbpf (Debian 11
-# ships 0.3, without libbpf.so.1).  The C library is all it loads at run time.
-PROCSNOOP_LDLIBS := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic -lpthread
+# ships 0.3, without libbpf.so.1); with them, the C library is all it loads at run time.
+# STATIC_LIBS=bpf (debian/rules) links only libbpf in: Debian wants no copy of libelf and zlib,
+# which every Debian release ships with the same soname.
+STATIC_LIBS ?= bpf elf z
+PROCSNOOP_LDLIBS := -Wl,-Bstatic $(addprefix -l,$(STATIC_LIBS)) -Wl,-Bdynamic \
+	$(addprefix -l,$(filter-out $(STATIC_LIBS),bpf elf z)) -lpthread
 ifneq ($(SAN),)
 PROCSNOOP_CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
@@ -58,7 +68,7 @@ SKELS     := $(patsubst src/bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 LIB_SRCS    := $(wildcard src/lib/*.c)
 TRACER_SRCS := $(wildcard src/tracers/*.c)
 RUNNER_SRCS := $(wildcard src/runner/*.c)
-APP_SRCS    := src/main.c $(TRACER_SRCS)
+APP_SRCS    := src/main.c src/version.c $(TRACER_SRCS)
 UNIT_SRCS   := $(wildcard tests/unit/*.c)
 ACTOR_SRCS  := $(wildcard tests/e2e/*.c)
 ACTORS      := $(patsubst tests/e2e/%.c,$(BUILD)/tests/%,$(ACTOR_SRCS)) $(BUILD)/tests/soakcount
@@ -79,9 +89,12 @@ LIBRUNNER    := $(BUILD)/librunner.a
 # make deps, run, test, bench, soak, fuzz and test-kernels install the missing packages
 # before anything else runs: every rule waits for DEPS_READY.  Any other goal (make, make
 # install) installs nothing: it names the missing build packages and stops.
+# DEPS_CHECK=no (debian/rules) checks nothing: dpkg-buildpackage checked the Build-Depends.
 DEPS_STAMP := $(BUILD)/.deps-installed
 INSTALL_GOALS := deps run test test-kernels bench soak fuzz
-ifneq ($(filter $(INSTALL_GOALS),$(MAKECMDGOALS)),)
+ifeq ($(DEPS_CHECK),no)
+DEPS_READY :=
+else ifneq ($(filter $(INSTALL_GOALS),$(MAKECMDGOALS)),)
 DEPS_READY := $(DEPS_STAMP)
 else
 DEPS_READY := deps-check
@@ -103,9 +116,9 @@ endif
 # Keep the BPF objects between the sources and the skeletons (a bare .SECONDARY: would
 # also let a missing archive or object pass unnoticed).
 .SECONDARY: $(BPF_OBJS)
-.PHONY: all deps run test unit-bin bench fuzz soak install clean test-fresh-root
-.PHONY: test-kernels deps-check FORCE
-all: $(BUILD)/procsnoop
+.PHONY: all man deps run test unit-bin bench fuzz soak install clean test-fresh-root
+.PHONY: test-kernels deps-check deb test-package FORCE
+all: $(BUILD)/procsnoop man
 
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP): scripts/install-deps.sh Makefile
@@ -143,13 +156,22 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,GEN,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
 
+# The version (debian/changelog's) and the git description of the tree, as a header that is
+# rewritten only when they change (a commit, a new release, a tree that became dirty).
+VERSION := $(shell scripts/version.sh)
+$(BUILD)/version-info.h: FORCE
+	@mkdir -p $(@D)
+	$(Q)scripts/version.sh --header > $@.tmp && \
+		if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(call obj,src/version.c): $(BUILD)/version-info.h
+
 # Application objects may include any skeleton.
 $(filter-out $(RECORD_OBJS),$(APP_OBJS)): | $(SKELS)
 
 $(BUILD)/obj/%.o: %.c | $(DEPS_READY)
 	@mkdir -p $(@D)
 	$(call msg,CC,$<)
-	$(Q)$(CC) $(PROCSNOOP_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(PROCSNOOP_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # rm first: ar would keep the members of sources that are gone.
 $(LIBPROCSNOOP): $(LIB_OBJS)
@@ -164,6 +186,16 @@ $(LIBRUNNER): $(RUNNER_OBJS)
 $(BUILD)/procsnoop: $(APP_OBJS) $(LIBRUNNER) $(LIBPROCSNOOP)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(PROCSNOOP_LDFLAGS) $(LDFLAGS) $^ $(PROCSNOOP_LDLIBS) $(LDLIBS) -o $@
+
+# Man pages: man/NAME.8.scd to roff with scdoc.  scdoc's own .nh comes before .TH, which turns
+# hyphenation back on: an option cut at a hyphen reads as another one.
+MAN_SRCS := $(wildcard man/*.scd)
+MANPAGES := $(patsubst man/%.scd,$(BUILD)/man/%,$(MAN_SRCS))
+man: $(MANPAGES)
+$(BUILD)/man/%: man/%.scd | $(DEPS_READY)
+	@mkdir -p $(@D)
+	$(call msg,SCDOC,$<)
+	$(Q)scdoc < $< > $@.tmp && sed -e '/^\.TH /a .nh' $@.tmp > $@ && rm -f $@.tmp
 
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(RECORD_OBJS) $(LIBRUNNER) $(LIBPROCSNOOP)
 	$(call msg,LD,$@)
@@ -253,7 +285,7 @@ run: $(BUILD)/procsnoop
 
 # Unit tests, the same under ASan+UBSan, the end-to-end tests as root, then some of them
 # again against the ASan+UBSan build.
-test: $(BUILD)/procsnoop $(BUILD)/unit-tests $(ACTORS) $(FUZZERS) $(KERNEL_DEPS)
+test: $(BUILD)/procsnoop $(MANPAGES) $(BUILD)/unit-tests $(ACTORS) $(FUZZERS) $(KERNEL_DEPS)
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 unit-bin all >/dev/null
 	@BUILD=$(BUILD) TESTS=$(TESTS) python3 tests/run.py
 
@@ -276,12 +308,45 @@ test-fresh-root:
 bench: $(BUILD)/procsnoop $(BENCH_BINS)
 	@BUILD=$(BUILD) BENCH=$(BENCH) bench/run.sh
 
-install: $(BUILD)/procsnoop
-	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/bin/procsnoop)
-	$(Q)install -D -m 0755 $(BUILD)/procsnoop $(DESTDIR)$(PREFIX)/bin/procsnoop
+# The binary in sbin (its man pages are in section 8), the man pages, and the completion
+# where bash-completion and zsh look for it.
+install: $(BUILD)/procsnoop $(MANPAGES)
+	$(call msg,INSTALL,$(DESTDIR)$(SBINDIR)/procsnoop)
+	$(Q)install -D -m 0755 $(BUILD)/procsnoop $(DESTDIR)$(SBINDIR)/procsnoop
+	$(call msg,INSTALL,$(DESTDIR)$(MANDIR)/man8)
+	$(Q)install -d $(DESTDIR)$(MANDIR)/man8 && install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man8/
+	$(call msg,INSTALL,$(DESTDIR)$(BASHCOMPDIR)/procsnoop)
+	$(Q)install -D -m 0644 completion/procsnoop.bash $(DESTDIR)$(BASHCOMPDIR)/procsnoop
+	$(call msg,INSTALL,$(DESTDIR)$(ZSHCOMPDIR)/_procsnoop)
+	$(Q)install -D -m 0644 completion/procsnoop.zsh $(DESTDIR)$(ZSHCOMPDIR)/_procsnoop
 
+# The Debian package (debian/): what building it needs is installed first (apt-get, as root);
+# dpkg-buildpackage writes beside the tree, and the package, its debug symbols, .buildinfo and
+# .changes are moved to $(BUILD)/deb; lintian must find no error there.
+DEB_PKGS := $(BUILD_PKGS) debhelper dpkg-dev lintian
+DEB_ARCH = $(shell dpkg --print-architecture)
+DEB_NAME = procsnoop_$(shell scripts/version.sh --debian)_$(DEB_ARCH)
+DEB_OUT  := $(BUILD)/deb
+deb:
+	@scripts/install-deps.sh $(DEB_PKGS)
+	@rm -rf $(DEB_OUT) && mkdir -p $(DEB_OUT)
+	dpkg-buildpackage -us -uc -b
+	@mv ../$(DEB_NAME).deb ../$(DEB_NAME).buildinfo ../$(DEB_NAME).changes $(DEB_OUT)/
+	@mv ../$(subst procsnoop_,procsnoop-dbgsym_,$(DEB_NAME)).*deb $(DEB_OUT)/ 2>/dev/null || true
+	lintian --fail-on error $(DEB_OUT)/$(DEB_NAME).changes
+	@echo "deb: $(DEB_OUT)/$(DEB_NAME).deb"
+
+# The package on a machine that never saw the project: a fresh Debian 12 minbase root (cached;
+# tests/package-root.sh --help).  Not part of make test.
+test-package: deb
+	@tests/package-root.sh $(DEB_OUT)/$(DEB_NAME).deb
+
+# Also what a package build leaves in debian/ (debian/rules clean does the same with dh_clean).
 clean:
 	rm -rf $(BUILD)
+	rm -rf debian/build debian/procsnoop debian/.debhelper debian/tmp debian/files \
+		debian/debhelper-build-stamp debian/*.substvars debian/*.debhelper \
+		debian/*.debhelper.log debian/procsnoop.service
 
 FORCE:
 

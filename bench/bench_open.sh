@@ -19,27 +19,6 @@ storm() { # MODE PATH N: prints ns per call
 
 median3() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
 
-# BPF run time of the programs a tracer attached (kernel.bpf_stats_enabled), as
-# "id run_time_ns run_cnt" lines.
-prog_stats() {
-	bpftool prog show -j | python3 -c '
-import json, sys
-for p in json.load(sys.stdin):
-    print(p["id"], p.get("run_time_ns", 0), p.get("run_cnt", 0))'
-}
-
-# BPF ns per traced open between two prog_stats snapshots, over programs not in $1.
-bpf_ns() { # BEFORE_TRACER START END ISSUED
-	python3 - "$@" <<'PY'
-import sys
-def load(path):
-    return {int(l.split()[0]): tuple(map(int, l.split()[1:])) for l in open(path) if l.strip()}
-old, a, b, issued = load(sys.argv[1]), load(sys.argv[2]), load(sys.argv[3]), int(sys.argv[4])
-ns = sum(b[i][0] - a.get(i, (0, 0))[0] for i in b if i not in old)
-print(f"{ns / issued:.1f}")
-PY
-}
-
 # Prints "ns delivered lost cpu_s bpf_ns": three storms (the median) under a tracer
 # started by start_tracer.
 measure() { # MODE PATH N OUTFILE READY CMD...
@@ -62,9 +41,8 @@ measure() { # MODE PATH N OUTFILE READY CMD...
 	echo "$(median3 "$a" "$b" "$c") $got $lost $(echo "$cpu1 - $cpu0" | bc -l) $bns"
 }
 
-stats_was=$(sysctl -n kernel.bpf_stats_enabled)
-sysctl -qw kernel.bpf_stats_enabled=1
-trap 'sysctl -qw kernel.bpf_stats_enabled=$stats_was; rm -rf "$OUT"' EXIT
+bpf_stats_on
+trap 'bpf_stats_restore; rm -rf "$OUT"' EXIT
 
 for mode in ok fail; do
 	path=existing

@@ -42,3 +42,35 @@ stop_tracer() {
 	kill -INT "$TRACER_PID" 2>/dev/null || true
 	wait "$TRACER_PID" 2>/dev/null || true
 }
+
+# BPF run time of every loaded program (kernel.bpf_stats_enabled), as "id run_time_ns
+# run_cnt" lines.
+prog_stats() {
+	bpftool prog show -j | python3 -c '
+import json, sys
+for p in json.load(sys.stdin):
+    print(p["id"], p.get("run_time_ns", 0), p.get("run_cnt", 0))'
+}
+
+# BPF ns per event between two prog_stats snapshots, over programs not in the first
+# snapshot (those the tracer attached). Usage: bpf_ns BEFORE_TRACER START END EVENTS
+bpf_ns() {
+	python3 - "$@" <<'PY'
+import sys
+def load(path):
+    return {int(l.split()[0]): tuple(map(int, l.split()[1:])) for l in open(path) if l.strip()}
+old, a, b, events = load(sys.argv[1]), load(sys.argv[2]), load(sys.argv[3]), int(sys.argv[4])
+ns = sum(b[i][0] - a.get(i, (0, 0))[0] for i in b if i not in old)
+print(f"{ns / events:.1f}")
+PY
+}
+
+# kernel.bpf_stats_enabled on for the run; bpf_stats_restore puts it back.
+bpf_stats_on() {
+	BPF_STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
+	sysctl -qw kernel.bpf_stats_enabled=1
+}
+
+bpf_stats_restore() {
+	sysctl -qw kernel.bpf_stats_enabled="$BPF_STATS_WAS"
+}

@@ -61,6 +61,13 @@ struct filter_config {
 	/* Force a reader wakeup once this many bytes wait in the ring buffer. */
 	__u32 wake_bytes;
 	char comm[COMM_LEN];
+	/* procsnoop's own process, whose events are dropped (0 with --include-self). */
+	__u32 self_tgid;
+};
+
+/* The session's control word, shared by every object and mapped by user space. */
+struct session_control {
+	__u32 stopping; /* nonzero: emit nothing more */
 };
 
 /* ---- procsnoop sig ---------------------------------------------------- */

@@ -15,8 +15,9 @@
 #include "lib/stream.h"
 #include "tracers/tracer.h"
 #include "runner/runner.h"
+#include "version.h"
 
-const char *argp_program_version = "procsnoop 0.1";
+void (*argp_program_version_hook)(FILE *, struct argp_state *) = version__print;
 const char *argp_program_bug_address = NULL;
 
 /*

@@ -20,7 +20,7 @@ const volatile struct filter_config cfg = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 << 20);
+	__uint(max_entries, 2 << 20); /* the session's size replaces it */
 } events SEC(".maps");
 
 /*
@@ -44,6 +44,20 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } submits SEC(".maps");
+
+/*
+ * Set by user space, through a memory mapping, when procsnoop stops: from
+ * then on no program emits anything.  The links are released after procsnoop
+ * has exited (session.c says why), and an event written in between would be
+ * neither delivered nor counted.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct session_control);
+} control SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
@@ -205,6 +219,8 @@ static __always_inline bool comm_matches(void)
 /* The filters every tracer shares; pid_tgid from bpf_get_current_pid_tgid(). */
 static __always_inline bool filter_pass(__u64 pid_tgid)
 {
+	if (cfg.self_tgid && (__u32)(pid_tgid >> 32) == cfg.self_tgid)
+		return false;
 	if (cfg.pid && (__u32)(pid_tgid >> 32) != cfg.pid)
 		return false;
 	if (cfg.tid && (__u32)pid_tgid != cfg.tid)
@@ -220,10 +236,22 @@ static __always_inline bool filter_pass(__u64 pid_tgid)
 	return true;
 }
 
+static __always_inline bool session_stopping(void)
+{
+	__u32 zero = 0;
+	struct session_control *c = bpf_map_lookup_elem(&control, &zero);
+
+	return !c || c->stopping;
+}
+
 /* Reserve an event; on failure the loss is counted against its type. */
 static __always_inline void *event_reserve(__u32 size, __u32 type)
 {
-	void *e = bpf_ringbuf_reserve(&events, size, 0);
+	void *e;
+
+	if (session_stopping())
+		return NULL;
+	e = bpf_ringbuf_reserve(&events, size, 0);
 
 	if (!e)
 		count_lost(type);
@@ -270,6 +298,8 @@ static __always_inline void event_submit(void *e)
 /* An event built elsewhere (a per-CPU buffer), copied at its real size. */
 static __always_inline void event_output(void *e, __u32 size, __u32 type)
 {
+	if (session_stopping())
+		return;
 	if (bpf_ringbuf_output(&events, e, size, submit_flags()))
 		count_lost(type);
 }

@@ -324,3 +324,68 @@ void features__describe(const struct kernel_features *f, char *buf, size_t len)
 		used += snprintf(buf + used, len - used, "%s%s", used ? " " : "", list[i].name);
 	}
 }
+
+static void survey_add(struct feature_survey *s, const char *name, enum feature_answer a)
+{
+	if (s->n < FEATURE_SURVEY_MAX) {
+		s->v[s->n].name = name;
+		s->v[s->n++].answer = a;
+	}
+}
+
+static enum feature_answer survey_helper(enum bpf_func_id id)
+{
+	return helper_ok(id) ? FEATURE_PRESENT : FEATURE_ABSENT;
+}
+
+void features__survey(struct feature_survey *s)
+{
+	enum feature_answer btf = FEATURE_UNKNOWN, rdonly = FEATURE_UNKNOWN;
+	enum feature_answer str = FEATURE_UNKNOWN, group_dead = FEATURE_UNKNOWN;
+	enum feature_answer ring, task_btf = FEATURE_UNKNOWN, storage = FEATURE_UNKNOWN;
+	enum feature_answer loop = FEATURE_UNKNOWN;
+	libbpf_print_fn_t old = libbpf_set_print(NULL);
+	struct utsname u;
+	struct kbtf k;
+	int err, fd;
+
+	memset(s, 0, sizeof(*s));
+	if (uname(&u) == 0)
+		snprintf(s->release, sizeof(s->release), "%s", u.release);
+	err = kbtf_read(&k, VMLINUX_BTF);
+	if (!err) {
+		btf = FEATURE_PRESENT;
+		rdonly = kbtf_has(&k, "bpf_rdonly_cast", BTF_KIND_FUNC) ? FEATURE_PRESENT
+									 : FEATURE_ABSENT;
+		str = kbtf_has(&k, "bpf_strnstr", BTF_KIND_FUNC) &&
+				      kbtf_has(&k, "bpf_strnlen", BTF_KIND_FUNC)
+			      ? FEATURE_PRESENT
+			      : FEATURE_ABSENT;
+		group_dead = kbtf_tp_params(&k, "sched_process_exit") >= 2 ? FEATURE_PRESENT
+									  : FEATURE_ABSENT;
+		kbtf_free(&k);
+	} else if (err == -ENOENT) {
+		/* kfuncs and typed tracepoint arguments exist only with BTF. */
+		btf = rdonly = str = group_dead = FEATURE_ABSENT;
+	}
+	/* The ring buffer map also tells whether this process may load probes at all. */
+	fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, NULL, 0, 0, sysconf(_SC_PAGESIZE), NULL);
+	ring = fd >= 0 ? FEATURE_PRESENT : errno == EINVAL ? FEATURE_ABSENT : FEATURE_UNKNOWN;
+	if (fd >= 0)
+		close(fd);
+	if (ring != FEATURE_UNKNOWN) {
+		task_btf = survey_helper(BPF_FUNC_get_current_task_btf);
+		storage = task_btf == FEATURE_PRESENT ? survey_helper(BPF_FUNC_task_storage_get)
+						      : FEATURE_ABSENT;
+		loop = survey_helper(BPF_FUNC_loop);
+	}
+	libbpf_set_print(old);
+	survey_add(s, "btf", btf);
+	survey_add(s, "ringbuf", ring);
+	survey_add(s, "task_btf", task_btf);
+	survey_add(s, "task_storage", storage);
+	survey_add(s, "bpf_loop", loop);
+	survey_add(s, "bpf_rdonly_cast", rdonly);
+	survey_add(s, "bpf_strnstr", str);
+	survey_add(s, "exit_group_dead", group_dead);
+}

@@ -40,4 +40,23 @@ void features__pick(struct bpf_program *const *progs, int n, int which);
 /* "btf ringbuf task_btf ..." for -v: what was found. */
 void features__describe(const struct kernel_features *f, char *buf, size_t len);
 
+/*
+ * What the kernel offers, for --version: the names of features__describe,
+ * each present, absent or unknown.  Nothing is logged and nothing fails: a
+ * probe that cannot tell (no BPF privileges, an unreadable BTF) answers
+ * unknown.  Without privileges the kernel refuses every probe load, and
+ * libbpf's helper probe would take that refusal for a yes.
+ */
+enum feature_answer { FEATURE_UNKNOWN, FEATURE_ABSENT, FEATURE_PRESENT };
+#define FEATURE_SURVEY_MAX 8
+struct feature_survey {
+	char release[65]; /* uname -r */
+	int n;
+	struct {
+		const char *name;
+		enum feature_answer answer;
+	} v[FEATURE_SURVEY_MAX];
+};
+void features__survey(struct feature_survey *s);
+
 #endif

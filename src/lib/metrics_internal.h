@@ -95,6 +95,8 @@ void series_table__count(struct series_table *t, const struct schema *sc, const 
 void series_table__lost(struct series_table *t, const char *type, const char *where,
 			uint64_t count);
 void series_table__free(struct series_table *t);
+/* The bytes the table has allocated for its series, their hash slots and label texts. */
+size_t series_table__bytes(const struct series_table *t);
 
 /* ---- metrics_format.c --------------------------------------------------- */
 

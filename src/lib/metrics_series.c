@@ -355,6 +355,19 @@ int series_table__init(struct series_table *t, const struct metrics_opts *o,
 	return err;
 }
 
+size_t series_table__bytes(const struct series_table *t)
+{
+	size_t n = t->key.cap;
+
+	for (int i = 0; i < t->nfams; i++) {
+		const struct family *f = &t->fams[i];
+
+		n += f->cap * sizeof(*f->series) + f->nslots * sizeof(*f->slots) + f->keys.cap +
+		     f->texts.cap;
+	}
+	return n;
+}
+
 void series_table__free(struct series_table *t)
 {
 	for (int i = 0; i < t->nfams; i++) {

@@ -17,6 +17,7 @@ enum {
 	OPT_METRICS,
 	OPT_METRICS_LABELS,
 	OPT_METRICS_MAX_SERIES,
+	OPT_INCLUDE_SELF,
 };
 
 static const struct argp_option common_options[] = {
@@ -29,12 +30,14 @@ static const struct argp_option common_options[] = {
 	{ "cgroup", OPT_CGROUP, "PATH", 0,
 	  "Only events in this cgroup v2 or below (absolute, or relative to the cgroup2 mount)",
 	  10 },
+	{ "include-self", OPT_INCLUDE_SELF, NULL, 0,
+	  "Also events of procsnoop's own process (dropped by default)", 10 },
 	{ NULL, 0, NULL, 0, "Output:", 20 },
 	{ "output", 'o', "FORMAT", 0, "table (default) or json (one object per line)", 20 },
 	{ "numeric", OPT_NUMERIC, NULL, 0, "Signals as numbers in the table", 20 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after this long", 20 },
 	{ "buffer-size", 'b', "BYTES", 0,
-	  "Ring buffer size: a power of two, K and M suffixes (default 8M)", 20 },
+	  "Ring buffer size: a power of two, K and M suffixes (default 2M)", 20 },
 	{ "verbose", 'v', NULL, 0, "libbpf output; twice: its debug output too", 20 },
 	{ "user", OPT_USER, "USER", 0,
 	  "Once attached, run as this user (capabilities are dropped in any case)", 20 },
@@ -168,6 +171,9 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_CGROUP:
 		CHECK(parse__cgroup(arg, &o->session.cgroup_path, &why), "cgroup");
+		break;
+	case OPT_INCLUDE_SELF:
+		o->session.include_self = true;
 		break;
 	case 'o':
 		o->output = options__parse_output(state, arg);

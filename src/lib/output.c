@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "lib/memory.h"
 #include "lib/output.h"
 #include "lib/strbuf.h"
 
@@ -17,8 +18,18 @@ struct output {
 	size_t cap;
 	struct strbuf pending;
 	size_t head; /* bytes of pending already written */
+	size_t accounted; /* pending's allocation, as told to memory__account */
 	int err;
 };
+
+/* A backlog this small is kept between bursts; a larger one is given back. */
+#define OUTPUT_KEEP (64u << 10)
+
+static void account(struct output *o)
+{
+	memory__account(MEMORY_OUTPUT_BACKLOG, (int64_t)o->pending.cap - (int64_t)o->accounted);
+	o->accounted = o->pending.cap;
+}
 
 /* fflush, retried on EINTR; a write error as -errno. */
 static int flush_file(FILE *out)
@@ -58,10 +69,13 @@ struct output *output__new(FILE *f, size_t backlog_cap)
 
 void output__write(struct output *o, const char *p, size_t n)
 {
-	if (o->fd < 0)
+	if (o->fd < 0) {
 		fwrite(p, 1, n, o->f);
-	else
+	} else {
 		strbuf__add(&o->pending, p, n);
+		if (o->pending.cap != o->accounted)
+			account(o);
+	}
 }
 
 bool output__backlogged(const struct output *o)
@@ -88,14 +102,23 @@ int output__flush(struct output *o)
 		o->head += n;
 	}
 	if (o->head == o->pending.len) {
-		strbuf__reset(&o->pending);
+		/* All written: what a burst needed goes back. */
+		if (o->pending.cap > OUTPUT_KEEP)
+			strbuf__free(&o->pending);
+		else
+			strbuf__reset(&o->pending);
 		o->head = 0;
 	} else if (o->head > (1u << 20) && o->head > o->pending.len / 2) {
 		/* Keep the buffer from growing behind a slow reader. */
 		memmove(o->pending.buf, o->pending.buf + o->head, o->pending.len - o->head);
 		o->pending.len -= o->head;
 		o->head = 0;
+		if (o->pending.cap > 4 * o->pending.len && o->pending.cap > OUTPUT_KEEP)
+			strbuf__shrink(&o->pending, 2 * o->pending.len > OUTPUT_KEEP ?
+							    2 * o->pending.len : OUTPUT_KEEP);
 	}
+	if (o->pending.cap != o->accounted)
+		account(o);
 	return 0;
 }
 
@@ -128,6 +151,7 @@ int output__close(struct output *o, int timeout_ms)
 	if (o->fd >= 0)
 		fcntl(o->fd, F_SETFL, o->saved_flags);
 	strbuf__free(&o->pending);
+	account(o);
 	free(o);
 	return err;
 }

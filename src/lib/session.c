@@ -3,25 +3,34 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/membarrier.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
+#include <malloc.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "lib/features.h"
+#include "lib/link_reaper.h"
 #include "lib/log.h"
 #include "lib/session.h"
 
 #define MAX_OBJECTS 16
 
 struct session {
-	int ringbuf_fd, lost_fd, submits_fd, cgroup_map_fd, cgroup_fd;
+	int ringbuf_fd, lost_fd, submits_fd, cgroup_map_fd, cgroup_fd, control_fd;
 	uint32_t buffer_bytes;
+	bool include_self;
+	/* The control word every program reads (events.h), mapped read-write. */
+	struct session_control *control;
+	/* Nothing emits any more (session__quiesce); the links are still attached. */
+	bool quiesced;
 	int ncpus;
 	/* The loss counters, mapped: cpu * EVENT_TYPE_MAX + type. */
 	const volatile uint64_t *lost;
@@ -106,6 +115,15 @@ static int create_maps(struct session *s)
 	s->cgroup_map_fd = bpf_map_create(BPF_MAP_TYPE_CGROUP_ARRAY, "cgroup_filter", 4, 4, 1, NULL);
 	if (s->cgroup_map_fd < 0)
 		goto fail;
+	s->control_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "control", 4,
+				       sizeof(struct session_control), 1, &mmapable);
+	if (s->control_fd < 0)
+		goto fail;
+	s->control = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, s->control_fd, 0);
+	if (s->control == MAP_FAILED) {
+		s->control = NULL;
+		goto fail;
+	}
 	return 0;
 fail:
 	pr_err("cannot create BPF maps: %s (procsnoop needs root, or CAP_BPF and CAP_PERFMON)",
@@ -124,12 +142,22 @@ int session__new(const struct session_opts *opts, struct session **out)
 	if (!s)
 		return -ENOMEM;
 	s->ringbuf_fd = s->lost_fd = s->submits_fd = s->cgroup_map_fd = s->cgroup_fd = -1;
+	s->control_fd = -1;
 	s->buffer_bytes = opts->buffer_bytes ? opts->buffer_bytes : SESSION_DEFAULT_BUFFER;
+	s->include_self = opts->include_self;
 	s->ncpus = libbpf_num_possible_cpus();
 	if (s->ncpus <= 0) {
 		free(s);
 		return -EINVAL;
 	}
+	/*
+	 * Each object's load parses the kernel's BTF (5 MB here, 11 MB of heap at
+	 * its peak) and frees it.  With glibc's sliding threshold the second
+	 * parse's buffers would come from the heap and stay there, fragmented: 6 MB
+	 * resident for good with four tracers.  A fixed threshold keeps them in
+	 * their own mappings, which free() returns.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	/* Kernels since 5.11 charge BPF memory to the memory cgroup; this may fail harmlessly. */
 	setrlimit(RLIMIT_MEMLOCK, &unlimited);
 
@@ -166,6 +194,7 @@ void session__fill_filter(const struct session *s, struct filter_config *cfg)
 	cfg->cgroup_set = s->cgroup_fd >= 0;
 	cfg->wake_bytes = s->buffer_bytes / 4;
 	cfg->kcaps = features__kcaps(&s->features);
+	cfg->self_tgid = s->include_self ? 0 : (uint32_t)getpid();
 }
 
 const struct kernel_features *session__features(const struct session *s)
@@ -199,6 +228,8 @@ int session__add(struct session *s, struct bpf_object_skeleton *skel, void *oute
 		err = reuse(obj, "submits", s->submits_fd);
 	if (!err)
 		err = reuse(obj, "cgroup_filter", s->cgroup_map_fd);
+	if (!err)
+		err = reuse(obj, "control", s->control_fd);
 	if (err)
 		pr_err("cannot share maps with %s: %s", bpf_object__name(obj), strerror(-err));
 	return err;
@@ -235,6 +266,8 @@ int session__start(struct session *s)
 		}
 	}
 	log__reset_libbpf();
+	/* What the loads freed goes back to the system before the ring buffer is mapped. */
+	malloc_trim(0);
 	/* Now, while privileged: 5.10 refuses every bpf() call once capabilities are gone. */
 	s->rb = ring_buffer__new(s->ringbuf_fd, on_sample, s, NULL);
 	if (!s->rb) {
@@ -282,16 +315,78 @@ void session__detach(struct session *s)
 {
 	for (int i = s->nobjs - 1; i >= 0; i--)
 		bpf_object__detach_skeleton(s->objs[i].skel);
+	s->quiesced = false;
+}
+
+int session__quiesce(struct session *s)
+{
+	__atomic_store_n(&s->control->stopping, 1, __ATOMIC_SEQ_CST);
+	/*
+	 * Every program runs inside an RCU read-side section (trace_call_bpf),
+	 * and MEMBARRIER_CMD_GLOBAL waits for a grace period: when it returns,
+	 * a program that read the flag before it was set has submitted.
+	 */
+	if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0)) {
+		int err = -errno;
+
+		pr_debug("membarrier: %s; detaching one tracepoint after another", strerror(errno));
+		session__detach(s);
+		return err;
+	}
+	s->quiesced = true;
+	return 0;
+}
+
+static struct bpf_prog_skeleton *skel_prog(const struct bpf_object_skeleton *skel, int i)
+{
+	return (struct bpf_prog_skeleton *)((char *)skel->progs + (size_t)i * skel->prog_skel_sz);
+}
+
+/*
+ * Hands the links of a quiesced session to a process that outlives this one
+ * (link_reaper.h); returns the descriptor to close once this process has
+ * closed its own copies, or -1 when the links are released here.
+ */
+static int hand_off_links(struct session *s)
+{
+	int fds[256], n = 0, release_fd, err;
+
+	if (!s->quiesced)
+		return -1;
+	for (int i = 0; i < s->nobjs; i++) {
+		struct bpf_object_skeleton *skel = s->objs[i].skel;
+
+		for (int p = 0; p < skel->prog_cnt; p++) {
+			struct bpf_link *link = *skel_prog(skel, p)->link;
+
+			if (link && n < (int)(sizeof(fds) / sizeof(fds[0])))
+				fds[n++] = bpf_link__fd(link);
+		}
+	}
+	if (!n)
+		return -1;
+	err = link_reaper__start(fds, n, &release_fd);
+	if (err) {
+		pr_debug("cannot release the links in the background: %s", strerror(-err));
+		return -1;
+	}
+	return release_fd;
 }
 
 void session__destroy(struct session *s)
 {
+	int release_fd;
+
 	if (!s)
 		return;
+	release_fd = hand_off_links(s);
 	for (int i = s->nobjs - 1; i >= 0; i--) {
 		bpf_object__destroy_skeleton(s->objs[i].skel);
 		free(s->objs[i].outer);
 	}
+	/* This process holds no link any more: the holder may let them go. */
+	if (release_fd >= 0)
+		close(release_fd);
 	ring_buffer__free(s->rb);
 	if (s->lost)
 		munmap((void *)s->lost, s->lost_bytes);
@@ -307,5 +402,9 @@ void session__destroy(struct session *s)
 		close(s->cgroup_map_fd);
 	if (s->cgroup_fd >= 0)
 		close(s->cgroup_fd);
+	if (s->control)
+		munmap(s->control, sysconf(_SC_PAGESIZE));
+	if (s->control_fd >= 0)
+		close(s->control_fd);
 	free(s);
 }

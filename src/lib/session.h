@@ -7,6 +7,7 @@
 #ifndef PROCSNOOP_SESSION_H
 #define PROCSNOOP_SESSION_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <bpf/libbpf.h>
 #include "events.h"
@@ -15,9 +16,10 @@
 struct session_opts {
 	uint32_t buffer_bytes; /* ring buffer size: a power of two, at least a page */
 	const char *cgroup_path; /* a cgroup v2 directory, or NULL */
+	bool include_self; /* keep the events of procsnoop's own process */
 };
 
-#define SESSION_DEFAULT_BUFFER (8u << 20)
+#define SESSION_DEFAULT_BUFFER (2u << 20)
 
 struct session;
 
@@ -37,6 +39,14 @@ int session__add(struct session *s, struct bpf_object_skeleton *skel, void *oute
 int session__start(struct session *s);
 /* Detaches every program (links only: the maps and the ring buffer stay readable). */
 void session__detach(struct session *s);
+/*
+ * Stops every program from emitting, and returns once none is still writing:
+ * what the kernel handed over is all in the ring buffer.  The links stay
+ * attached; session__destroy leaves their release to a process that outlives
+ * this one (link_reaper.h), so that stopping does not wait for it.  Without
+ * the barrier this needs (membarrier), it detaches instead and returns -errno.
+ */
+int session__quiesce(struct session *s);
 /*
  * How many bytes wait in the shared ring buffer now (*used), and its size:
  * two reads of its mapped positions, no bpf() call, from any thread while

@@ -86,7 +86,7 @@ int session__source(struct session *s, struct stream_source **out)
 
 static void detach(void *ctx)
 {
-	session__detach(ctx);
+	session__quiesce(ctx);
 }
 
 int session__stream_opts(struct session *s, struct stream_opts *so)

@@ -6,7 +6,9 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include "lib/log.h"
+#include "lib/memory.h"
 #include "lib/metrics_internal.h"
 
 struct metrics_sink {
@@ -77,6 +79,27 @@ static void render_fill(struct metrics_sink *m, struct strbuf *sb)
 			   atomic_load_explicit(&m->fill_max_used, memory_order_relaxed));
 }
 
+/* Caller holds the lock: the series table may grow. */
+static void render_memory(struct metrics_sink *m, struct strbuf *sb)
+{
+	uint64_t used, size;
+
+	if (m->fill && !m->fill(m->fill_ctx, &used, &size))
+		/* Its data pages are mapped twice (records wrap), and two position pages. */
+		metrics__add_gauge(sb, "procsnoop_memory_ringbuf_mapped_bytes",
+				   "Resident bytes of the ring buffer's mapping (fixed).",
+				   2.0 * size + 2.0 * sysconf(_SC_PAGESIZE));
+	metrics__add_gauge(sb, "procsnoop_memory_heap_bytes",
+			   "Bytes allocated by malloc and not freed.",
+			   (double)memory__heap_in_use());
+	metrics__add_gauge(sb, "procsnoop_memory_output_backlog_bytes",
+			   "Bytes held for output a slow reader has not taken yet.",
+			   (double)memory__part(MEMORY_OUTPUT_BACKLOG));
+	metrics__add_gauge(sb, "procsnoop_memory_metrics_series_bytes",
+			   "Bytes of the metrics series table (grows with label sets).",
+			   (double)series_table__bytes(&m->t));
+}
+
 void sink_metrics__render(struct sink *s, struct strbuf *sb)
 {
 	struct metrics_sink *m = (struct metrics_sink *)s;
@@ -84,6 +107,7 @@ void sink_metrics__render(struct sink *s, struct strbuf *sb)
 	pthread_mutex_lock(&m->t.lock);
 	series_table__render(&m->t, sb);
 	render_fill(m, sb);
+	render_memory(m, sb);
 	pthread_mutex_unlock(&m->t.lock);
 	process_metrics__render(sb, m->start_time);
 }

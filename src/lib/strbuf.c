@@ -36,6 +36,21 @@ void strbuf__reset(struct strbuf *sb)
 		sb->buf[0] = 0;
 }
 
+void strbuf__shrink(struct strbuf *sb, size_t cap)
+{
+	char *p;
+
+	if (cap < sb->len + 1)
+		cap = sb->len + 1;
+	if (!sb->buf || cap >= sb->cap)
+		return;
+	p = realloc(sb->buf, cap);
+	if (p) {
+		sb->buf = p;
+		sb->cap = cap;
+	}
+}
+
 void strbuf__free(struct strbuf *sb)
 {
 	free(sb->buf);

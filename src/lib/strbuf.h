@@ -13,6 +13,8 @@ struct strbuf {
 };
 
 void strbuf__reset(struct strbuf *sb);
+/* Gives back what the buffer holds beyond cap bytes (never less than it uses). */
+void strbuf__shrink(struct strbuf *sb, size_t cap);
 void strbuf__free(struct strbuf *sb);
 void strbuf__add(struct strbuf *sb, const char *s, size_t n);
 void strbuf__addc(struct strbuf *sb, char c);

@@ -136,26 +136,26 @@ static struct argp_option *build_options(const struct flag_set *fs, const char *
 		v[k++] = runner_options[i];
 	for (int i = 0; i < m; i++) {
 		v[k] = metrics_options[i];
-		v[k++].group = 1; /* before the program's flags */
+		v[k++].group = 2; /* after the runner's own, before the program's flags */
 	}
 	if (fs->n) {
 		snprintf(title, sizeof(title), "Flags of %s (its globals):", prog);
-		v[k++] = (struct argp_option){ NULL, 0, NULL, 0, title, 2 };
+		v[k++] = (struct argp_option){ NULL, 0, NULL, 0, title, 3 };
 	}
 	for (int i = 0; i < fs->n; i++) {
 		const struct prog_flag *f = &fs->v[i];
 
 		if (f->kind == FLAG_BOOL) {
 			v[k++] = (struct argp_option){ f->name, OPT_FLAG + i, "BOOL",
-						       OPTION_ARG_OPTIONAL, f->help, 2 };
+						       OPTION_ARG_OPTIONAL, f->help, 3 };
 			v[k] = (struct argp_option){ NULL, OPT_NO_FLAG + i, NULL, OPTION_HIDDEN,
-						     NULL, 2 };
+						     NULL, 3 };
 			/* argp wants a name it keeps: "no-NAME" lives as long as the flags. */
 			if (asprintf((char **)&v[k].name, "no-%s", f->name) < 0)
 				return NULL;
 			k++;
 		} else {
-			v[k++] = (struct argp_option){ f->name, OPT_FLAG + i, f->arg, 0, f->help, 2 };
+			v[k++] = (struct argp_option){ f->name, OPT_FLAG + i, f->arg, 0, f->help, 3 };
 		}
 	}
 	return v;
@@ -177,7 +177,8 @@ void cmdline__prescan(int argc, char **argv, struct run_opts *o, bool *help)
 
 		if (strcmp(a, "--") == 0)
 			break;
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-?") == 0 || strcmp(a, "--usage") == 0)
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-?") == 0 || strcmp(a, "--usage") == 0 ||
+		    strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0)
 			*help = true;
 		else if (strcmp(a, "--verbose") == 0)
 			o->verbosity++;

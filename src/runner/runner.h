@@ -98,7 +98,10 @@ struct cmdline {
 	struct argp_option *opts, *flag_opts;
 };
 
-/* Finds PROG, its headers, -v and --help before the real parse: the flags depend on PROG. */
+/*
+ * Finds PROG, its headers, -v, and --help or --version (*help: no program
+ * needed) before the real parse: the flags depend on PROG.
+ */
 void cmdline__prescan(int argc, char **argv, struct run_opts *o, bool *help);
 /*
  * Parses the command line against the runner's options and o->flags (the

@@ -277,6 +277,46 @@ def test_metrics_table_output_and_counters_agree():
         assert ex.stop() == 0
 
 
+def test_metrics_memory_gauges_and_a_backlog_that_goes_back():
+    """procsnoop_memory_*: the ring buffer's mapping, the heap, the series table, and the
+    output backlog, which grows behind a reader that stopped and shrinks once it caught up."""
+    n, page = 20000, os.sysconf("SC_PAGESIZE")
+    r, w = os.pipe()
+    with Target() as target:
+        ex = Exporter("sig", "-k", "-s", "0", "--target", str(target.pid), "-b", "1M", stdout=w)
+        os.close(w)
+        try:
+            s = ex.samples()
+            assert s["procsnoop_memory_ringbuf_mapped_bytes"] == 2 * (1 << 20) + 2 * page, s
+            assert s["procsnoop_memory_heap_bytes"] > 0, s
+            assert s["procsnoop_memory_output_backlog_bytes"] <= 64 << 10, s
+            actor(f"killn:{target.pid}:0:{n}")  # ~2 MB of rows; the pipe holds 64 KiB
+            deadline = time.monotonic() + 20
+            while True:
+                s = ex.samples()
+                if s.get('procsnoop_events_total{type="sig"}') == n or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
+            assert s['procsnoop_events_total{type="sig"}'] == n, s
+            assert s["procsnoop_memory_output_backlog_bytes"] > 1 << 20, s
+            assert s["procsnoop_memory_metrics_series_bytes"] > 0, s
+            got = 0
+            while got < n + 1:  # the header and a row for each
+                got += os.read(r, 1 << 16).count(b"\n")
+            deadline = time.monotonic() + 10
+            while True:
+                s = ex.samples()
+                if s["procsnoop_memory_output_backlog_bytes"] <= 64 << 10 or \
+                        time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
+            assert s["procsnoop_memory_output_backlog_bytes"] <= 64 << 10, s
+        finally:
+            ex.stop()
+            os.close(r)
+        assert "0 lost" in ex.stderr() and "not written" not in ex.stderr(), ex.stderr()
+
+
 def test_metrics_series_cap_overflow():
     with Exporter("sig", "-q", "--metrics-labels", "comm", "--metrics-max-series", "3",
                   "--target", "4194000") as ex:

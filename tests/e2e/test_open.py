@@ -1,5 +1,6 @@
 """procsnoop open, end to end: real BPF, a child that opens known files, exact events."""
 import errno
+import json
 import os
 import shutil
 import subprocess
@@ -471,6 +472,22 @@ def test_duration_stops_cleanly():
     assert p.returncode == 0, p.stderr
     assert time.monotonic() - start < 10
     assert b"procsnoop: 0 events, 0 lost" in p.stderr
+
+
+def test_own_opens_dropped_in_the_kernel_unless_include_self():
+    """procsnoop's own opens (each tracepoint's tracefs id file, read while attaching the
+    rest) are dropped in the kernel by default; --include-self keeps them."""
+    for extra in ([], ["--include-self"]):
+        p = subprocess.Popen([PROCSNOOP, "open", "-d", "0.3", "-o", "json", *extra],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = p.communicate(timeout=60)
+        assert p.returncode == 0, err
+        own = [e for e in map(json.loads, out.splitlines()) if e["pid"] == p.pid]
+        if extra:
+            ids = [e for e in own if e["path"].endswith("/id") and "/events/syscalls/" in e["path"]]
+            assert ids and all(e["comm"] == "procsnoop" for e in ids), own[:5]
+        else:
+            assert own == [], own[:5]
 
 
 def test_with_other_tracers():

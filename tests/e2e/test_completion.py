@@ -1,0 +1,223 @@
+"""Shell completion: completion/procsnoop.bash run by a real bash (COMP_WORDS, COMP_CWORD,
+_procsnoop, COMPREPLY), completion/procsnoop.zsh typed into a real interactive zsh, and the
+options both offer compared with --help of each command."""
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import tempfile
+import threading
+
+from cli_docs import COMMANDS, help_options
+from harness import BUILD, ROOT
+
+BASH = os.path.join(ROOT, "completion", "procsnoop.bash")
+ZSH = os.path.join(ROOT, "completion", "procsnoop.zsh")
+FEATURES = os.path.join(ROOT, "tests", "programs", "features", "features.bpf.c")
+ENV = dict(os.environ, PATH=BUILD + ":" + os.environ.get("PATH", "/usr/bin:/bin"))
+
+
+def bash_complete(*words, cwd=ROOT):
+    """COMPREPLY for the command line WORDS, the last being the word under the cursor."""
+    script = (f"source {shlex.quote(BASH)}\n"
+              f"COMP_WORDS=({' '.join(shlex.quote(w) for w in words)})\n"
+              f"COMP_CWORD={len(words) - 1}\n"
+              f"COMP_LINE={shlex.quote(' '.join(words))}\n"
+              "_procsnoop\n"
+              "printf '%s\\n' \"${COMPREPLY[@]}\"\n")
+    p = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], capture_output=True,
+                       text=True, cwd=cwd, env=ENV, timeout=120)
+    assert p.returncode == 0 and p.stderr == "", (words, p.returncode, p.stderr)
+    return [l for l in p.stdout.splitlines() if l]
+
+
+def names(options):
+    return sorted(n for n, _ in options if n != "-?")
+
+
+def test_bash_completion_is_registered():
+    p = subprocess.run(["bash", "--norc", "--noprofile", "-c",
+                        f"source {shlex.quote(BASH)}; complete -p procsnoop"],
+                       capture_output=True, text=True, check=True)
+    assert p.stdout.strip() == "complete -F _procsnoop procsnoop", p.stdout
+
+
+def test_bash_completion_options_match_help():
+    for command in COMMANDS:
+        words = ["procsnoop"] + ([command] if command else []) + ["-"]
+        offered = sorted(set(bash_complete(*words)))
+        assert offered == names(help_options(command)), (command, offered)
+    # Several tracers: only the options every tracer takes.
+    assert sorted(bash_complete("procsnoop", "sig", "exec", "-")) == names(help_options(None))
+    assert bash_complete("procsnoop", "exec", "--ma") == ["--max-args"]
+
+
+def test_bash_completion_commands():
+    assert sorted(bash_complete("procsnoop", "")) == ["exec", "exit", "open", "run", "sig"]
+    assert sorted(bash_complete("procsnoop", "e")) == ["exec", "exit"]
+    # Once a tracer is named: the other tracers, never run.
+    assert sorted(bash_complete("procsnoop", "exec", "")) == ["exit", "open", "sig"]
+    assert sorted(bash_complete("procsnoop", "o", "")) == ["exec", "exit", "sig"]  # a prefix
+    # After an option, no command.
+    assert bash_complete("procsnoop", "-x", "") == []
+
+
+def test_bash_completion_values():
+    assert bash_complete("procsnoop", "sig", "-s", "SIGTE") == ["SIGTERM"]
+    assert bash_complete("procsnoop", "sig", "--signal", "TE") == ["TERM"]
+    assert bash_complete("procsnoop", "sig", "-s", "SIGINT,SIGUS") == ["SIGINT,SIGUSR1",
+                                                                       "SIGINT,SIGUSR2"]
+    assert "SIGRTMIN+1" in bash_complete("procsnoop", "sig", "-s", "SIGRT")
+    assert bash_complete("procsnoop", "sig", "--source", "k") == ["kernel"]
+    assert "root" in bash_complete("procsnoop", "-u", "ro")
+    assert "nobody" in bash_complete("procsnoop", "exec", "--user", "nob")
+    assert sorted(bash_complete("procsnoop", "-o", "")) == ["json", "table"]
+    assert bash_complete("procsnoop", "--output", "=", "j") == ["json"]
+
+
+def test_bash_completion_processes():
+    """Running pids for -p and --ppid, thread ids for --tid, command names for --comm."""
+    tmp = tempfile.mkdtemp()
+    sleeper = os.path.join(tmp, "pscompl-zz")
+    shutil.copy("/bin/sleep", sleeper)
+    child = subprocess.Popen([sleeper, "30"])
+    ready = threading.Event()
+    thread = threading.Thread(target=ready.wait, daemon=True)
+    thread.start()
+    try:
+        pid = str(child.pid)
+        for words in (["-p", pid[:-1]], ["exit", "--ppid", pid[:-1]], ["--pid", "=", pid[:-1]]):
+            assert pid in bash_complete("procsnoop", *words), words
+        tid = str(thread.native_id)
+        assert tid in bash_complete("procsnoop", "--tid", tid)
+        assert tid not in bash_complete("procsnoop", "-p", tid)  # a thread is no process
+        assert bash_complete("procsnoop", "--comm", "pscompl-z") == ["pscompl-zz"]
+        assert bash_complete("procsnoop", "open", "-c", "pscompl-z") == ["pscompl-zz"]
+    finally:
+        ready.set()
+        child.kill()
+        child.wait()
+        shutil.rmtree(tmp)
+
+
+def test_bash_completion_run_files_and_flags():
+    tmp = tempfile.mkdtemp()
+    try:
+        for f in ("prog.bpf.c", "prebuilt.bpf.o", "types.h", "notes.txt"):
+            with open(os.path.join(tmp, f), "w") as out:
+                out.write("struct first { int a; };\nstruct second {\n\tint b;\n};\n"
+                          if f == "types.h" else "")
+        os.mkdir(os.path.join(tmp, "sub"))
+        assert sorted(bash_complete("procsnoop", "run", "", cwd=tmp)) == [
+            "prebuilt.bpf.o", "prog.bpf.c", "sub"]
+        assert sorted(bash_complete("procsnoop", "run", "prog.bpf.c", "", cwd=tmp)) == [
+            "sub", "types.h"]
+        assert sorted(bash_complete("procsnoop", "run", "prog.bpf.c", "types.h", "--event-type",
+                                    "", cwd=tmp)) == ["first", "second"]
+    finally:
+        shutil.rmtree(tmp)
+    # The program's globals, read from procsnoop run PROG --help; bools have a --no- form.
+    flags = bash_complete("procsnoop", "run", FEATURES, "--")
+    for flag in ("--factor", "--tag", "--which", "--count_probes", "--no-count_probes",
+                 "--output", "--interval"):
+        assert flag in flags, (flag, flags)
+    assert bash_complete("procsnoop", "run", FEATURES, "-o", "j") == ["json"]
+    # After `--`, only the program's flags.
+    after = bash_complete("procsnoop", "run", FEATURES, "--", "--")
+    assert "--factor" in after and "--output" not in after, after
+
+
+# ---- zsh ----------------------------------------------------------------------------------
+
+def zsh_specs():
+    """{array or function: {(name, takes_value)}} from the _arguments specs of the zsh file."""
+    specs, current = {}, None
+    for line in open(ZSH):
+        m = re.match(r"^(_procsnoop_\w+_opts)=\(|^(_procsnoop_common)\(\)", line)
+        if m:
+            current = m.group(1) or m.group(2)
+            specs[current] = set()
+            continue
+        if current and re.match(r"^\)|^}", line):
+            current = None
+            continue
+        if not current:
+            continue
+        for spec in re.findall(r"'(?:\([^)]*\))?\*?'?\{([^}]*)\}|'(?:\([^)]*\))?\*?(-[^'\[]+)\[",
+                               line):
+            for item in (spec[0].split(",") if spec[0] else [spec[1]]):
+                item = item.replace("\\", "")
+                specs[current].add((item.rstrip("+="), item.endswith(("+", "="))))
+    return specs
+
+
+def test_zsh_completion_options_match_help():
+    specs = zsh_specs()
+    common = specs["_procsnoop_common"]
+    for command in COMMANDS:
+        offered = set(common) if command != "run" else set()
+        if command == "exec":
+            offered.discard(("-q", False))  # exec's -q is --quote
+        if command:
+            offered |= specs[f"_procsnoop_{command}_opts"]
+        assert offered == help_options(command), (
+            command, sorted(offered - help_options(command)),
+            sorted(help_options(command) - offered))
+
+
+def zsh_complete(lines, cwd=ROOT):
+    """What an interactive zsh puts on the line after each of LINES and a Tab."""
+    fpath = tempfile.mkdtemp()
+    shutil.copy(ZSH, os.path.join(fpath, "_procsnoop"))
+    typing = "".join(f"""zpty -w -n z {shlex.quote(line)}$'\\t'
+sleep 1
+zpty -w -n z $'\\C-u'
+zpty -w z 'echo MARK{i}''MARK'
+""" for i, line in enumerate(lines))
+    driver = f"""
+zmodload zsh/zpty
+zpty z 'TERM=dumb PS1="> " zsh -f -i'
+zpty -w z 'unsetopt zle_bracketed_paste 2>/dev/null; fpath=({fpath} $fpath); autoload -U compinit; compinit -u -D; cd {shlex.quote(cwd)}'
+{typing}
+out=
+while zpty -r -t z chunk; do out+=$chunk; [[ $out == *MARK{len(lines) - 1}MARK*MARK{len(lines) - 1}MARK* ]] && break; sleep 0.05; done
+zpty -d z
+print -r -- "$out"
+"""
+    try:
+        p = subprocess.run(["zsh", "-f", "-c", driver], capture_output=True, text=True,
+                           env=ENV, timeout=30 + 3 * len(lines))
+    finally:
+        shutil.rmtree(fpath)
+    screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", p.stdout).replace("\r", "\n")
+    results = []
+    for i, line in enumerate(lines):
+        # The screen from the previous marker's output on; the line as zle last drew it there,
+        # before Ctrl-U erased it (zle moves the cursor back with \b).
+        part = screen.split(f"MARK{i - 1}MARK\n", 1)[-1] if i else screen
+        typed = [l.split("\b")[0] for l in part.split(f"MARK{i}MARK")[0].splitlines()
+                 if l.startswith("> " + line.split()[0])]
+        assert typed, (line, part[-2000:])
+        results.append(typed[-1][2:].rstrip())
+    return results
+
+
+def test_zsh_completion_in_zsh():
+    cases = {
+        "procsnoop si": "procsnoop sig",
+        "procsnoop exec --max-a": "procsnoop exec --max-args=",
+        "procsnoop sig --sou": "procsnoop sig --source=",
+        "procsnoop sig --source=ker": "procsnoop sig --source=kernel",
+        "procsnoop sig -s SIGTE": "procsnoop sig -s SIGTERM",
+        "procsnoop open --extended-f": "procsnoop open --extended-fields",
+        "procsnoop -o js": "procsnoop -o json",
+        "procsnoop --user roo": "procsnoop --user root",
+        f"procsnoop run {FEATURES} --fac": f"procsnoop run {FEATURES} --factor",
+        "procsnoop run tests/programs/seed003/opens": "procsnoop run tests/programs/seed003/opensnoop.bpf.c",
+    }
+    got = dict(zip(cases, zsh_complete(list(cases))))
+    # zsh shows the suffix it would remove at the next key: '=' of an option, ',' of a list.
+    wrong = {line: got[line] for line, want in cases.items()
+             if got[line].rstrip("=, ") != want.rstrip("=, ")}
+    assert not wrong, wrong
