@@ -50,6 +50,9 @@ PROCSNOOP_LDFLAGS :=
 STATIC_LIBS ?= bpf elf z
 PROCSNOOP_LDLIBS := -Wl,-Bstatic $(addprefix -l,$(STATIC_LIBS)) -Wl,-Bdynamic \
 	$(addprefix -l,$(filter-out $(STATIC_LIBS),bpf elf z)) -lpthread
+# One parse of the kernel's BTF for all the objects a session loads (src/lib/kernel_btf.h).
+PROCSNOOP_BTF_WRAP := -Wl,--wrap=btf__load_vmlinux_btf,--wrap=btf__free
+PROCSNOOP_LDLIBS += $(PROCSNOOP_BTF_WRAP)
 ifneq ($(SAN),)
 PROCSNOOP_CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
@@ -258,7 +261,7 @@ $(BUILD)/fuzz/librunner.a: $(call fuzzobj,$(RUNNER_SRCS))
 
 $(FUZZERS): $(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/fuzz/%.o $(FUZZ_LIBS)
 	$(call msg,LD,$@)
-	$(Q)$(CLANG) -fsanitize=fuzzer,address,undefined $^ -o $@ -lbpf -lelf -lz
+	$(Q)$(CLANG) -fsanitize=fuzzer,address,undefined $^ -o $@ -lbpf -lelf -lz $(PROCSNOOP_BTF_WRAP)
 
 # Each target in turn, FUZZ_SECONDS each.  New inputs go to $(BUILD)/fuzz-corpus-NAME (kept
 # between runs), never into fuzz/corpus/NAME, which only seeds; a crash, leak or timeout

@@ -10,9 +10,11 @@
 #include <unistd.h>
 #include <linux/btf.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "events.h"
 #include "lib/features.h"
+#include "lib/kernel_btf.h"
 #include "lib/log.h"
 
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
@@ -24,166 +26,42 @@ static bool helper_ok(enum bpf_func_id id)
 }
 
 /*
- * The kernel's BTF, read once and walked once for the few things asked of
- * it.  libbpf's btf__parse_raw would do, but it validates and indexes all of
- * it: 9 ms here, and 5.7 s under valgrind, on top of the parse every object
- * load does.  /sys/kernel/btf/vmlinux is the kernel's own, well formed.
+ * The kernel's BTF, through the one parse a session shares with its loads
+ * (kernel_btf.h).  Absent (-ENOENT) when the kernel does not publish its own.
  */
-struct kbtf {
-	char *data;
-	size_t size;
-	const struct btf_header *hdr;
-	const char *strs;
-	uint32_t *offs; /* offs[id]: the type's offset in the type section */
-	uint32_t ntypes;
-};
-
-static const char *kbtf_name(const struct kbtf *k, uint32_t off)
+static int kbtf_open(const struct btf **out)
 {
-	return off < k->hdr->str_len ? k->strs + off : "";
-}
+	int err;
 
-static const struct btf_type *kbtf_type(const struct kbtf *k, uint32_t id)
-{
-	const char *types = k->data + k->hdr->hdr_len + k->hdr->type_off;
-
-	return id && id <= k->ntypes ? (const struct btf_type *)(types + k->offs[id]) : NULL;
-}
-
-/* The bytes that follow a type of this kind; 0 with *ok false for a kind unknown here. */
-static size_t kbtf_extra(const struct btf_type *t, bool *ok)
-{
-	uint32_t vlen = BTF_INFO_VLEN(t->info);
-
-	switch (BTF_INFO_KIND(t->info)) {
-	case BTF_KIND_INT: case BTF_KIND_VAR: case BTF_KIND_DECL_TAG:
-		return 4;
-	case BTF_KIND_ARRAY:
-		return sizeof(struct btf_array);
-	case BTF_KIND_STRUCT: case BTF_KIND_UNION: case BTF_KIND_DATASEC:
-		return 12 * vlen;
-	case BTF_KIND_ENUM: case BTF_KIND_FUNC_PROTO:
-		return 8 * vlen;
-	case BTF_KIND_ENUM64:
-		return 12 * vlen;
-	case BTF_KIND_PTR: case BTF_KIND_FWD: case BTF_KIND_TYPEDEF: case BTF_KIND_VOLATILE:
-	case BTF_KIND_CONST: case BTF_KIND_RESTRICT: case BTF_KIND_FUNC: case BTF_KIND_FLOAT:
-	case BTF_KIND_TYPE_TAG:
-		return 0;
-	}
-	*ok = false;
-	return 0;
-}
-
-static void kbtf_free(struct kbtf *k)
-{
-	free(k->data);
-	free(k->offs);
-}
-
-/* 0, or -errno; a BTF this walk cannot follow is -EPROTO. */
-static int kbtf_read(struct kbtf *k, const char *path)
-{
-	struct stat st;
-	size_t got = 0, pos, cap = 1024;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
-	bool ok = true;
-
-	memset(k, 0, sizeof(*k));
-	if (fd < 0 || fstat(fd, &st) || st.st_size < (off_t)sizeof(struct btf_header)) {
-		err = fd < 0 ? -errno : -EPROTO;
-		goto out;
-	}
-	k->size = st.st_size;
-	k->data = malloc(k->size);
-	k->offs = malloc(cap * sizeof(*k->offs));
-	if (!k->data || !k->offs) {
-		err = -ENOMEM;
-		goto out;
-	}
-	/*
-	 * sysfs hands out a page per read whatever is asked; valgrind checks
-	 * the whole buffer asked for on each call (13 s for 5 MiB in one go).
-	 */
-	while (got < k->size) {
-		size_t want = k->size - got < 65536 ? k->size - got : 65536;
-		ssize_t n = read(fd, k->data + got, want);
-
-		if (n <= 0) {
-			err = n < 0 ? -errno : -EPROTO;
-			goto out;
-		}
-		got += n;
-	}
-	k->hdr = (const struct btf_header *)k->data;
-	if (k->hdr->magic != BTF_MAGIC || k->hdr->hdr_len > k->size ||
-	    (uint64_t)k->hdr->hdr_len + k->hdr->type_off + k->hdr->type_len > k->size ||
-	    (uint64_t)k->hdr->hdr_len + k->hdr->str_off + k->hdr->str_len > k->size) {
-		err = -EPROTO;
-		goto out;
-	}
-	k->strs = k->data + k->hdr->hdr_len + k->hdr->str_off;
-	for (pos = 0; pos + sizeof(struct btf_type) <= k->hdr->type_len;) {
-		const struct btf_type *t = (const void *)(k->data + k->hdr->hdr_len +
-							  k->hdr->type_off + pos);
-
-		if (k->ntypes + 2 > cap) {
-			uint32_t *more = realloc(k->offs, 2 * cap * sizeof(*k->offs));
-
-			if (!more) {
-				err = -ENOMEM;
-				goto out;
-			}
-			k->offs = more;
-			cap *= 2;
-		}
-		k->offs[++k->ntypes] = pos;
-		pos += sizeof(*t) + kbtf_extra(t, &ok);
-		if (!ok) {
-			err = -EPROTO;
-			goto out;
-		}
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	if (err)
-		kbtf_free(k);
+	if (access(VMLINUX_BTF, R_OK))
+		return -errno;
+	err = kernel_btf__hold();
+	if (!err)
+		*out = kernel_btf__get();
 	return err;
 }
 
-static bool kbtf_has(const struct kbtf *k, const char *name, unsigned int kind)
+static bool kbtf_has(const struct btf *b, const char *name, unsigned int kind)
 {
-	for (uint32_t id = 1; id <= k->ntypes; id++) {
-		const struct btf_type *t = kbtf_type(k, id);
-
-		if (BTF_INFO_KIND(t->info) == kind && !strcmp(kbtf_name(k, t->name_off), name))
-			return true;
-	}
-	return false;
+	return btf__find_by_name_kind(b, name, kind) > 0;
 }
 
 /* Parameters of a raw tracepoint, from its btf_trace_NAME typedef (the first is void *__data). */
-static int kbtf_tp_params(const struct kbtf *k, const char *tp)
+static int kbtf_tp_params(const struct btf *b, const char *tp)
 {
+	const struct btf_type *t;
 	char name[128];
+	int id;
 
 	snprintf(name, sizeof(name), "btf_trace_%s", tp);
-	for (uint32_t id = 1; id <= k->ntypes; id++) {
-		const struct btf_type *t = kbtf_type(k, id);
-
-		if (BTF_INFO_KIND(t->info) != BTF_KIND_TYPEDEF ||
-		    strcmp(kbtf_name(k, t->name_off), name))
-			continue;
-		t = kbtf_type(k, t->type);
-		if (!t || BTF_INFO_KIND(t->info) != BTF_KIND_PTR)
-			return -1;
-		t = kbtf_type(k, t->type);
-		if (!t || BTF_INFO_KIND(t->info) != BTF_KIND_FUNC_PROTO)
-			return -1;
-		return (int)BTF_INFO_VLEN(t->info) - 1;
-	}
-	return -1;
+	id = btf__find_by_name_kind(b, name, BTF_KIND_TYPEDEF);
+	t = id > 0 ? btf__type_by_id(b, btf__type_by_id(b, id)->type) : NULL;
+	if (!t || !btf_is_ptr(t))
+		return -1;
+	t = btf__type_by_id(b, t->type);
+	if (!t || !btf_is_func_proto(t))
+		return -1;
+	return (int)btf_vlen(t) - 1;
 }
 
 /*
@@ -227,24 +105,24 @@ static void switch_off(struct kernel_features *f, const char *list)
 int features__probe(struct kernel_features *f)
 {
 	struct utsname u;
-	struct kbtf btf;
+	const struct btf *btf = NULL;
 	int ring;
 
 	memset(f, 0, sizeof(*f));
 	if (uname(&u) == 0)
 		snprintf(f->release, sizeof(f->release), "%s", u.release);
-	if (kbtf_read(&btf, VMLINUX_BTF)) {
+	if (kbtf_open(&btf)) {
 		pr_err("this kernel (%s) has no BTF at %s: procsnoop needs a kernel built with "
 		       "CONFIG_DEBUG_INFO_BTF (Debian's have it since 11)",
 		       f->release, VMLINUX_BTF);
 		return -ENOTSUP;
 	}
 	f->btf = true;
-	f->rdonly_cast = kbtf_has(&btf, "bpf_rdonly_cast", BTF_KIND_FUNC);
-	f->str_kfuncs = kbtf_has(&btf, "bpf_strnstr", BTF_KIND_FUNC) &&
-			kbtf_has(&btf, "bpf_strnlen", BTF_KIND_FUNC);
-	f->exit_group_dead = kbtf_tp_params(&btf, "sched_process_exit") >= 2;
-	kbtf_free(&btf);
+	f->rdonly_cast = kbtf_has(btf, "bpf_rdonly_cast", BTF_KIND_FUNC);
+	f->str_kfuncs = kbtf_has(btf, "bpf_strnstr", BTF_KIND_FUNC) &&
+			kbtf_has(btf, "bpf_strnlen", BTF_KIND_FUNC);
+	f->exit_group_dead = kbtf_tp_params(btf, "sched_process_exit") >= 2;
+	kernel_btf__release();
 
 	/*
 	 * Not libbpf_probe_bpf_map_type, which answers 0 for a caller without
@@ -346,24 +224,24 @@ void features__survey(struct feature_survey *s)
 	enum feature_answer loop = FEATURE_UNKNOWN;
 	libbpf_print_fn_t old = libbpf_set_print(NULL);
 	struct utsname u;
-	struct kbtf k;
+	const struct btf *k = NULL;
 	int err, fd;
 
 	memset(s, 0, sizeof(*s));
 	if (uname(&u) == 0)
 		snprintf(s->release, sizeof(s->release), "%s", u.release);
-	err = kbtf_read(&k, VMLINUX_BTF);
+	err = kbtf_open(&k);
 	if (!err) {
 		btf = FEATURE_PRESENT;
-		rdonly = kbtf_has(&k, "bpf_rdonly_cast", BTF_KIND_FUNC) ? FEATURE_PRESENT
-									 : FEATURE_ABSENT;
-		str = kbtf_has(&k, "bpf_strnstr", BTF_KIND_FUNC) &&
-				      kbtf_has(&k, "bpf_strnlen", BTF_KIND_FUNC)
+		rdonly = kbtf_has(k, "bpf_rdonly_cast", BTF_KIND_FUNC) ? FEATURE_PRESENT
+									: FEATURE_ABSENT;
+		str = kbtf_has(k, "bpf_strnstr", BTF_KIND_FUNC) &&
+				      kbtf_has(k, "bpf_strnlen", BTF_KIND_FUNC)
 			      ? FEATURE_PRESENT
 			      : FEATURE_ABSENT;
-		group_dead = kbtf_tp_params(&k, "sched_process_exit") >= 2 ? FEATURE_PRESENT
-									  : FEATURE_ABSENT;
-		kbtf_free(&k);
+		group_dead = kbtf_tp_params(k, "sched_process_exit") >= 2 ? FEATURE_PRESENT
+									 : FEATURE_ABSENT;
+		kernel_btf__release();
 	} else if (err == -ENOENT) {
 		/* kfuncs and typed tracepoint arguments exist only with BTF. */
 		btf = rdonly = str = group_dead = FEATURE_ABSENT;

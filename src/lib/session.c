@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "lib/features.h"
+#include "lib/kernel_btf.h"
 #include "lib/link_reaper.h"
 #include "lib/log.h"
 #include "lib/session.h"
@@ -31,6 +32,8 @@ struct session {
 	struct session_control *control;
 	/* Nothing emits any more (session__quiesce); the links are still attached. */
 	bool quiesced;
+	/* Holds the kernel's BTF from the feature probe to the end of the loads. */
+	bool btf_held;
 	int ncpus;
 	/* The loss counters, mapped: cpu * EVENT_TYPE_MAX + type. */
 	const volatile uint64_t *lost;
@@ -161,6 +164,8 @@ int session__new(const struct session_opts *opts, struct session **out)
 	/* Kernels since 5.11 charge BPF memory to the memory cgroup; this may fail harmlessly. */
 	setrlimit(RLIMIT_MEMLOCK, &unlimited);
 
+	/* One parse of the kernel's BTF, for the probe and for every load (kernel_btf.h). */
+	s->btf_held = kernel_btf__hold() == 0;
 	err = features__probe(&s->features);
 	if (!err) {
 		char found[256];
@@ -242,11 +247,18 @@ static int on_sample(void *ctx, void *data, size_t size)
 	return s->consumer ? s->consumer(s->consumer_ctx, data, size) : 0;
 }
 
+static void release_btf(struct session *s)
+{
+	if (s->btf_held)
+		kernel_btf__release();
+	s->btf_held = false;
+}
+
 int session__start(struct session *s)
 {
-	int err;
+	int err = 0;
 
-	for (int i = 0; i < s->nobjs; i++) {
+	for (int i = 0; i < s->nobjs && !err; i++) {
 		struct bpf_object_skeleton *skel = s->objs[i].skel;
 
 		log__reset_libbpf();
@@ -255,16 +267,20 @@ int session__start(struct session *s)
 			log__flush_libbpf(40);
 			pr_err("cannot load the BPF programs of %s: %s", skel->name,
 			       strerror(-err));
-			return err;
+			break;
 		}
 		err = bpf_object__attach_skeleton(skel);
 		if (err) {
 			log__flush_libbpf(10);
 			pr_err("cannot attach the BPF programs of %s: %s", skel->name,
 			       strerror(-err));
-			return err;
+			break;
 		}
 	}
+	/* Without it (no BTF in sysfs), each load parsed what libbpf found itself. */
+	release_btf(s);
+	if (err)
+		return err;
 	log__reset_libbpf();
 	/* What the loads freed goes back to the system before the ring buffer is mapped. */
 	malloc_trim(0);
@@ -379,6 +395,7 @@ void session__destroy(struct session *s)
 
 	if (!s)
 		return;
+	release_btf(s);
 	release_fd = hand_off_links(s);
 	for (int i = s->nobjs - 1; i >= 0; i--) {
 		bpf_object__destroy_skeleton(s->objs[i].skel);

@@ -291,10 +291,11 @@ def test_sigterm_flushes_everything():
 
 
 def test_sighup_and_duration_stop_cleanly():
-    with Trace("sig", "-s", "0") as tr:
+    # Only a command that does not run: another program's kill -0 must not count.
+    with Trace("sig", "-s", "0", "--comm", "nosuchsender") as tr:
         assert tr.stop(signal.SIGHUP) == 0
     start = time.monotonic()
-    p = run(PROCSNOOP, "sig", "-d", "0.5", "-s", "0")
+    p = run(PROCSNOOP, "sig", "-d", "0.5", "-s", "0", "--comm", "nosuchsender")
     assert p.returncode == 0, p.stderr
     assert time.monotonic() - start < 10
     assert b"procsnoop: 0 events, 0 lost" in p.stderr

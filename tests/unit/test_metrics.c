@@ -246,7 +246,12 @@ TEST(metrics_counts_by_schema_labels)
 	sink__lost(s, "demo", 1, 0, "user");
 	CHECK_INT(sink__flush(s), 0);
 	text = render(s);
-	CHECK_INT(check_exposition(text), 17);
+	/* 17, and the memory gauges of the heap, the output backlog and the series table. */
+	CHECK_INT(check_exposition(text), 20);
+	CHECK_STR(lines_with(text, "procsnoop_memory_output_backlog_bytes "),
+		  "procsnoop_memory_output_backlog_bytes 0\n");
+	CHECK(strstr(text, "\nprocsnoop_memory_heap_bytes "));
+	CHECK(!strstr(text, "procsnoop_memory_ringbuf_mapped_bytes"));
 	CHECK_STR(lines_with(text, "procsnoop_demo_events_total"),
 		  "procsnoop_demo_events_total{sig=\"SIGTERM\",source=\"kill\",error=\"\","
 		  "result=\"delivered\"} 3\n"
