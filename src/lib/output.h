@@ -16,10 +16,11 @@
 
 /*
  * At most this much text waits for a slow reader (a pipe or a socket) before
- * records are dropped and counted: about 30,000 table rows.  The memory held
+ * records are dropped and counted: about 40,000 JSON open records, a burst a
+ * reader that keeps up on average may fall behind by.  The memory held
  * follows what is pending, up to it, and goes back once the reader caught up.
  */
-#define OUTPUT_DEFAULT_BACKLOG (4u << 20)
+#define OUTPUT_DEFAULT_BACKLOG (16u << 20)
 
 struct output;
 

@@ -283,11 +283,12 @@ def test_metrics_memory_gauges_and_a_backlog_that_goes_back():
     n, page = 20000, os.sysconf("SC_PAGESIZE")
     r, w = os.pipe()
     with Target() as target:
-        ex = Exporter("sig", "-k", "-s", "0", "--target", str(target.pid), "-b", "1M", stdout=w)
+        # A ring buffer that holds the whole burst (2.2 MB): the backlog is what this is about.
+        ex = Exporter("sig", "-k", "-s", "0", "--target", str(target.pid), "-b", "4M", stdout=w)
         os.close(w)
         try:
             s = ex.samples()
-            assert s["procsnoop_memory_ringbuf_mapped_bytes"] == 2 * (1 << 20) + 2 * page, s
+            assert s["procsnoop_memory_ringbuf_mapped_bytes"] == 2 * (4 << 20) + 2 * page, s
             assert s["procsnoop_memory_heap_bytes"] > 0, s
             assert s["procsnoop_memory_output_backlog_bytes"] <= 64 << 10, s
             actor(f"killn:{target.pid}:0:{n}")  # ~2 MB of rows; the pipe holds 64 KiB

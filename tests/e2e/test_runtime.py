@@ -15,7 +15,7 @@ def test_stalled_reader_drops_in_user_space_and_catches_up():
         got, user, kern, err = stalled_reader(
             ["sig", "--target", str(target.pid), "-s", "0", "--comm", "stallpump"],
             lambda: act("comm:stallpump", f"killn:{target.pid}:0:{n}"), "sig", timeout=30)
-    # Under valgrind procsnoop formats too slowly to fill its 4 MiB backlog before the ring
+    # Under valgrind procsnoop formats too slowly to fill its 16 MiB backlog before the ring
     # buffer overflows: the loss is then the kernel's, and counted all the same.
     if "valgrind" in PROCSNOOP:
         assert user + kern > 0, (got, err)
