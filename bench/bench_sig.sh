@@ -44,5 +44,5 @@ awk -v base="$base" -v ps="$ps_ns" -v ss="$ss_ns" -v n="$N" -v ns="$N_SLOW" \
 	printf "procsnoop sig -k (table to file)  %8.1f  %8.1f  %9d/%-9d %6d  %.2f\n", ps, ps - base, psgot, n + 1000, pslost, psgot ? pscpu * 1e6 / psgot : 0
 	printf "libbpf-tools sigsnoop -k          %8.1f  %8.1f  %9d/%-9d      ?  %.2f\n", ss, ss - base, ssgot, ns + 1000, ssgot ? sscpu * 1e6 / ssgot : 0
 	if (ss - base > 0)
-		printf "procsnoop added cost / sigsnoop added cost: %.3f (target <= 0.1)\n", (ps - base) / (ss - base)
+		printf "procsnoop added cost / sigsnoop added cost: %.3f (target <= 0.05)\n", (ps - base) / (ss - base)
 }'
