@@ -65,18 +65,23 @@ def prog_ids(pid):
     return ids
 
 
+def still_loaded(ids, timeout=10):
+    """The programs of ids that are still loaded after up to timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = [i for i in ids if run("bpftool", "prog", "show", "id", str(i)).returncode == 0]
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.2)
+
+
 def test_kill_9_leaves_nothing_attached():
     with Trace("sig") as tr:
         ids = prog_ids(tr.proc.pid)
         assert len(ids) >= 13, ids  # 6 enter, 6 exit, signal_generate
         tr.proc.kill()
         tr.proc.wait()
-    deadline = time.monotonic() + 10
-    while True:
-        alive = [i for i in ids if run("bpftool", "prog", "show", "id", str(i)).returncode == 0]
-        if not alive or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
+    alive = still_loaded(ids)
     assert not alive, f"programs still loaded after kill -9: {alive}"
 
 
@@ -90,12 +95,7 @@ def test_stop_leaves_nothing_attached():
         tr.wait_for(lambda e: e["type"] == "sig" and e.get("target_pid") == target.pid)
         assert tr.stop() == 0
         assert re.search(r"procsnoop: \d+ events, 0 lost", tr.stderr()), tr.stderr()
-    deadline = time.monotonic() + 10
-    while True:
-        alive = [i for i in ids if run("bpftool", "prog", "show", "id", str(i)).returncode == 0]
-        if not alive or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
+    alive = still_loaded(ids)
     assert not alive, f"programs still loaded 10 s after procsnoop exited: {alive}"
 
 
