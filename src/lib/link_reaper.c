@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -34,6 +35,8 @@ static void hold(const int *keep, int n, int wait_fd)
 	char c;
 
 	setsid();
+	/* What ps shows for the second or two it lives. */
+	prctl(PR_SET_NAME, "procsnoop:links", 0, 0, 0);
 	sigaction(SIGINT, &dfl, NULL);
 	sigaction(SIGTERM, &dfl, NULL);
 	sigaction(SIGHUP, &dfl, NULL);
