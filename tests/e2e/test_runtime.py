@@ -13,7 +13,9 @@ def test_stalled_reader_drops_in_user_space_and_catches_up():
     n = 300000
     with Target() as target:
         got, user, kern, err = stalled_reader(
-            ["sig", "--target", str(target.pid), "-s", "0", "--comm", "stallpump"],
+            # An 8 MiB ring buffer: the user-space backlog, not the kernel's buffer, must be
+            # what fills first, also in the slower sanitized build.
+            ["sig", "--target", str(target.pid), "-s", "0", "--comm", "stallpump", "-b", "8M"],
             lambda: act("comm:stallpump", f"killn:{target.pid}:0:{n}"), "sig", timeout=30)
     # Under valgrind procsnoop formats too slowly to fill its 16 MiB backlog before the ring
     # buffer overflows: the loss is then the kernel's, and counted all the same.
