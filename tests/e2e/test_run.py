@@ -24,9 +24,7 @@ SEED004_H = os.path.join(PROGS, "seed004", "execsnoop.h")
 FEATURES = os.path.join(PROGS, "features", "features.bpf.c")
 BAD = os.path.join(PROGS, "bad")
 # The seeds sit in shared/ beside the repository (CI lays a copy there too).
-SEEDS = next((d for d in (os.path.join(os.path.dirname(ROOT), "shared", "seeds"),
-                          "/work/shared/seeds") if os.path.isdir(d)),
-             os.path.join(os.path.dirname(ROOT), "shared", "seeds"))
+SEEDS = os.path.join(os.path.dirname(ROOT), "shared", "seeds")
 
 # Run again against the ASan+UBSan build and under valgrind.  Not the verifier rejection
 # nor the sampled maps: valgrind cannot see the kernel fill a verifier log, and flags
