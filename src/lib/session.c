@@ -338,9 +338,10 @@ int session__quiesce(struct session *s)
 {
 	__atomic_store_n(&s->control->stopping, 1, __ATOMIC_SEQ_CST);
 	/*
-	 * Every program runs inside an RCU read-side section (trace_call_bpf),
-	 * and MEMBARRIER_CMD_GLOBAL waits for a grace period: when it returns,
-	 * a program that read the flag before it was set has submitted.
+	 * Every program runs inside an RCU read-side section (trace_call_bpf for
+	 * the syscall tracepoints, __bpf_trace_run for tp_btf), and
+	 * MEMBARRIER_CMD_GLOBAL waits for a grace period: when it returns, a
+	 * program that read the flag before it was set has submitted.
 	 */
 	if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0)) {
 		int err = -errno;

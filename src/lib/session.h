@@ -31,7 +31,7 @@ void session__fill_filter(const struct session *s, struct filter_config *cfg);
 const struct kernel_features *session__features(const struct session *s);
 /*
  * Takes an opened (not loaded) skeleton: its maps named events, lost,
- * submits and cgroup_filter become the session's.  `outer` is the
+ * submits, cgroup_filter and control become the session's.  `outer` is the
  * skeleton's own struct, freed on destroy.
  */
 int session__add(struct session *s, struct bpf_object_skeleton *skel, void *outer);
