@@ -167,40 +167,38 @@ def test_zsh_completion_options_match_help():
 
 
 def zsh_complete(lines, cwd=ROOT):
-    """What an interactive zsh puts on the line after each of LINES and a Tab."""
+    """What an interactive zsh has on its line after each of LINES and a Tab.
+
+    Each line is typed with a Tab and then a key bound to a widget that appends $BUFFER to a
+    file and clears the line. zle runs keys in order, so the widget sees the line only after
+    the completion is over, however long it took (`run PROG --` compiles PROG)."""
     fpath = tempfile.mkdtemp()
     shutil.copy(ZSH, os.path.join(fpath, "_procsnoop"))
-    typing = "".join(f"""zpty -w -n z {shlex.quote(line)}$'\\t'
-sleep 1
-zpty -w -n z $'\\C-u'
-zpty -w z 'echo MARK{i}''MARK'
-""" for i, line in enumerate(lines))
+    dump = os.path.join(fpath, "lines")
+    open(dump, "w").close()
+    keys = "".join(f"zpty -w -n z {shlex.quote(line)}$'\\t\\C-t'\n" for line in lines)
     driver = f"""
 zmodload zsh/zpty
 zpty z 'TERM=dumb PS1="> " zsh -f -i'
 zpty -w z 'unsetopt zle_bracketed_paste 2>/dev/null; fpath=({fpath} $fpath); autoload -U compinit; compinit -u -D; cd {shlex.quote(cwd)}'
-{typing}
-out=
-while zpty -r -t z chunk; do out+=$chunk; [[ $out == *MARK{len(lines) - 1}MARK*MARK{len(lines) - 1}MARK* ]] && break; sleep 0.05; done
+zpty -w z 'dump() {{ print -r -- "$BUFFER" >> {shlex.quote(dump)}; BUFFER=; }}; zle -N dump; bindkey "^T" dump'
+{keys}
+for i in {{1..{(20 + 3 * len(lines)) * 10}}}; do
+    while zpty -r -t z chunk; do :; done
+    (( $(wc -l < {shlex.quote(dump)}) >= {len(lines)} )) && break
+    sleep 0.1
+done
 zpty -d z
-print -r -- "$out"
 """
     try:
-        p = subprocess.run(["zsh", "-f", "-c", driver], capture_output=True, text=True,
-                           env=ENV, timeout=30 + 3 * len(lines))
+        subprocess.run(["zsh", "-f", "-c", driver], capture_output=True, text=True,
+                       env=ENV, timeout=30 + 3 * len(lines))
+        with open(dump) as f:
+            results = f.read().splitlines()
     finally:
         shutil.rmtree(fpath)
-    screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", p.stdout).replace("\r", "\n")
-    results = []
-    for i, line in enumerate(lines):
-        # The screen from the previous marker's output on; the line as zle last drew it there,
-        # before Ctrl-U erased it (zle moves the cursor back with \b).
-        part = screen.split(f"MARK{i - 1}MARK\n", 1)[-1] if i else screen
-        typed = [l.split("\b")[0] for l in part.split(f"MARK{i}MARK")[0].splitlines()
-                 if l.startswith("> " + line.split()[0])]
-        assert typed, (line, part[-2000:])
-        results.append(typed[-1][2:].rstrip())
-    return results
+    assert len(results) == len(lines), (lines, results)
+    return [r.rstrip() for r in results]
 
 
 def test_zsh_completion_in_zsh():
