@@ -20,6 +20,7 @@
 #include "lib/kernel_btf.h"
 #include "lib/link_reaper.h"
 #include "lib/log.h"
+#include "lib/ringbuf_reader.h"
 #include "lib/session.h"
 
 #define MAX_OBJECTS 16
@@ -38,11 +39,8 @@ struct session {
 	/* The loss counters, mapped: cpu * EVENT_TYPE_MAX + type. */
 	const volatile uint64_t *lost;
 	size_t lost_bytes;
-	/* The ring buffer's consumer and producer position pages, mapped read-only. */
-	const void *rb_pos;
-	size_t rb_pos_bytes;
-	struct ring_buffer *rb;
-	ring_buffer_sample_fn consumer;
+	struct ringbuf_reader *rb;
+	ringbuf_record_fn consumer;
 	void *consumer_ctx;
 	int nobjs;
 	struct kernel_features features;
@@ -89,19 +87,9 @@ static int create_maps(struct session *s)
 	LIBBPF_OPTS(bpf_map_create_opts, mmapable, .map_flags = BPF_F_MMAPABLE);
 	long page = sysconf(_SC_PAGESIZE);
 
-	void *pos;
-
 	s->ringbuf_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "events", 0, 0, s->buffer_bytes, NULL);
 	if (s->ringbuf_fd < 0)
 		goto fail;
-	/* Only the fill level needs them: without, session__ringbuf_fill says so. */
-	pos = mmap(NULL, 2 * page, PROT_READ, MAP_SHARED, s->ringbuf_fd, 0);
-	if (pos != MAP_FAILED) {
-		s->rb_pos = pos;
-		s->rb_pos_bytes = 2 * page;
-	} else {
-		pr_debug("cannot map the ring buffer's positions: %s", strerror(errno));
-	}
 	s->lost_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "lost", 4, 8, s->ncpus * EVENT_TYPE_MAX,
 				    &mmapable);
 	if (s->lost_fd < 0)
@@ -284,8 +272,7 @@ int session__start(struct session *s)
 	log__reset_libbpf();
 	/* What the loads freed goes back to the system before the ring buffer is mapped. */
 	malloc_trim(0);
-	/* Now, while privileged: 5.10 refuses every bpf() call once capabilities are gone. */
-	s->rb = ring_buffer__new(s->ringbuf_fd, on_sample, s, NULL);
+	s->rb = ringbuf_reader__new(s->ringbuf_fd, s->buffer_bytes, on_sample, s);
 	if (!s->rb) {
 		err = -errno;
 		pr_err("cannot open the ring buffer: %s", strerror(errno));
@@ -296,17 +283,13 @@ int session__start(struct session *s)
 
 int session__ringbuf_fill(const struct session *s, uint64_t *used, uint64_t *size)
 {
-	const unsigned long *cons = s->rb_pos, *prod;
-	unsigned long c, p;
+	uint64_t pending;
 
-	if (!s->rb_pos)
+	if (!s->rb)
 		return -ENODATA;
-	prod = (const void *)((const char *)s->rb_pos + s->rb_pos_bytes / 2);
-	/* The consumer's first: both only grow, so the difference never goes below 0. */
-	c = __atomic_load_n(cons, __ATOMIC_ACQUIRE);
-	p = __atomic_load_n(prod, __ATOMIC_ACQUIRE);
+	pending = ringbuf_reader__pending(s->rb);
 	*size = s->buffer_bytes;
-	*used = p - c < *size ? p - c : *size;
+	*used = pending < *size ? pending : *size;
 	return 0;
 }
 
@@ -320,7 +303,7 @@ int session__read_lost(const struct session *s, uint64_t *lost)
 	return 0;
 }
 
-struct ring_buffer *session__ring_buffer(struct session *s, ring_buffer_sample_fn fn, void *ctx)
+struct ringbuf_reader *session__ring_buffer(struct session *s, ringbuf_record_fn fn, void *ctx)
 {
 	s->consumer = fn;
 	s->consumer_ctx = ctx;
@@ -405,11 +388,9 @@ void session__destroy(struct session *s)
 	/* This process holds no link any more: the holder may let them go. */
 	if (release_fd >= 0)
 		close(release_fd);
-	ring_buffer__free(s->rb);
+	ringbuf_reader__free(s->rb);
 	if (s->lost)
 		munmap((void *)s->lost, s->lost_bytes);
-	if (s->rb_pos)
-		munmap((void *)s->rb_pos, s->rb_pos_bytes);
 	if (s->ringbuf_fd >= 0)
 		close(s->ringbuf_fd);
 	if (s->lost_fd >= 0)

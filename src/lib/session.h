@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "events.h"
 #include "lib/features.h"
+#include "lib/ringbuf_reader.h"
 
 struct session_opts {
 	uint32_t buffer_bytes; /* ring buffer size: a power of two, at least a page */
@@ -50,7 +51,7 @@ int session__quiesce(struct session *s);
 /*
  * How many bytes wait in the shared ring buffer now (*used), and its size:
  * two reads of its mapped positions, no bpf() call, from any thread while
- * the session lives.  0, or -ENODATA when they could not be mapped.
+ * the session lives.  0, or -ENODATA before session__start.
  */
 int session__ringbuf_fill(const struct session *s, uint64_t *used, uint64_t *size);
 /* Sums the per-CPU loss counters into lost[EVENT_TYPE_MAX]: memory reads, no bpf() call. */
@@ -59,7 +60,7 @@ int session__read_lost(const struct session *s, uint64_t *lost);
  * The shared ring buffer, opened by session__start (before privileges are
  * dropped); its records go to fn(ctx, ...) from now on.
  */
-struct ring_buffer *session__ring_buffer(struct session *s, ring_buffer_sample_fn fn, void *ctx);
+struct ringbuf_reader *session__ring_buffer(struct session *s, ringbuf_record_fn fn, void *ctx);
 void session__destroy(struct session *s);
 
 struct stream_source;

@@ -2,13 +2,14 @@
 /* The session's ring buffer as a source of the stream: the tracers' records and losses. */
 #include <errno.h>
 #include <stdlib.h>
+#include "lib/ringbuf_reader.h"
 #include "lib/session.h"
 #include "lib/stream.h"
 
 struct session_source {
 	struct stream_source base;
 	struct session *s;
-	struct ring_buffer *rb;
+	struct ringbuf_reader *rb;
 	struct stream *st; /* during a drain */
 	uint64_t lost[EVENT_TYPE_MAX]; /* reported so far */
 };
@@ -23,7 +24,7 @@ static int on_record(void *ctx, void *data, size_t size)
 
 static int ss_fd(struct stream_source *src)
 {
-	return ring_buffer__epoll_fd(((struct session_source *)src)->rb);
+	return ringbuf_reader__fd(((struct session_source *)src)->rb);
 }
 
 static int ss_drain(struct stream_source *src, struct stream *st)
@@ -32,7 +33,7 @@ static int ss_drain(struct stream_source *src, struct stream *st)
 	int n;
 
 	ss->st = st;
-	n = ring_buffer__consume(ss->rb);
+	n = ringbuf_reader__consume(ss->rb);
 	return n < 0 ? n : 0;
 }
 
