@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * procsnoop open: open, openat, openat2 and creat.  The entry keeps the
- * arguments as thread state (common.bpf.h: task storage, or an LRU hash
- * before 5.11); the exit reads the path, resolves the full path when asked,
- * applies the path filters and sends an event of its real length.
+ * procsnoop open: open, openat, openat2 and creat.  The exit reads the
+ * path, resolves the full path when asked, applies the path filters and
+ * sends an event of its real length.
  *
  * The exit programs come in two variants, one of which user space loads:
- * the full-path walk with bpf_loop and direct loads of dentries (bpf_loop
- * 5.17, bpf_rdonly_cast 6.2), or a bounded loop of helper reads that stops
- * after OPEN_WALK_COMPAT components (the full path is then marked cut).
+ * - direct (bpf_loop 5.17, bpf_rdonly_cast 6.2, bpf_task_pt_regs 5.15): the
+ *   exit alone does everything.  It reads the arguments from the registers
+ *   the thread entered the syscall with, and walks the full path with
+ *   bpf_loop and direct loads of dentries.  No entry program runs: each
+ *   traced syscall costs one program instead of two.
+ * - compat: the entry keeps the arguments as thread state (common.bpf.h: task
+ *   storage, or an LRU hash before 5.11) for the exit, whose walk is a
+ *   bounded loop of helper reads that stops after OPEN_WALK_COMPAT
+ *   components (the full path is then marked cut).
  *
  * The event is built in a per-CPU scratch buffer and copied out with
  * bpf_ringbuf_output: a reservation must have a constant size, and the
@@ -100,15 +105,21 @@ static __always_inline bool comm_contains(void)
 	return false;
 }
 
+/* The filters known before the path is read: the flags, the process. */
+static __always_inline bool opener_wanted(__u64 flags)
+{
+	if (write_only && !is_write(flags))
+		return false;
+	return filter_pass(bpf_get_current_pid_tgid()) && (!name_len || comm_contains());
+}
+
 static __always_inline int on_enter(__u16 sc, int dirfd, __u64 fname, __u64 flags, __u32 mode,
 				    __u64 resolve)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct inflight *f, init = {};
 
-	if (write_only && !is_write(flags))
-		return 0;
-	if (!filter_pass(id) || (name_len && !comm_contains()))
+	if (!opener_wanted(flags))
 		return 0;
 	f = thread_state_enter(&inflight, (__u32)id, &init, EVENT_OPEN);
 	if (!f)
@@ -211,18 +222,15 @@ static __always_inline bool prefix_matches(const char *str)
 	return true;
 }
 
-static __always_inline int on_exit(long ret, const bool direct)
+/* The event of a finished syscall whose arguments are in *f. */
+static __always_inline int emit(struct inflight *f, long ret, const bool direct)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct inflight st, *f = &st;
 	struct open_event *e;
 	struct scratch *s;
 	__u32 zero = 0, plen, size;
 	const char *str;
 	long n;
 
-	if (!thread_state_take(&inflight, tid, &st) || (failed_only && ret >= 0))
-		return 0;
 	s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s)
 		return 0;
@@ -300,12 +308,66 @@ int creat_enter(struct trace_event_raw_sys_enter *ctx)
 			(__u32)ctx->args[1], 0);
 }
 
-/* The exit programs of one variant: _compat names the one without bpf_loop and kfuncs. */
-#define OPEN_EXITS(suffix, direct)                                                  \
-	SYS_EXIT_PROG(open, open_exit##suffix, on_exit(ctx->ret, direct))           \
-	SYS_EXIT_PROG(openat, openat_exit##suffix, on_exit(ctx->ret, direct))       \
-	SYS_EXIT_PROG(openat2, openat2_exit##suffix, on_exit(ctx->ret, direct))     \
-	SYS_EXIT_PROG(creat, creat_exit##suffix, on_exit(ctx->ret, direct))
+/* The compat exits: the entry's state, a bounded walk. */
+static __always_inline int exit_from_state(long ret)
+{
+	struct inflight st;
 
-OPEN_EXITS(, true)
-OPEN_EXITS(_compat, false)
+	if (!thread_state_take(&inflight, (__u32)bpf_get_current_pid_tgid(), &st) ||
+	    (failed_only && ret >= 0))
+		return 0;
+	return emit(&st, ret, false);
+}
+
+SYS_EXIT_PROG(open, open_exit_compat, exit_from_state(ctx->ret))
+SYS_EXIT_PROG(openat, openat_exit_compat, exit_from_state(ctx->ret))
+SYS_EXIT_PROG(openat2, openat2_exit_compat, exit_from_state(ctx->ret))
+SYS_EXIT_PROG(creat, creat_exit_compat, exit_from_state(ctx->ret))
+
+/*
+ * The direct exits: the arguments from the registers the thread entered the
+ * syscall with, which the kernel keeps until it returns to user space (only
+ * a tracer such as gdb could have changed them since).  Fields as on entry.
+ */
+static __always_inline int exit_from_regs(long ret, __u16 sc)
+{
+	struct pt_regs *regs;
+	struct inflight f = {};
+
+	if (failed_only && ret >= 0)
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	f.syscall = sc;
+	if (sc == OPEN_SYS_OPEN || sc == OPEN_SYS_CREAT) {
+		f.dirfd = AT_FDCWD;
+		f.fname = PT_REGS_PARM1_SYSCALL(regs);
+		f.flags = sc == OPEN_SYS_CREAT ? O_CREAT | O_TRUNC | 1 /* O_WRONLY */
+					      : (__u32)PT_REGS_PARM2_SYSCALL(regs);
+		f.mode = sc == OPEN_SYS_CREAT ? PT_REGS_PARM2_SYSCALL(regs)
+					      : PT_REGS_PARM3_SYSCALL(regs);
+	} else {
+		f.dirfd = (int)PT_REGS_PARM1_SYSCALL(regs);
+		f.fname = PT_REGS_PARM2_SYSCALL(regs);
+		if (sc == OPEN_SYS_OPENAT) {
+			f.flags = (__u32)PT_REGS_PARM3_SYSCALL(regs);
+			f.mode = PT_REGS_PARM4_SYSCALL(regs);
+		} else {
+			struct open_how how = {};
+
+			if (PT_REGS_PARM4_SYSCALL(regs) >= sizeof(how))
+				bpf_probe_read_user(&how, sizeof(how),
+						    (void *)PT_REGS_PARM3_SYSCALL(regs));
+			f.flags = how.flags;
+			f.mode = how.mode;
+			f.resolve = how.resolve;
+		}
+	}
+	if (!opener_wanted(f.flags))
+		return 0;
+	return emit(&f, ret, true);
+}
+
+SYS_EXIT_PROG(open, open_exit, exit_from_regs(ctx->ret, OPEN_SYS_OPEN))
+SYS_EXIT_PROG(openat, openat_exit, exit_from_regs(ctx->ret, OPEN_SYS_OPENAT))
+SYS_EXIT_PROG(openat2, openat2_exit, exit_from_regs(ctx->ret, OPEN_SYS_OPENAT2))
+SYS_EXIT_PROG(creat, creat_exit, exit_from_regs(ctx->ret, OPEN_SYS_CREAT))

@@ -77,6 +77,7 @@ static void switch_off(struct kernel_features *f, const char *list)
 	} names[] = {
 		{ "task_btf", &f->task_btf },
 		{ "task_storage", &f->task_storage },
+		{ "task_pt_regs", &f->task_pt_regs },
 		{ "bpf_loop", &f->loop },
 		{ "bpf_rdonly_cast", &f->rdonly_cast },
 		{ "bpf_strnstr", &f->str_kfuncs },
@@ -98,8 +99,9 @@ static void switch_off(struct kernel_features *f, const char *list)
 		if (!known)
 			pr_warn("PROCSNOOP_FEATURES_OFF: no feature '%s'", tok);
 	}
-	/* Task storage is reached through the BTF task pointer. */
+	/* Task storage and registers are reached through the BTF task pointer. */
 	f->task_storage = f->task_storage && f->task_btf;
+	f->task_pt_regs = f->task_pt_regs && f->task_btf;
 }
 
 int features__probe(struct kernel_features *f)
@@ -141,6 +143,7 @@ int features__probe(struct kernel_features *f)
 	f->task_btf = helper_ok(BPF_FUNC_get_current_task_btf);
 	/* The programs reach task storage through the BTF task pointer. */
 	f->task_storage = f->task_btf && helper_ok(BPF_FUNC_task_storage_get);
+	f->task_pt_regs = f->task_btf && helper_ok(BPF_FUNC_task_pt_regs);
 	f->loop = helper_ok(BPF_FUNC_loop);
 	log__reset_libbpf();
 	if (getenv("PROCSNOOP_FEATURES_OFF"))
@@ -188,6 +191,7 @@ void features__describe(const struct kernel_features *f, char *buf, size_t len)
 		{ f->ringbuf, "ringbuf" },
 		{ f->task_btf, "task_btf" },
 		{ f->task_storage, "task_storage" },
+		{ f->task_pt_regs, "task_pt_regs" },
 		{ f->loop, "bpf_loop" },
 		{ f->rdonly_cast, "bpf_rdonly_cast" },
 		{ f->str_kfuncs, "bpf_strnstr" },
@@ -221,7 +225,7 @@ void features__survey(struct feature_survey *s)
 	enum feature_answer btf = FEATURE_UNKNOWN, rdonly = FEATURE_UNKNOWN;
 	enum feature_answer str = FEATURE_UNKNOWN, group_dead = FEATURE_UNKNOWN;
 	enum feature_answer ring, task_btf = FEATURE_UNKNOWN, storage = FEATURE_UNKNOWN;
-	enum feature_answer loop = FEATURE_UNKNOWN;
+	enum feature_answer loop = FEATURE_UNKNOWN, regs = FEATURE_UNKNOWN;
 	libbpf_print_fn_t old = libbpf_set_print(NULL);
 	struct utsname u;
 	const struct btf *k = NULL;
@@ -255,6 +259,8 @@ void features__survey(struct feature_survey *s)
 		task_btf = survey_helper(BPF_FUNC_get_current_task_btf);
 		storage = task_btf == FEATURE_PRESENT ? survey_helper(BPF_FUNC_task_storage_get)
 						      : FEATURE_ABSENT;
+		regs = task_btf == FEATURE_PRESENT ? survey_helper(BPF_FUNC_task_pt_regs)
+						   : FEATURE_ABSENT;
 		loop = survey_helper(BPF_FUNC_loop);
 	}
 	libbpf_set_print(old);
@@ -262,6 +268,7 @@ void features__survey(struct feature_survey *s)
 	survey_add(s, "ringbuf", ring);
 	survey_add(s, "task_btf", task_btf);
 	survey_add(s, "task_storage", storage);
+	survey_add(s, "task_pt_regs", regs);
 	survey_add(s, "bpf_loop", loop);
 	survey_add(s, "bpf_rdonly_cast", rdonly);
 	survey_add(s, "bpf_strnstr", str);

@@ -16,6 +16,7 @@ struct kernel_features {
 	bool ringbuf; /* BPF_MAP_TYPE_RINGBUF (5.8) */
 	bool task_btf; /* bpf_get_current_task_btf (5.11) */
 	bool task_storage; /* task storage from tracepoint programs (5.11) */
+	bool task_pt_regs; /* bpf_task_pt_regs: a task's user registers (5.15) */
 	bool loop; /* bpf_loop (5.17) */
 	bool rdonly_cast; /* the bpf_rdonly_cast kfunc (6.2) */
 	bool str_kfuncs; /* the bpf_strnstr and bpf_strnlen kfuncs (6.17) */
@@ -48,7 +49,7 @@ void features__describe(const struct kernel_features *f, char *buf, size_t len);
  * libbpf's helper probe would take that refusal for a yes.
  */
 enum feature_answer { FEATURE_UNKNOWN, FEATURE_ABSENT, FEATURE_PRESENT };
-#define FEATURE_SURVEY_MAX 8
+#define FEATURE_SURVEY_MAX 12
 struct feature_survey {
 	char release[65]; /* uname -r */
 	int n;

@@ -57,20 +57,22 @@ static error_t open_parse(int key, char *arg, struct argp_state *state)
 }
 
 /*
- * The programs of one syscall: its entry, and its exit in the variant this
- * kernel runs (open.bpf.c: direct needs bpf_loop and bpf_rdonly_cast).
+ * The programs of one syscall in the variant this kernel runs (open.bpf.c):
+ * the direct exit alone, or the entry and the compat exit.
  * open and creat exist on x86 but not on arm64: leave out what this kernel lacks.
  */
 static void pick(const struct kernel_features *kf, const char *name, struct bpf_program *enter,
 		 struct bpf_program *exit_direct, struct bpf_program *exit_compat)
 {
 	struct bpf_program *exits[] = { exit_direct, exit_compat };
-	bool direct = kf->loop && kf->rdonly_cast && kf->task_btf;
+	bool direct = kf->loop && kf->rdonly_cast && kf->task_btf && kf->task_pt_regs;
 	char path[256];
 
 	features__pick(exits, 2, direct ? 0 : 1);
-	pr_debug("%s: full-path walk %s", name,
-		 direct ? "with bpf_loop and direct loads" : "bounded to 64 components");
+	bpf_program__set_autoload(enter, !direct);
+	pr_debug("%s: %s", name,
+		 direct ? "the exit alone, full-path walk with bpf_loop and direct loads"
+			: "entry and exit, full-path walk bounded to 64 components");
 	snprintf(path, sizeof(path), "%s/events/syscalls/sys_enter_%s", tracefs__path(), name);
 	if (access(path, F_OK) == 0)
 		return;

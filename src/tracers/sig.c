@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include "lib/log.h"
 #include "lib/names.h"
 #include "lib/parse.h"
@@ -102,6 +103,59 @@ static error_t sig_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424 /* the same on every architecture */
+#endif
+
+/*
+ * The direct variant (sig.bpf.c) where the kernel hands BPF a task's
+ * registers and keeps task storage, on the architectures whose syscall
+ * number sig.bpf.c reads; else the entries and the compat exits.
+ */
+static void pick_variant(struct sig_bpf *skel, const struct kernel_features *kf)
+{
+#if defined(__x86_64__) || defined(__aarch64__)
+	bool direct = kf->task_btf && kf->task_storage && kf->task_pt_regs;
+#else
+	bool direct = false;
+#endif
+	struct bpf_program *pairs[][2] = {
+		{ skel->progs.kill_exit, skel->progs.kill_exit_compat },
+		{ skel->progs.tkill_exit, skel->progs.tkill_exit_compat },
+		{ skel->progs.tgkill_exit, skel->progs.tgkill_exit_compat },
+		{ skel->progs.rt_sigqueueinfo_exit, skel->progs.rt_sigqueueinfo_exit_compat },
+		{ skel->progs.rt_tgsigqueueinfo_exit, skel->progs.rt_tgsigqueueinfo_exit_compat },
+		{ skel->progs.pidfd_send_signal_exit, skel->progs.pidfd_send_signal_exit_compat },
+		{ skel->progs.signal_generate, skel->progs.signal_generate_compat },
+	};
+	struct bpf_program *enters[] = {
+		skel->progs.kill_enter,
+		skel->progs.tkill_enter,
+		skel->progs.tgkill_enter,
+		skel->progs.rt_sigqueueinfo_enter,
+		skel->progs.rt_tgsigqueueinfo_enter,
+		skel->progs.pidfd_send_signal_enter,
+	};
+	const long nr[SIG_SRC_MAX] = {
+		[SIG_SRC_KERNEL] = -1,
+		[SIG_SRC_KILL] = SYS_kill,
+		[SIG_SRC_TKILL] = SYS_tkill,
+		[SIG_SRC_TGKILL] = SYS_tgkill,
+		[SIG_SRC_RT_SIGQUEUEINFO] = SYS_rt_sigqueueinfo,
+		[SIG_SRC_RT_TGSIGQUEUEINFO] = SYS_rt_tgsigqueueinfo,
+		[SIG_SRC_PIDFD_SEND_SIGNAL] = SYS_pidfd_send_signal,
+	};
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+		features__pick(pairs[i], 2, direct ? 0 : 1);
+	for (size_t i = 0; i < sizeof(enters) / sizeof(enters[0]); i++)
+		bpf_program__set_autoload(enters[i], !direct);
+	for (int i = 0; i < SIG_SRC_MAX; i++)
+		skel->rodata->syscall_nr[i] = nr[i];
+	pr_debug("sig: %s", direct ? "the exits alone, arguments from the registers"
+				   : "entries and exits");
+}
+
 static int sig_open(struct session *s, const struct common_opts *common, const void *opts)
 {
 	const struct sig_opts *o = opts;
@@ -122,6 +176,7 @@ static int sig_open(struct session *s, const struct common_opts *common, const v
 	skel->rodata->target_pid = o->target_pid;
 	skel->rodata->failed_only = o->failed_only;
 	skel->rodata->source_mode = o->source_mode;
+	pick_variant(skel, session__features(s));
 	err = features__adapt_thread_map(session__features(s), skel->maps.inflight);
 	if (err) {
 		pr_err("cannot set up the sig thread map: %s", strerror(-err));

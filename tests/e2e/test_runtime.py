@@ -80,7 +80,8 @@ def still_loaded(ids, timeout=10):
 def test_kill_9_leaves_nothing_attached():
     with Trace("sig") as tr:
         ids = prog_ids(tr.proc.pid)
-        assert len(ids) >= 13, ids  # 6 enter, 6 exit, signal_generate
+        # 6 exits and signal_generate; also the 6 entries where there is no bpf_task_pt_regs
+        assert len(ids) >= 7, ids
         tr.proc.kill()
         tr.proc.wait()
     alive = still_loaded(ids)
@@ -92,7 +93,7 @@ def test_stop_leaves_nothing_attached():
     exit (by a process that holds the links meanwhile) and nothing stays loaded."""
     with Target() as target, Trace() as tr:
         ids = prog_ids(tr.proc.pid)
-        assert len(ids) >= 20, ids
+        assert len(ids) >= 18, ids
         act(f"kill:{target.pid}:10")
         tr.wait_for(lambda e: e["type"] == "sig" and e.get("target_pid") == target.pid)
         assert tr.stop() == 0

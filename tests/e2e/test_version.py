@@ -6,10 +6,10 @@ import subprocess
 
 from harness import PROCSNOOP, ROOT
 
-FEATURES = ["btf", "ringbuf", "task_btf", "task_storage", "bpf_loop", "bpf_rdonly_cast",
-            "bpf_strnstr", "exit_group_dead"]
+FEATURES = ["btf", "ringbuf", "task_btf", "task_storage", "task_pt_regs", "bpf_loop",
+            "bpf_rdonly_cast", "bpf_strnstr", "exit_group_dead"]
 # Probed by loading a map or a program: unknown without BPF privileges.
-LOADED = {"ringbuf", "task_btf", "task_storage", "bpf_loop"}
+LOADED = {"ringbuf", "task_btf", "task_storage", "task_pt_regs", "bpf_loop"}
 
 
 def changelog_version():

@@ -52,6 +52,7 @@ TEST(features_switched_off_by_name)
 	CHECK(!f.loop);
 	CHECK(!f.task_btf);
 	CHECK(!f.task_storage); /* reached through the BTF task pointer */
+	CHECK(!f.task_pt_regs); /* likewise */
 	CHECK_INT(features__kcaps(&f), 0);
 	features__describe(&f, text, sizeof(text));
 	CHECK(strstr(text, "bpf_loop") == NULL);
