@@ -12,6 +12,9 @@
 #                            and bpffs, as procsnoop needs them
 #   release DIR              ends what still runs in DIR, unmounts everything under it
 #   remove_root DIR          release, then delete
+#   root_new NAME            ROOT becomes a new directory $CACHE/NAME.XXXXXX, removed when the
+#                            script exits however it ends, or with KEEP=1 kept (unmounted) and
+#                            said so, with $ROOT_HINT after it
 #
 # Messages start with "$ROOT_SAY:" (default fresh-root); die exits 125.  Needs root.
 
@@ -199,4 +202,25 @@ root_mount() {
 	mountpoint -q "$root/sys/kernel/tracing" || mount -t tracefs tracefs "$root/sys/kernel/tracing"
 	mountpoint -q "$root/sys/kernel/debug" || mount -t debugfs debugfs "$root/sys/kernel/debug"
 	mountpoint -q "$root/sys/fs/bpf" || mount -t bpf bpf "$root/sys/fs/bpf"
+}
+
+root_cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM HUP
+	if [ "${KEEP:-0}" = 1 ]; then
+		release "$ROOT" || true
+		say "kept the root in $ROOT$ROOT_HINT"
+	else
+		remove_root "$ROOT"
+	fi
+	exit "$rc"
+}
+
+root_new() {
+	ROOT=$(mktemp -d "$CACHE/$1.XXXXXX")
+	ROOT_HINT=
+	trap root_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
 }

@@ -60,24 +60,10 @@ COMMIT=$(git -C "$SRC" rev-parse --verify "$REF^{commit}") || die "no commit $RE
 
 root_pristine "$REBUILD"
 
-ROOT=$(mktemp -d "$CACHE/run.XXXXXX")
+root_new run
+ROOT_HINT=" (chroot $ROOT /bin/bash; mount proc, sys, dev again to run tests)"
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 LOG=$CACHE/logs/$STAMP.log
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM HUP
-	if [ "$KEEP" = 1 ]; then
-		release "$ROOT" || true
-		say "kept the root in $ROOT (chroot $ROOT /bin/bash; mount proc, sys, dev again to run tests)"
-	else
-		remove_root "$ROOT"
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
 
 root_lay "$ROOT" "$PLAIN_SOURCES"
 mkdir -p "$ROOT/work"

@@ -34,22 +34,7 @@ done
 [ -n "$DEB" ] && [ -r "$DEB" ] || die "no package to install (tests/package-root.sh DEB)"
 
 root_pristine "$REBUILD"
-ROOT=$(mktemp -d "$CACHE/package.XXXXXX")
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM HUP
-	if [ "$KEEP" = 1 ]; then
-		release "$ROOT" || true
-		say "kept the root in $ROOT"
-	else
-		remove_root "$ROOT"
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+root_new package
 
 root_lay "$ROOT"
 root_mount "$ROOT"
