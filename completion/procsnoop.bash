@@ -3,14 +3,15 @@
 # Commands, the options of each (tests/e2e/test_completion.py keeps them equal to --help),
 # and the values of options: signal names for -s, users for -u and --user, running
 # processes for -p, --ppid and --target, threads for --tid, cgroup directories for
-# --cgroup, command names for --comm; for `procsnoop run`, the program's files, its
+# --cgroup, command names for --comm, the running processes' pid namespaces for --pidns; for `procsnoop run`, the program's files, its
 # headers, the structs they define for --event-type, and the program's own flags.
 
 _procsnoop_commands="sig open exec exit run"
 _procsnoop_tracers="sig open exec exit"
 
 # Options of every tracer command (procsnoop --help); -? is left out: a glob, and --help.
-_procsnoop_common="-p --pid --tid --ppid -u --uid --comm --cgroup --include-self -o --output --numeric
+_procsnoop_common="-p --pid --tid --ppid -u --uid --comm --cgroup --pidns --include-self -o --output
+	--numeric
 	-d --duration -b --buffer-size -v --verbose --user -q --quiet --metrics
 	--metrics-labels --metrics-max-series --help --usage -V --version"
 _procsnoop_sig="-s --signal --target -x --failed -k --kill --source"
@@ -24,7 +25,7 @@ _procsnoop_run="-o --output -d --duration -i --interval --event-type -q --quiet
 	-V --version"
 
 # Options that take a value (the next word, or after '='), by command.
-_procsnoop_valued_common="-p --pid --tid --ppid -u --uid --comm --cgroup -o --output
+_procsnoop_valued_common="-p --pid --tid --ppid -u --uid --comm --cgroup --pidns -o --output
 	-d --duration -b --buffer-size --user --metrics --metrics-labels --metrics-max-series"
 _procsnoop_valued_sig="-s --signal --target --source"
 _procsnoop_valued_open="-c -n --name --prefix -t"
@@ -114,6 +115,24 @@ _procsnoop_cgroups()
 		done < <(compgen -d -- "$mnt/$1")
 	fi
 	compopt -o filenames 2>/dev/null
+}
+
+# The inode numbers of the pid namespaces that running processes are in, or a path.
+_procsnoop_pidns()
+{
+	local f l
+	local -A seen=()
+	if [[ $1 == /* ]]; then
+		COMPREPLY=($(compgen -f -- "$1"))
+		compopt -o filenames 2>/dev/null
+		return
+	fi
+	for f in /proc/[0-9]*/ns/pid; do
+		l=$(readlink "$f" 2>/dev/null) || continue
+		l=${l#pid:[}
+		seen[${l%]}]=1
+	done
+	COMPREPLY=($(compgen -W "${!seen[*]}" -- "$1"))
 }
 
 # Files whose names end in one of the suffixes given, and directories to look into.
@@ -231,6 +250,7 @@ _procsnoop()
 		-u | --uid | --user) COMPREPLY=($(compgen -u -- "$cur")) ;;
 		-s | --signal) _procsnoop_signals "$cur" ;;
 		--cgroup) _procsnoop_cgroups "$cur" ;;
+		--pidns) _procsnoop_pidns "$cur" ;;
 		-c)
 			if [[ ${cmds[0]} == open ]]; then
 				_procsnoop_comms "$cur"

@@ -3,7 +3,7 @@
 #
 # Commands, the options of each (tests/e2e/test_completion.py keeps them equal to --help),
 # and the values of options: signals for -s, users for -u and --user, processes for -p,
-# --ppid and --target, threads for --tid, cgroup directories, command names; for
+# --ppid and --target, threads for --tid, cgroup directories, command names, pid namespaces; for
 # `procsnoop run`, the program's files, its headers and its own flags.
 
 _procsnoop_tids() {
@@ -32,6 +32,20 @@ _procsnoop_cgroups() {
 	fi
 }
 
+# The inode numbers of the pid namespaces running processes are in; or a path.
+_procsnoop_pidns() {
+	local -a nss
+	local f l
+	if [[ $PREFIX == /* ]]; then
+		_files
+		return
+	fi
+	for f in /proc/[0-9]*/ns/pid(N); do
+		l=$(readlink $f 2>/dev/null) && nss+=(${${l#pid:\[}%\]})
+	done
+	_wanted namespaces expl 'pid namespace inode' compadd -a -- ${(u)nss}
+}
+
 _procsnoop_signals() {
 	local -a sigs
 	sigs=(${signals[2,-1]:#(ZERR|DEBUG|EXIT)})
@@ -47,6 +61,7 @@ _procsnoop_common() {
 		'(-u --uid)'{-u+,--uid=}'[only events of this user]:user:_users'
 		'--comm=[only this command name, exactly]:command name:_procsnoop_comms'
 		'--cgroup=[only this cgroup v2 or below it]:cgroup:_procsnoop_cgroups'
+		'--pidns=[only tasks in this pid namespace]:pid namespace:_procsnoop_pidns'
 		'--include-self[also the events of procsnoop itself]'
 		'(-o --output)'{-o+,--output=}'[output format]:format:(table json)'
 		'--numeric[signals as numbers in the table]'

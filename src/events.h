@@ -35,6 +35,12 @@ struct event_header {
 	__u16 size; /* bytes of the whole event */
 	__u32 _pad;
 	char comm[COMM_LEN];
+	/* The ids inside the task's own pid namespace (those of a container). */
+	__u32 ns_pid;
+	__u32 ns_tid;
+	/* The inode numbers of its pid and mount namespaces (ls -l /proc/PID/ns). */
+	__u32 pidns;
+	__u32 mntns;
 };
 
 /*
@@ -63,6 +69,8 @@ struct filter_config {
 	char comm[COMM_LEN];
 	/* procsnoop's own process, whose events are dropped (0 with --include-self). */
 	__u32 self_tgid;
+	/* --pidns: only tasks in this pid namespace (its inode number) */
+	__u32 pidns;
 };
 
 /* The session's control word, shared by every object and mapped by user space. */
@@ -101,6 +109,9 @@ struct sig_event {
 	__u32 source; /* enum sig_source */
 	__u32 _pad;
 	char target_comm[COMM_LEN];
+	/* The target's ids in its own pid namespace, once the kernel found it; else -1. */
+	__s32 target_ns_pid;
+	__s32 target_ns_tid;
 };
 
 /* ---- procsnoop open --------------------------------------------------- */

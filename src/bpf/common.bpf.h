@@ -86,6 +86,82 @@ static __always_inline __u32 current_ppid(void)
 }
 
 /*
+ * A task's ids inside its own pid namespace, the deepest level of its struct
+ * pid (the process's id from its group leader's), and that namespace's inode
+ * number.  At level 0, the initial namespace, they are the ids BPF already
+ * has and the kernel's fixed inode number for it (PROC_PID_INIT_INO), so the
+ * common case reads nothing more.  Deeper, the level indexes an array, which
+ * only a helper read can do.
+ */
+#define PID_INIT_INODE 0xEFFFFFFCu
+
+struct ns_ids {
+	__u32 pid;
+	__u32 tid;
+	__u32 pidns;
+};
+
+static __always_inline void nested_ns_ids(struct pid *tp, struct pid *gp, unsigned int level,
+					  struct ns_ids *out)
+{
+	const struct upid *t = __builtin_preserve_access_index(&tp->numbers[0]);
+	const struct upid *g = __builtin_preserve_access_index(&gp->numbers[0]);
+	struct upid up = {};
+	int nr = 0;
+
+	bpf_probe_read_kernel(&up, sizeof(up), t + level);
+	bpf_probe_read_kernel(&nr, sizeof(nr), g + level); /* nr is upid's first member */
+	out->tid = up.nr;
+	out->pid = nr;
+	out->pidns = BPF_CORE_READ(up.ns, ns.inum);
+}
+
+/* Any task's: a signal's target. */
+static __always_inline void task_ns_ids(struct task_struct *task, struct ns_ids *out)
+{
+	struct pid *tp = BPF_CORE_READ(task, thread_pid);
+	unsigned int level = BPF_CORE_READ(tp, level);
+
+	if (!level) {
+		out->pid = BPF_CORE_READ(task, tgid);
+		out->tid = BPF_CORE_READ(task, pid);
+		out->pidns = PID_INIT_INODE;
+		return;
+	}
+	nested_ns_ids(tp, BPF_CORE_READ(task, group_leader, thread_pid), level, out);
+}
+
+/* The current task's, with direct loads where the kernel allows them. */
+static __always_inline void current_ns_ids(struct ns_ids *out)
+{
+	if (cfg.kcaps & KCAP_TASK_BTF) {
+		struct task_struct *task = bpf_get_current_task_btf();
+		struct pid *tp = task->thread_pid;
+		unsigned int level = tp->level;
+
+		if (!level) {
+			__u64 id = bpf_get_current_pid_tgid();
+
+			out->pid = id >> 32;
+			out->tid = (__u32)id;
+			out->pidns = PID_INIT_INODE;
+			return;
+		}
+		nested_ns_ids(tp, task->group_leader->thread_pid, level, out);
+		return;
+	}
+	task_ns_ids((struct task_struct *)bpf_get_current_task(), out);
+}
+
+static __always_inline __u32 current_mntns(void)
+{
+	if (cfg.kcaps & KCAP_TASK_BTF)
+		return bpf_get_current_task_btf()->nsproxy->mnt_ns->ns.inum;
+	return BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), nsproxy, mnt_ns,
+			     ns.inum);
+}
+
+/*
  * Copies the current process's arguments (mm->arg_start..arg_end, each with
  * its NUL) to dst, at most max bytes: a power of two, with room for twice as
  * many at dst (the verifier sees the length masked to 2 * max - 1).  task is
@@ -233,6 +309,13 @@ static __always_inline bool filter_pass(__u64 pid_tgid)
 		return false;
 	if (cfg.cgroup_set && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
 		return false;
+	if (cfg.pidns) {
+		struct ns_ids ids;
+
+		current_ns_ids(&ids);
+		if (ids.pidns != cfg.pidns)
+			return false;
+	}
 	return true;
 }
 
@@ -261,6 +344,13 @@ static __always_inline void *event_reserve(__u32 size, __u32 type)
 static __always_inline void header_fill(struct event_header *h, __u16 type, __u16 size,
 					__u64 pid_tgid)
 {
+	struct ns_ids ids;
+
+	current_ns_ids(&ids);
+	h->ns_pid = ids.pid;
+	h->ns_tid = ids.tid;
+	h->pidns = ids.pidns;
+	h->mntns = current_mntns();
 	h->ts_ns = bpf_ktime_get_ns();
 	h->cgroup_id = bpf_get_current_cgroup_id();
 	h->pid = pid_tgid >> 32;

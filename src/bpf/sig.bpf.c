@@ -44,6 +44,8 @@ struct inflight {
 	__u32 source;
 	__u32 generated;
 	char target_comm[COMM_LEN];
+	__s32 target_ns_pid;
+	__s32 target_ns_tid;
 };
 
 THREAD_STATE_MAP(inflight, struct inflight);
@@ -76,6 +78,7 @@ static __always_inline int on_enter(__u32 source, int sig, int tpid, int ttid)
 	f->source = source;
 	f->generated = 0;
 	f->target_comm[0] = 0;
+	f->target_ns_pid = f->target_ns_tid = -1;
 	return 0;
 }
 
@@ -105,6 +108,8 @@ static __always_inline int emit(struct inflight *f, long ret, __u64 id)
 	e->source = f->source;
 	e->_pad = 0;
 	__builtin_memcpy(e->target_comm, f->target_comm, COMM_LEN);
+	e->target_ns_pid = f->target_ns_pid;
+	e->target_ns_tid = f->target_ns_tid;
 	event_submit(e);
 	return 0;
 }
@@ -188,6 +193,7 @@ static __always_inline void args_from_regs(struct pt_regs *regs, __u32 source,
 	f->source = source;
 	f->result = SIG_RESULT_NONE;
 	f->target_pid = f->target_tid = 0;
+	f->target_ns_pid = f->target_ns_tid = -1;
 	f->sig = (int)a2;
 	if (source == SIG_SRC_KILL || source == SIG_SRC_RT_SIGQUEUEINFO) {
 		f->target_pid = (int)a1;
@@ -220,6 +226,8 @@ static __always_inline int exit_from_regs(long ret, __u32 source)
 			if (source == SIG_SRC_PIDFD_SEND_SIGNAL || source == SIG_SRC_TKILL)
 				f.target_pid = g->target_pid;
 			__builtin_memcpy(f.target_comm, g->target_comm, COMM_LEN);
+			f.target_ns_pid = g->target_ns_pid;
+			f.target_ns_tid = g->target_ns_tid;
 		}
 	}
 	if (!sig_wanted(f.sig) || !filter_pass(id))
@@ -253,6 +261,8 @@ static __always_inline int generated_code(struct kernel_siginfo *info)
 static __always_inline void generated_in_syscall(struct inflight *f, struct kernel_siginfo *info,
 						 struct task_struct *task, int result)
 {
+	struct ns_ids ids;
+
 	if (f->generated)
 		return;
 	f->generated = 1;
@@ -261,6 +271,9 @@ static __always_inline void generated_in_syscall(struct inflight *f, struct kern
 	if (f->source == SIG_SRC_PIDFD_SEND_SIGNAL || f->source == SIG_SRC_TKILL)
 		f->target_pid = BPF_CORE_READ(task, tgid);
 	BPF_CORE_READ_STR_INTO(&f->target_comm, task, comm);
+	task_ns_ids(task, &ids);
+	f->target_ns_pid = ids.pid;
+	f->target_ns_tid = ids.tid;
 }
 
 /* A signal the kernel raised itself, outside any signal syscall of this thread. */
@@ -268,6 +281,7 @@ static __always_inline int generated_by_kernel(int sig, struct kernel_siginfo *i
 					       struct task_struct *task, int result, __u64 id)
 {
 	struct sig_event *e;
+	struct ns_ids ids;
 	int tgid = BPF_CORE_READ(task, tgid);
 
 	if (!(source_mode & SIG_MODE_KERNEL))
@@ -289,6 +303,9 @@ static __always_inline int generated_by_kernel(int sig, struct kernel_siginfo *i
 	e->source = SIG_SRC_KERNEL;
 	e->_pad = 0;
 	BPF_CORE_READ_STR_INTO(&e->target_comm, task, comm);
+	task_ns_ids(task, &ids);
+	e->target_ns_pid = ids.pid;
+	e->target_ns_tid = ids.tid;
 	event_submit(e);
 	return 0;
 }

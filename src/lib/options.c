@@ -18,6 +18,7 @@ enum {
 	OPT_METRICS_LABELS,
 	OPT_METRICS_MAX_SERIES,
 	OPT_INCLUDE_SELF,
+	OPT_PIDNS,
 };
 
 static const struct argp_option common_options[] = {
@@ -29,6 +30,10 @@ static const struct argp_option common_options[] = {
 	{ "comm", OPT_COMM, "COMM", 0, "Only events of this command name (exact)", 10 },
 	{ "cgroup", OPT_CGROUP, "PATH", 0,
 	  "Only events in this cgroup v2 or below (absolute, or relative to the cgroup2 mount)",
+	  10 },
+	{ "pidns", OPT_PIDNS, "PIDNS", 0,
+	  "Only events of tasks in this pid namespace: its inode number, or a path like "
+	  "/proc/PID/ns/pid",
 	  10 },
 	{ "include-self", OPT_INCLUDE_SELF, NULL, 0,
 	  "Also events of procsnoop's own process (dropped by default)", 10 },
@@ -171,6 +176,9 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_CGROUP:
 		CHECK(parse__cgroup(arg, &o->session.cgroup_path, &why), "cgroup");
+		break;
+	case OPT_PIDNS:
+		CHECK(parse__pidns(arg, &o->filter.pidns, &why), "pid namespace");
 		break;
 	case OPT_INCLUDE_SELF:
 		o->session.include_self = true;

@@ -8,10 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 #include <linux/magic.h>
+#include <linux/nsfs.h>
 #include "lib/parse.h"
 
 #define PID_MAX_LIMIT 4194304
@@ -45,6 +49,56 @@ int parse__pid(const char *text, uint32_t *out, const char **why)
 		return fail(why, "out of range (1 to 4194304)");
 	*out = v;
 	return 0;
+}
+
+static int inode_number(unsigned long long v, uint32_t *out, const char **why)
+{
+	/* The kernel's namespace inode numbers are 32-bit (proc_inum). */
+	if (v < 1 || v > UINT32_MAX)
+		return fail(why, "out of range (an inode number of 1 to 4294967295)");
+	*out = v;
+	return 0;
+}
+
+int parse__pidns(const char *text, uint32_t *out, const char **why)
+{
+	unsigned long long v;
+	struct stat st;
+	int fd, type;
+
+	if (!text || !*text)
+		return fail(why, "empty");
+	if (isdigit((unsigned char)*text)) {
+		if (parse_u64(text, &v))
+			return fail(why, "not a number");
+		return inode_number(v, out, why);
+	}
+	if (strncmp(text, "pid:[", 5) == 0) {
+		char digits[24];
+		size_t n = strlen(text + 5);
+
+		if (n < 2 || n > sizeof(digits) || text[5 + n - 1] != ']')
+			return fail(why, "not of the form pid:[NUMBER]");
+		memcpy(digits, text + 5, n - 1);
+		digits[n - 1] = 0;
+		if (parse_u64(digits, &v))
+			return fail(why, "not of the form pid:[NUMBER]");
+		return inode_number(v, out, why);
+	}
+	if (*text != '/')
+		return fail(why, "not an inode number, pid:[NUMBER] or a path like /proc/PID/ns/pid");
+	fd = open(text, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(why, errno == ENOENT ? "no such file" : strerror(errno));
+	type = ioctl(fd, NS_GET_NSTYPE);
+	if (type < 0 || fstat(fd, &st)) {
+		close(fd);
+		return fail(why, "not a namespace file (like /proc/PID/ns/pid)");
+	}
+	close(fd);
+	if (type != CLONE_NEWPID)
+		return fail(why, "a namespace, but not a pid namespace");
+	return inode_number(st.st_ino, out, why);
 }
 
 int parse__uid(const char *text, uint32_t *out, const char **why)

@@ -16,6 +16,11 @@ int parse__buffer_size(const char *text, uint32_t *out, const char **why);
 /* A command name that fits the kernel's 16-byte comm (15 characters). */
 int parse__comm(const char *text, char out[16], const char **why);
 /*
+ * A pid namespace, as its inode number: the number, "pid:[NUMBER]" as
+ * `readlink /proc/PID/ns/pid` prints it, or the path of such a file.
+ */
+int parse__pidns(const char *text, uint32_t *out, const char **why);
+/*
  * A cgroup v2 directory: an absolute path, or one relative to the cgroup v2
  * mount.  *out points to a static buffer or to text.
  */

@@ -166,6 +166,16 @@ void field__value(const struct field *f, const struct field_ctx *c, struct value
 	{ .key = k, .header = h, .kind = FK_ENUM, .offset = offsetof(type, member),         \
 	  .size = sizeof(((type *)0)->member), .width = w, .flags = fl, .groups = grp,      \
 	  .names = names_, .nnames = sizeof(names_) / sizeof(names_[0]) }
+/* A signed id that is null when negative (not known). */
+#define EV_OPT_ID(type, k, h, member, w, fl, grp)                                          \
+	{ .key = k, .header = h, .kind = FK_ENUM, .offset = offsetof(type, member),         \
+	  .size = sizeof(((type *)0)->member), .width = w, .flags = fl, .groups = grp }
+/* The header's namespace ids, JSON only: after cgroup_id in every tracer's schema. */
+#define HDR_NS_FIELDS                                                                      \
+	HDR_FIELD("ns_pid", "NSPID", FK_UINT, ns_pid, 0, F_JSON, G_BASE),                     \
+	HDR_FIELD("ns_tid", "NSTID", FK_UINT, ns_tid, 0, F_JSON, G_BASE),                     \
+	HDR_FIELD("pidns", "PIDNS", FK_UINT, pidns, 0, F_JSON, G_BASE),                       \
+	HDR_FIELD("mntns", "MNTNS", FK_UINT, mntns, 0, F_JSON, G_BASE)
 /* FK_CUSTOM: fn(f, c, v) renders it from the whole record, c->ev. */
 #define EV_CUSTOM(k, h, fn, w, fl, grp)                                                    \
 	{ .key = k, .header = h, .kind = FK_CUSTOM, .width = w, .flags = fl, .groups = grp, \

@@ -107,6 +107,11 @@ def traced(run, extra_stderr=()):
         run.fail(f"unexpected stderr lines: {stray[:3]}")
 
 
+def in_own_namespaces(run, pid):
+    """The header's namespace fields of an event of the actor (the guest's first namespaces)."""
+    return dict(ns_pid=pid, ns_tid=pid, pidns=run.fact("pidns"), mntns=run.fact("mntns"))
+
+
 def assert_sig(run, events):
     pid, target, probed = run.fact("pid"), run.fact("sig_target"), run.fact("probe_target")
     if run.fact("sig_ret") != 0 or run.fact("probe_ret") != 0:
@@ -115,11 +120,12 @@ def assert_sig(run, events):
                  lambda e: e["type"] == "sig" and e.get("pid") == pid and e.get("signo") == 10)
     run.expect(ev, "kill(SIGUSR1)", sig="SIGUSR1", signo=10, tid=pid, comm=ACTOR_COMM,
                target_pid=target, target_tid=0, target_comm=ACTOR_COMM, source="kill", ret=0,
-               error=None, result="delivered", code=0)
+               error=None, result="delivered", code=0, target_ns_pid=target,
+               target_ns_tid=target, **in_own_namespaces(run, pid))
     ev = run.one(events, f"signal 0 event from pid {pid}",
                  lambda e: e["type"] == "sig" and e.get("pid") == pid and e.get("signo") == 0)
     run.expect(ev, "kill(0)", sig="0", signo=0, target_pid=probed, source="kill", ret=0,
-               error=None, result=None)
+               error=None, result=None, target_ns_pid=None, target_ns_tid=None)
 
 
 def assert_open(run, events, full_path=True):
@@ -132,7 +138,8 @@ def assert_open(run, events, full_path=True):
                  and e.get("path") == "rel/file")
     run.expect(ev, "open(rel/file)", syscall="openat", fd=fd, ret=fd, error=None, dirfd=-100,
                flags="O_RDONLY", mode=None, truncated=None, comm=ACTOR_COMM,
-               full_path=OPEN_DIR + "/rel/file" if full_path else None)
+               full_path=OPEN_DIR + "/rel/file" if full_path else None,
+               **in_own_namespaces(run, pid))
     ev = run.one(events, f"open of rel/missing by pid {pid}",
                  lambda e: e["type"] == "open" and e.get("pid") == pid
                  and e.get("path") == "rel/missing")
@@ -148,7 +155,7 @@ def assert_exec(run, events, failed_too=True):
     run.expect(ev, "execve(self)", syscall="execve", ret=0, error=None,
                filename=run.fact("exec_filename"), comm=ACTOR_COMM, old_comm=ACTOR_COMM,
                ppid=pid, argc=4, args=["guest_actor", "noop", "two words", "x"],
-               args_truncated=False)
+               args_truncated=False, **in_own_namespaces(run, child))
     if not failed_too:
         if any(e["type"] == "exec" and e.get("pid") == failed for e in events):
             run.fail(f"a failed exec (pid {failed}) is shown without -x")
@@ -172,7 +179,8 @@ def assert_exit(run, events):
                status=9, ppid=pid)
     ev = run.one(events, f"exit event of pid {pid}",
                  lambda e: e["type"] == "exit" and e.get("pid") == pid)
-    run.expect(ev, "the actor's exit", exit_code=0, sig=None, filename=ACTOR_PATH)
+    run.expect(ev, "the actor's exit", exit_code=0, sig=None, filename=ACTOR_PATH,
+               **in_own_namespaces(run, pid))
 
 
 def check_stream(run):

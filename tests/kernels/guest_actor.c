@@ -70,6 +70,13 @@ static int reap(pid_t pid)
 	return status;
 }
 
+static long ns_inode(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? -1 : (long)st.st_ino;
+}
+
 static long status_fact(int status)
 {
 	return WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status);
@@ -198,6 +205,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	fact("pid", getpid());
+	/* The namespaces every event of this process names (the guest has only the first ones). */
+	fact("pidns", ns_inode("/proc/self/ns/pid"));
+	fact("mntns", ns_inode("/proc/self/ns/mnt"));
 	if (all || !strcmp(mode, "sig"))
 		do_sig();
 	if (all || !strcmp(mode, "open"))

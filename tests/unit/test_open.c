@@ -125,7 +125,8 @@ static size_t make_event(struct open_event *e, const char *path, size_t plen, co
 
 	memset(e, 0, sizeof(*e));
 	e->h = (struct event_header){ .ts_ns = 0, .pid = 7, .tid = 8, .ppid = 1, .uid = 1000,
-				      .type = EVENT_OPEN };
+				      .type = EVENT_OPEN, .ns_pid = 2, .ns_tid = 3,
+				      .pidns = 4026532001u, .mntns = 4026532000u };
 	memcpy(e->h.comm, "cat", 4);
 	e->ret = 3;
 	e->dirfd = -100;
@@ -159,6 +160,7 @@ TEST(open_record_json_every_field)
 	CHECK_STR(render(true, 0, &e, size),
 		  "{\"type\":\"open\",\"time\":\"1970-01-01T01:02:03.000000000Z\",\"ts_ns\":0,"
 		  "\"pid\":7,\"tid\":8,\"ppid\":1,\"uid\":1000,\"comm\":\"cat\",\"cgroup_id\":0,"
+		  "\"ns_pid\":2,\"ns_tid\":3,\"pidns\":4026532001,\"mntns\":4026532000,"
 		  "\"syscall\":\"openat\",\"fd\":3,\"error\":null,\"ret\":3,\"dirfd\":-100,"
 		  "\"flags\":\"O_RDONLY\",\"mode\":null,\"resolve\":null,\"path\":\"rel.txt\","
 		  "\"full_path\":\"/tmp/d/rel.txt\",\"truncated\":null}\n");

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <sys/stat.h>
 #include <stdint.h>
 #include "lib/parse.h"
 #include "unit.h"
@@ -18,6 +19,37 @@ TEST(parse_pid)
 	CHECK(parse__pid("0", &v, &why) < 0);
 	CHECK(parse__pid("4194305", &v, &why) < 0);
 	CHECK(parse__pid("99999999999999999999999", &v, &why) < 0);
+}
+
+TEST(parse_pidns)
+{
+	const char *why = NULL;
+	uint32_t v = 0;
+	struct stat st;
+
+	CHECK_INT(parse__pidns("4026531836", &v, &why), 0);
+	CHECK_INT(v, 4026531836u);
+	CHECK_INT(parse__pidns("pid:[4026532001]", &v, &why), 0);
+	CHECK_INT(v, 4026532001u);
+	CHECK_INT(stat("/proc/self/ns/pid", &st), 0);
+	CHECK_INT(parse__pidns("/proc/self/ns/pid", &v, &why), 0);
+	CHECK_INT(v, (uint32_t)st.st_ino);
+	CHECK(parse__pidns("/proc/self/ns/net", &v, &why) < 0);
+	CHECK_STR(why, "a namespace, but not a pid namespace");
+	CHECK(parse__pidns("/proc/self/status", &v, &why) < 0);
+	CHECK_STR(why, "not a namespace file (like /proc/PID/ns/pid)");
+	CHECK(parse__pidns("/no/such/file", &v, &why) < 0);
+	CHECK_STR(why, "no such file");
+	CHECK(parse__pidns("0", &v, &why) < 0);
+	CHECK(parse__pidns("4294967296", &v, &why) < 0);
+	CHECK(parse__pidns("12x", &v, &why) < 0);
+	CHECK_STR(why, "not a number");
+	CHECK(parse__pidns("pid:[]", &v, &why) < 0);
+	CHECK(parse__pidns("pid:[12", &v, &why) < 0);
+	CHECK(parse__pidns("pid:[1x]", &v, &why) < 0);
+	CHECK(parse__pidns("net:[4026531840]", &v, &why) < 0);
+	CHECK(parse__pidns("", &v, &why) < 0);
+	CHECK_STR(why, "empty");
 }
 
 TEST(parse_uid)
