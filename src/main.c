@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "lib/containers.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
 #include "lib/output.h"
@@ -157,13 +158,17 @@ static int run_tracers(const struct tracer *const *sel, int nsel, void *const *o
 	output__buffer_stdout();
 	if (common->quiet)
 		;
-	else if (common->output == OUTPUT_JSON)
+	else if (common->output == OUTPUT_JSON) {
+		/* Now, while privileged: it maps cgroup ids with open_by_handle_at. */
+		ro.containers = containers__new();
 		sink = sink_json__new(stdout, &ro);
+	}
 	else
 		sink = sink_table__new(stdout, &ro, schemas, nsel);
 	if (!sink && !common->quiet) {
 		sink__destroy(metrics);
 		session__destroy(s);
+		containers__free(ro.containers);
 		pr_err("out of memory");
 		return 1;
 	}
@@ -173,6 +178,7 @@ static int run_tracers(const struct tracer *const *sel, int nsel, void *const *o
 		sink__destroy(sink);
 		sink__destroy(metrics);
 		session__destroy(s);
+		containers__free(ro.containers);
 		return 1;
 	}
 	if (metrics)
@@ -190,6 +196,7 @@ static int run_tracers(const struct tracer *const *sel, int nsel, void *const *o
 	sink__destroy(sink);
 	sink__destroy(metrics);
 	session__destroy(s);
+	containers__free(ro.containers);
 	return err ? 1 : 0;
 }
 

@@ -177,7 +177,7 @@ int parse__comm(const char *text, char out[16], const char **why)
 	return 0;
 }
 
-static const char *cgroup2_mount(void)
+const char *parse__cgroup2_mount(void)
 {
 	static char path[PATH_MAX];
 	struct mntent *m;
@@ -206,7 +206,7 @@ int parse__cgroup(const char *text, const char **out, const char **why)
 	if (!text || !*text)
 		return fail(why, "empty");
 	if (text[0] != '/') {
-		root = cgroup2_mount();
+		root = parse__cgroup2_mount();
 		if (!root)
 			return fail(why, "no cgroup v2 hierarchy is mounted");
 		snprintf(joined, sizeof(joined), "%s/%s", root, text);

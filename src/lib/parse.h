@@ -25,5 +25,7 @@ int parse__pidns(const char *text, uint32_t *out, const char **why);
  * mount.  *out points to a static buffer or to text.
  */
 int parse__cgroup(const char *text, const char **out, const char **why);
+/* Where cgroup2 is mounted (a static buffer), or NULL. */
+const char *parse__cgroup2_mount(void);
 
 #endif

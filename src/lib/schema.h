@@ -53,9 +53,13 @@ struct value {
 #define VF_MORE 0x2  /* V_STRLIST: the list was cut; the table ends it with " ..." */
 #define VF_BARE 0x4  /* V_TEXT: a JSON literal (true, false), written without quotes */
 
+struct containers;
+
 struct render_opts {
 	bool numeric;		/* signals as numbers */
 	int64_t mono_to_real_ns; /* add to a CLOCK_MONOTONIC time for wall-clock time */
+	/* Maps an event's cgroup to its container (lib/containers.h); NULL: null fields. */
+	struct containers *containers;
 };
 
 /*
@@ -176,6 +180,18 @@ void field__value(const struct field *f, const struct field_ctx *c, struct value
 	HDR_FIELD("ns_tid", "NSTID", FK_UINT, ns_tid, 0, F_JSON, G_BASE),                     \
 	HDR_FIELD("pidns", "PIDNS", FK_UINT, pidns, 0, F_JSON, G_BASE),                       \
 	HDR_FIELD("mntns", "MNTNS", FK_UINT, mntns, 0, F_JSON, G_BASE)
+/*
+ * The container of the event's cgroup (lib/containers.h), JSON only: after the
+ * namespace ids in every tracer's schema.
+ */
+void field__container_id(const struct field *f, const struct field_ctx *c, struct value *v);
+void field__container_runtime(const struct field *f, const struct field_ctx *c,
+			      struct value *v);
+void field__pod_uid(const struct field *f, const struct field_ctx *c, struct value *v);
+#define HDR_CONTAINER_FIELDS                                                                 \
+	EV_CUSTOM("container_id", "CONTAINER", field__container_id, 0, F_JSON, G_BASE),          \
+	EV_CUSTOM("container_runtime", "RUNTIME", field__container_runtime, 0, F_JSON, G_BASE),  \
+	EV_CUSTOM("pod_uid", "POD", field__pod_uid, 0, F_JSON, G_BASE)
 /* FK_CUSTOM: fn(f, c, v) renders it from the whole record, c->ev. */
 #define EV_CUSTOM(k, h, fn, w, fl, grp)                                                    \
 	{ .key = k, .header = h, .kind = FK_CUSTOM, .width = w, .flags = fl, .groups = grp, \

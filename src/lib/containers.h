@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Which container an event comes from.  Every event carries the cgroup v2 id
+ * of its task; this maps the id to the cgroup's path, and the path to the
+ * container's id, its runtime and a Kubernetes pod's uid, from the names
+ * runtimes give their cgroups:
+ *
+ *   podman      .../libpod-<id>.scope, .../libpod_parent/libpod-<id>
+ *   docker      .../docker-<id>.scope, /docker/<id>
+ *   containerd  .../cri-containerd-<id>.scope
+ *   CRI-O       .../crio-<id>.scope
+ *   kubelet     .../kubepods-...-pod<uid>.slice/..., /kubepods/<qos>/pod<uid>/<id>
+ *
+ * An <id> is 64 lowercase hex digits.  Nothing is executed and no runtime is
+ * asked: the path alone says it.
+ */
+#ifndef PROCSNOOP_CONTAINERS_H
+#define PROCSNOOP_CONTAINERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CONTAINER_ID_LEN 64
+#define POD_UID_LEN 36
+
+struct container_info {
+	char id[CONTAINER_ID_LEN + 1]; /* "" outside a container */
+	const char *runtime; /* "podman", "docker", "containerd", "cri-o", "cri"; NULL */
+	char pod_uid[POD_UID_LEN + 1]; /* "" outside a pod */
+};
+
+/* What a cgroup path (relative to the cgroup2 mount, or absolute) says; false: no container. */
+bool container__from_path(const char *path, struct container_info *out);
+
+struct containers;
+
+/*
+ * A resolver with a bounded cache of cgroup ids.  Open it while privileged:
+ * it keeps the cgroup2 mount open, and maps ids with open_by_handle_at
+ * (CAP_DAC_READ_SEARCH), else by walking the tree.  NULL when there is no
+ * cgroup2 mount or no memory.
+ */
+struct containers *containers__new(void);
+/* The container of cgroup id; never NULL: an empty info when none or unknown. */
+const struct container_info *containers__lookup(struct containers *c, uint64_t cgroup_id);
+void containers__free(struct containers *c);
+
+#endif

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Container identity from cgroup paths, on the forms runtimes really write. */
+#include <string.h>
+#include "lib/containers.h"
+#include "unit.h"
+
+#define ID "3f6d1e0b8c2a4f5e9d7c6b5a4938271605f4e3d2c1b0a9f8e7d6c5b4a3928170"
+#define ID2 "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90"
+#define POD "6c9f5b1e-2a3d-4e8f-9b0c-1d2e3f4a5b6c"
+#define POD_ "6c9f5b1e_2a3d_4e8f_9b0c_1d2e3f4a5b6c"
+
+static void check(const char *path, const char *id, const char *runtime, const char *pod)
+{
+	struct container_info c;
+	bool found = container__from_path(path, &c);
+
+	CHECK_INT(found, id != NULL);
+	CHECK_STR(c.id, id ? id : "");
+	CHECK_STR(c.runtime ? c.runtime : "(none)", runtime ? runtime : "(none)");
+	CHECK_STR(c.pod_uid, pod ? pod : "");
+}
+
+TEST(container_podman_forms)
+{
+	/* systemd cgroup manager, root and rootless; cgroupfs manager */
+	check("/machine.slice/libpod-" ID ".scope", ID, "podman", NULL);
+	check("/sys/fs/cgroup/unified/machine.slice/libpod-" ID ".scope", ID, "podman", NULL);
+	check("/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" ID ".scope/container",
+	      ID, "podman", NULL);
+	check("/libpod_parent/libpod-" ID, ID, "podman", NULL);
+	/* conmon, the monitor beside the container, is not the container */
+	check("/machine.slice/libpod-conmon-" ID ".scope", NULL, NULL, NULL);
+}
+
+TEST(container_docker_containerd_crio_forms)
+{
+	check("/system.slice/docker-" ID ".scope", ID, "docker", NULL);
+	check("/docker/" ID, ID, "docker", NULL);
+	check("/system.slice/cri-containerd-" ID ".scope", ID, "containerd", NULL);
+	check("/machine.slice/crio-" ID ".scope", ID, "cri-o", NULL);
+	check("/machine.slice/crio-conmon-" ID ".scope", NULL, NULL, NULL);
+}
+
+TEST(container_kubernetes_forms)
+{
+	/* systemd driver: the pod's uid with underscores, the container under it */
+	check("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" POD_
+	      ".slice/cri-containerd-" ID ".scope",
+	      ID, "containerd", POD);
+	check("/kubepods.slice/kubepods-pod" POD_ ".slice/crio-" ID ".scope", ID, "cri-o", POD);
+	/* cgroupfs driver: the bare id below pod<uid> */
+	check("/kubepods/besteffort/pod" POD "/" ID, ID, "cri", POD);
+	/* the pod's own cgroup (its pause process is in a container below) */
+	check("/kubepods/burstable/pod" POD, NULL, NULL, POD);
+	/* docker-in-docker: the deepest container counts */
+	check("/docker/" ID "/docker/" ID2, ID2, "docker", NULL);
+}
+
+TEST(container_none)
+{
+	check("/", NULL, NULL, NULL);
+	check("", NULL, NULL, NULL);
+	check("/user.slice/user-0.slice/session-3.scope", NULL, NULL, NULL);
+	check("/system.slice/ssh.service", NULL, NULL, NULL);
+	/* a 64-hex name alone, outside docker and kubepods, says nothing */
+	check("/mine/" ID, NULL, NULL, NULL);
+	/* one digit short, an upper-case digit, a suffix that is not .scope */
+	check("/system.slice/docker-" ID "0.scope", NULL, NULL, NULL);
+	check("/system.slice/docker-3F6d1e0b8c2a4f5e9d7c6b5a4938271605f4e3d2c1b0a9f8e7d6c5b4a3928170.scope",
+	      NULL, NULL, NULL);
+	check("/system.slice/docker-" ID ".slice", NULL, NULL, NULL);
+	check("/kubepods/burstable/podnot-a-uid", NULL, NULL, NULL);
+}
+
+TEST(containers_lookup_without_resolver)
+{
+	const struct container_info *c = containers__lookup(NULL, 12345);
+
+	CHECK_STR(c->id, "");
+	CHECK(c->runtime == NULL);
+}
