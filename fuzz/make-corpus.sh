@@ -4,6 +4,7 @@
 #   btf_schema/   the raw .BTF sections of those programs compiled with clang -target bpf,
 #                 and of a file (below) with every kind of type the schema walker meets
 #   http/         request heads the exporter's parser meets: good ones, and each way to be bad
+#   json/         runtime state files as podman and docker write them, and JSON's edge cases
 # Usage: fuzz/make-corpus.sh   (from anywhere; needs clang, llvm-objcopy and bpftool)
 set -eu
 cd "$(dirname "$0")/.."
@@ -18,8 +19,9 @@ trap 'rm -rf "$tmp"' EXIT
 doc=fuzz/corpus/doccomment
 btf=fuzz/corpus/btf_schema
 http=fuzz/corpus/http
-rm -rf "$doc" "$btf" "$http"
-mkdir -p "$doc" "$btf" "$http"
+json=fuzz/corpus/json
+rm -rf "$doc" "$btf" "$http" "$json"
+mkdir -p "$doc" "$btf" "$http" "$json"
 
 # ---- doc comments: the programs as written ----
 for f in $(find tests/programs -name '*.c' -o -name '*.h' | sort); do
@@ -163,5 +165,26 @@ req cut-short 'GET /metrics HTTP/1.1\r\nHost: h\r\n'
 req long-line "GET /$(head -c 9000 /dev/zero | tr '\0' 'a') HTTP/1.1\r\nHost: h\r\n\r\n"
 req long-headers "GET / HTTP/1.1\r\nHost: h\r\nX: $(head -c 9000 /dev/zero | tr '\0' 'b')\r\n\r\n"
 
+# ---- JSON: the state files procsnoop reads, and each way to be bad ----
+js() { printf '%s' "$2" > "$json/$1"; }
+id=e51414b27ea8236dae76dd24cddb7b0c8a3a915464c4d0857275dab5a5355829
+img=d92e05b2238149c6d77e08f80f6cf1fe27059c7de64b54c5249315434511b618
+js podman-containers "[{\"id\":\"$id\",\"names\":[\"web\"],\"image\":\"$img\",\
+\"metadata\":\"{\\\"image-name\\\":\\\"localhost/app:latest\\\",\\\"name\\\":\\\"web\\\"}\",\
+\"created\":\"2026-12-04T20:19:58.178510265Z\",\"flags\":{\"MountLabel\":\"\"}}]"
+js podman-images "[{\"id\":\"$img\",\"names\":[\"localhost/app:latest\"],\"big-data-sizes\":{\"manifest\":343}}]"
+js docker-config '{"ID":"'$id'","Name":"/web","Config":{"Image":"nginx:1.25","Env":["A=1"]},"State":{"Pid":1234,"Running":true}}'
+js empty-array '[]'
+js empty-object '{}'
+js escapes '"\u00e9\ud83d\ude00\ud800x\n\t\"\\\/"'
+js scalars '[1, -2.5e3, 0.1, true, false, null, "x"]'
+js too-deep "$(head -c 70 /dev/zero | tr '\0' '[')1$(head -c 70 /dev/zero | tr '\0' ']')"
+js cut-short '{"a":'
+js no-colon '{"a" 1}'
+js control-char "$(printf '["\001"]')"
+js duplicate-key '{"a":1,"a":2}'
+js spaces "$(printf ' \n\t {"k" : [ 1 , 2 ] } \r')"
+
 echo "make-corpus: $(ls "$doc" | wc -l) doc-comment inputs, $(ls "$btf" | wc -l) BTF inputs," \
-	"$(ls "$http" | wc -l) HTTP inputs, $(du -sk fuzz/corpus | cut -f1) KiB"
+	"$(ls "$http" | wc -l) HTTP inputs, $(ls "$json" | wc -l) JSON inputs," \
+	"$(du -sk fuzz/corpus | cut -f1) KiB"

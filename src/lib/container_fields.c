@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The container fields of every tracer's events, from the header's cgroup id. */
+#include <string.h>
 #include "events.h"
 #include "lib/containers.h"
 #include "lib/schema.h"
@@ -34,4 +35,21 @@ void field__pod_uid(const struct field *f, const struct field_ctx *c, struct val
 
 	if (i->pod_uid[0])
 		value__text(v, i->pod_uid);
+}
+
+/* Names are the runtime's: untrusted bytes, escaped by each sink. */
+void field__container_name(const struct field *f, const struct field_ctx *c, struct value *v)
+{
+	const struct container_info *i = info_of(c);
+
+	if (i->name)
+		value__bytes(v, i->name, strlen(i->name));
+}
+
+void field__container_image(const struct field *f, const struct field_ctx *c, struct value *v)
+{
+	const struct container_info *i = info_of(c);
+
+	if (i->image)
+		value__bytes(v, i->image, strlen(i->image));
 }

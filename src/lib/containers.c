@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "lib/containers.h"
+#include "lib/json_read.h"
 #include "lib/parse.h"
 
 /* The kernel's file handle type for kernfs (cgroup) nodes: the handle is the 8-byte id. */
@@ -18,6 +19,10 @@
 /* The fallback walk looks at no more directories than this, no deeper than this. */
 #define WALK_MAX_DIRS 65536
 #define WALK_MAX_DEPTH 32
+/* A runtime's state file larger than this is not read. */
+#define STATE_MAX (16u << 20)
+#define PODMAN_STORAGE "/var/lib/containers/storage"
+#define DOCKER_CONTAINERS "/var/lib/docker/containers"
 
 static const struct {
 	const char *prefix;
@@ -140,6 +145,114 @@ bool container__from_path(const char *path, struct container_info *out)
 	return out->id[0] != 0;
 }
 
+/* The JSON of a file under root, or NULL. */
+static struct json *read_json(const char *root, const char *path)
+{
+	char full[PATH_MAX];
+	struct json *v = NULL;
+	struct stat st;
+	char *buf;
+	int fd;
+
+	snprintf(full, sizeof(full), "%s%s", root, path);
+	fd = open(full, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= STATE_MAX &&
+	    (buf = malloc(st.st_size + 1))) {
+		ssize_t n = read(fd, buf, st.st_size);
+
+		if (n == st.st_size)
+			v = json__parse(buf, n);
+		free(buf);
+	}
+	close(fd);
+	return v;
+}
+
+static int set_text(char **dst, const char *src)
+{
+	if (!src || !*src || *dst)
+		return 0;
+	*dst = strdup(src);
+	return *dst ? 0 : -ENOMEM;
+}
+
+/* podman (root): the container's names and image in containers.json, the image's in images.json. */
+static int podman_names(const char *root, struct container_info *out)
+{
+	struct json *all = read_json(root, PODMAN_STORAGE "/overlay-containers/containers.json");
+	const struct json *c = NULL;
+	const char *image_id;
+	int err = 0;
+
+	for (size_t i = 0; all && (c = json__at(all, i)); i++)
+		if (json__str(json__get(c, "id")) && !strcmp(json__str(json__get(c, "id")), out->id))
+			break;
+	if (c) {
+		const char *meta = json__str(json__get(c, "metadata"));
+		struct json *m = meta ? json__parse(meta, strlen(meta)) : NULL;
+
+		err = set_text(&out->name, json__str(json__at(json__get(c, "names"), 0)));
+		if (!err)
+			err = set_text(&out->image, json__str(json__get(m, "image-name")));
+		json__free(m);
+		image_id = json__str(json__get(c, "image"));
+		if (!err && !out->image && image_id) {
+			struct json *imgs = read_json(root, PODMAN_STORAGE "/overlay-images/images.json");
+			const struct json *im;
+
+			for (size_t i = 0; (im = json__at(imgs, i)); i++) {
+				const char *iid = json__str(json__get(im, "id"));
+
+				if (iid && !strcmp(iid, image_id)) {
+					err = set_text(&out->image, json__str(json__at(json__get(im, "names"), 0)));
+					break;
+				}
+			}
+			json__free(imgs);
+		}
+	}
+	json__free(all);
+	return err;
+}
+
+/* docker: Name ("/web") and Config.Image of the container's config.v2.json. */
+static int docker_names(const char *root, struct container_info *out)
+{
+	char path[PATH_MAX];
+	struct json *c;
+	const char *name;
+	int err;
+
+	snprintf(path, sizeof(path), DOCKER_CONTAINERS "/%s/config.v2.json", out->id);
+	c = read_json(root, path);
+	name = json__str(json__get(c, "Name"));
+	err = set_text(&out->name, name && name[0] == '/' ? name + 1 : name);
+	if (!err)
+		err = set_text(&out->image, json__str(json__get(json__get(c, "Config"), "Image")));
+	json__free(c);
+	return err;
+}
+
+int container__names(const char *root, struct container_info *out)
+{
+	if (!out->runtime)
+		return 0;
+	if (!strcmp(out->runtime, "podman"))
+		return podman_names(root, out);
+	if (!strcmp(out->runtime, "docker"))
+		return docker_names(root, out);
+	return 0;
+}
+
+void container__clear(struct container_info *c)
+{
+	free(c->name);
+	free(c->image);
+	memset(c, 0, sizeof(*c));
+}
+
 struct slot {
 	uint64_t id; /* 0: free */
 	struct container_info info;
@@ -170,10 +283,19 @@ struct containers *containers__new(void)
 	return c;
 }
 
+static void cache_clear(struct containers *c)
+{
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		container__clear(&c->slots[i].info);
+	memset(c->slots, 0, sizeof(c->slots));
+	c->used = 0;
+}
+
 void containers__free(struct containers *c)
 {
 	if (!c)
 		return;
+	cache_clear(c);
 	close(c->mount_fd);
 	free(c);
 }
@@ -277,8 +399,7 @@ const struct container_info *containers__lookup(struct containers *c, uint64_t c
 			break;
 	}
 	if (c->used >= CACHE_SLOTS * 3 / 4) {
-		memset(c->slots, 0, sizeof(c->slots));
-		c->used = 0;
+		cache_clear(c);
 		s = &c->slots[cgroup_id % CACHE_SLOTS];
 	}
 	err = c->handles_refused ? -EPERM : path_by_handle(c, cgroup_id, path, sizeof(path));
@@ -291,5 +412,7 @@ const struct container_info *containers__lookup(struct containers *c, uint64_t c
 	/* A cgroup gone already stays unknown: its id is never used again. */
 	if (err || !container__from_path(path, &s->info))
 		memset(&s->info, 0, sizeof(s->info));
+	else if (container__names("", &s->info))
+		container__clear(&s->info); /* no memory: unknown rather than half known */
 	return &s->info;
 }

@@ -11,8 +11,10 @@
  *   CRI-O       .../crio-<id>.scope
  *   kubelet     .../kubepods-...-pod<uid>.slice/..., /kubepods/<qos>/pod<uid>/<id>
  *
- * An <id> is 64 lowercase hex digits.  Nothing is executed and no runtime is
- * asked: the path alone says it.
+ * An <id> is 64 lowercase hex digits.  The name and the image come from the
+ * runtime's own state on disk where it is readable: podman's (as root)
+ * containers.json and images.json, docker's config.v2.json.  Nothing is
+ * executed and no runtime is asked.
  */
 #ifndef PROCSNOOP_CONTAINERS_H
 #define PROCSNOOP_CONTAINERS_H
@@ -27,10 +29,18 @@ struct container_info {
 	char id[CONTAINER_ID_LEN + 1]; /* "" outside a container */
 	const char *runtime; /* "podman", "docker", "containerd", "cri-o", "cri"; NULL */
 	char pod_uid[POD_UID_LEN + 1]; /* "" outside a pod */
+	char *name; /* from the runtime's state, or NULL */
+	char *image;
 };
 
 /* What a cgroup path (relative to the cgroup2 mount, or absolute) says; false: no container. */
 bool container__from_path(const char *path, struct container_info *out);
+/*
+ * The name and image of out's container from the runtime's state under root
+ * ("" for /): what stays unknown stays NULL.  0, or -ENOMEM.
+ */
+int container__names(const char *root, struct container_info *out);
+void container__clear(struct container_info *c);
 
 struct containers;
 

@@ -188,8 +188,12 @@ void field__container_id(const struct field *f, const struct field_ctx *c, struc
 void field__container_runtime(const struct field *f, const struct field_ctx *c,
 			      struct value *v);
 void field__pod_uid(const struct field *f, const struct field_ctx *c, struct value *v);
+void field__container_name(const struct field *f, const struct field_ctx *c, struct value *v);
+void field__container_image(const struct field *f, const struct field_ctx *c, struct value *v);
 #define HDR_CONTAINER_FIELDS                                                                 \
 	EV_CUSTOM("container_id", "CONTAINER", field__container_id, 0, F_JSON, G_BASE),          \
+	EV_CUSTOM("container_name", "NAME", field__container_name, 0, F_JSON, G_BASE),           \
+	EV_CUSTOM("image", "IMAGE", field__container_image, 0, F_JSON, G_BASE),                  \
 	EV_CUSTOM("container_runtime", "RUNTIME", field__container_runtime, 0, F_JSON, G_BASE),  \
 	EV_CUSTOM("pod_uid", "POD", field__pod_uid, 0, F_JSON, G_BASE)
 /* FK_CUSTOM: fn(f, c, v) renders it from the whole record, c->ev. */

@@ -2,7 +2,9 @@
 directories named as podman, containerd under Kubernetes and a plain service name them, a real
 process moved into each, its events read back through the kernel's cgroup id."""
 import os
+import shutil
 import subprocess
+import tempfile
 
 from harness import Trace, assert_fields
 
@@ -78,3 +80,82 @@ def test_container_after_privileges_are_dropped():
     with Cgroup(f"procsnoop-e2e-{os.getpid()}.slice", f"docker-{cid}.scope") as cg:
         assert_fields(opened(cg, "--user", "nobody"), container_id=cid,
                       container_runtime="docker")
+
+
+# ---- real containers: Debian's podman with runc, offline ----------------------------------
+
+IMAGE = "localhost/procsnoop-e2e:latest"
+# This machine lacks CAP_SYS_RESOURCE, so podman's default limits fail; crun refuses hybrid
+# cgroups; there is no network to reach.
+RUN = ["podman", "run", "--runtime", "runc", "--ulimit", "nofile=20000:20000", "--ulimit",
+       "nproc=32768:32768", "--network", "none"]
+
+
+def podman(*args):
+    p = subprocess.run(["podman", *args], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, (args, p.stderr[-2000:])
+    return p.stdout.strip()
+
+
+class Container:
+    """An image of busybox alone (podman import of a root the test makes), and a named
+    container of it running SCRIPT; both removed at the end, and nothing of them left."""
+
+    def __init__(self, script):
+        self.name = f"procsnoop-e2e-{os.getpid()}"
+        root = tempfile.mkdtemp()
+        try:
+            os.makedirs(os.path.join(root, "bin"))
+            os.makedirs(os.path.join(root, "etc"))
+            shutil.copy("/bin/busybox", os.path.join(root, "bin", "busybox"))
+            for applet in ("sh", "cat", "sleep", "kill", "true"):
+                os.symlink("busybox", os.path.join(root, "bin", applet))
+            subprocess.run(["tar", "-C", root, "-cf", root + ".tar", "."], check=True)
+            podman("import", root + ".tar", IMAGE)
+        finally:
+            shutil.rmtree(root)
+            if os.path.exists(root + ".tar"):
+                os.unlink(root + ".tar")
+        self.id = podman(*RUN[1:], "-d", "--name", self.name, IMAGE, "/bin/sh", "-c", script)
+        self.pid = int(podman("inspect", "-f", "{{.State.Pid}}", self.name))
+        self.cgroup = open(f"/proc/{self.pid}/cgroup").read()
+        self.pidns = os.stat(f"/proc/{self.pid}/ns/pid").st_ino
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        subprocess.run(["podman", "rm", "-f", "-t", "0", self.name], capture_output=True,
+                       timeout=120)
+        subprocess.run(["podman", "rmi", "-f", IMAGE], capture_output=True, timeout=120)
+        assert self.name not in podman("ps", "-a", "--format", "{{.Names}}")
+        assert IMAGE not in podman("images", "--format", "{{.Repository}}:{{.Tag}}")
+
+
+def test_podman_container_every_tracer():
+    """A real container's process opens, execs, signals itself and exits: every event says
+    which container, by the id, name and image podman gives, and which pid inside."""
+    script = 'trap "" USR1; while :; do cat /etc/hostname >/dev/null; kill -USR1 $$; sleep 0.2; done'
+    with Container(script) as c, Trace("--pidns", str(c.pidns)) as tr:
+        assert len(c.id) == 64 and f"libpod-{c.id}" in c.cgroup, (c.id, c.cgroup)
+        want = dict(container_id=c.id, container_name=c.name, image=IMAGE,
+                    container_runtime="podman", pod_uid=None, pidns=c.pidns)
+        o = tr.wait_for(lambda e: e["type"] == "open" and e["path"] == "/etc/hostname",
+                        timeout=10)[0]
+        assert_fields(o, comm="cat", **want)
+        assert o["ns_pid"] > 1 and o["ppid"] == c.pid
+        [x] = tr.wait_for(lambda e: e["type"] == "exec" and e["pid"] == o["pid"])
+        assert_fields(x, **want)
+        [q] = tr.wait_for(lambda e: e["type"] == "exit" and e["pid"] == o["pid"])
+        assert_fields(q, ns_pid=o["ns_pid"], **want)
+        s = tr.wait_for(lambda e: e["type"] == "sig" and e["sig"] == "SIGUSR1")[0]
+        # kill's argument is the pid inside (1); the target is the container's shell.
+        assert_fields(s, pid=c.pid, ns_pid=1, target_pid=1, target_ns_pid=1, target_ns_tid=1,
+                      result="ignored", **want)
+        assert tr.stop() == 0
+
+
+def test_fuzz_json():
+    """The JSON reader of the runtimes' state files under libFuzzer (fuzz/fuzz_json.c)."""
+    from test_run import fuzz
+    fuzz("json")

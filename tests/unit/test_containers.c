@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Container identity from cgroup paths, on the forms runtimes really write. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "lib/containers.h"
 #include "unit.h"
 
@@ -78,4 +82,77 @@ TEST(containers_lookup_without_resolver)
 
 	CHECK_STR(c->id, "");
 	CHECK(c->runtime == NULL);
+}
+
+static void write_file(const char *root, const char *path, const char *text)
+{
+	char full[512], dir[512], *slash;
+	FILE *f;
+
+	snprintf(full, sizeof(full), "%s%s", root, path);
+	snprintf(dir, sizeof(dir), "%s", full);
+	for (slash = strchr(dir + strlen(root) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = 0;
+		mkdir(dir, 0755);
+		*slash = '/';
+	}
+	f = fopen(full, "w");
+	CHECK(f != NULL);
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+TEST(container_names_from_runtime_state)
+{
+	char root[] = "/tmp/procsnoop-unit-XXXXXX", cmd[600];
+	struct container_info c;
+
+	CHECK(mkdtemp(root) != NULL);
+	write_file(root, "/var/lib/containers/storage/overlay-containers/containers.json",
+		   "[{\"id\":\"" ID2 "\",\"names\":[\"other\"]},"
+		   "{\"id\":\"" ID "\",\"names\":[\"web\"],\"image\":\"i1\","
+		   "\"metadata\":\"{\\\"image-name\\\":\\\"localhost/app:1\\\"}\"},"
+		   "{\"id\":\"" POD_ "\",\"names\":[\"noimage\"],\"image\":\"i2\"}]");
+	write_file(root, "/var/lib/containers/storage/overlay-images/images.json",
+		   "[{\"id\":\"i2\",\"names\":[\"docker.io/library/busybox:latest\"]}]");
+	write_file(root, "/var/lib/docker/containers/" ID "/config.v2.json",
+		   "{\"Name\":\"/db\",\"Config\":{\"Image\":\"postgres:16\"}}");
+
+	container__from_path("/machine.slice/libpod-" ID ".scope", &c);
+	CHECK_INT(container__names(root, &c), 0);
+	CHECK_STR(c.name ? c.name : "(null)", "web");
+	CHECK_STR(c.image ? c.image : "(null)", "localhost/app:1");
+	container__clear(&c);
+
+	container__from_path("/system.slice/docker-" ID ".scope", &c);
+	CHECK_INT(container__names(root, &c), 0);
+	CHECK_STR(c.name ? c.name : "(null)", "db");
+	CHECK_STR(c.image ? c.image : "(null)", "postgres:16");
+	container__clear(&c);
+
+	/* not in the state: both unknown */
+	container__from_path("/machine.slice/libpod-" ID2 "0.scope/x/libpod-" ID2 ".scope", &c);
+	CHECK_STR(c.id, ID2);
+	CHECK_INT(container__names(root, &c), 0);
+	CHECK_STR(c.name ? c.name : "(null)", "other");
+	CHECK(c.image == NULL);
+	container__clear(&c);
+
+	/* containerd keeps no such file: nothing, and no error */
+	container__from_path("/system.slice/cri-containerd-" ID ".scope", &c);
+	CHECK_INT(container__names(root, &c), 0);
+	CHECK(c.name == NULL && c.image == NULL);
+	container__clear(&c);
+
+	/* a state file that is not JSON */
+	write_file(root, "/var/lib/docker/containers/" ID "/config.v2.json", "{\"Name\":");
+	container__from_path("/docker/" ID, &c);
+	CHECK_INT(container__names(root, &c), 0);
+	CHECK(c.name == NULL);
+	container__clear(&c);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	CHECK_INT(system(cmd), 0);
 }

@@ -161,7 +161,8 @@ TEST(open_record_json_every_field)
 		  "{\"type\":\"open\",\"time\":\"1970-01-01T01:02:03.000000000Z\",\"ts_ns\":0,"
 		  "\"pid\":7,\"tid\":8,\"ppid\":1,\"uid\":1000,\"comm\":\"cat\",\"cgroup_id\":0,"
 		  "\"ns_pid\":2,\"ns_tid\":3,\"pidns\":4026532001,\"mntns\":4026532000,"
-		  "\"container_id\":null,\"container_runtime\":null,\"pod_uid\":null,"
+		  "\"container_id\":null,\"container_name\":null,\"image\":null,"
+		  "\"container_runtime\":null,\"pod_uid\":null,"
 		  "\"syscall\":\"openat\",\"fd\":3,\"error\":null,\"ret\":3,\"dirfd\":-100,"
 		  "\"flags\":\"O_RDONLY\",\"mode\":null,\"resolve\":null,\"path\":\"rel.txt\","
 		  "\"full_path\":\"/tmp/d/rel.txt\",\"truncated\":null}\n");
