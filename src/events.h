@@ -71,6 +71,8 @@ struct filter_config {
 	__u32 self_tgid;
 	/* --pidns: only tasks in this pid namespace (its inode number) */
 	__u32 pidns;
+	/* Fill the header's namespace fields and a signal target's ids (JSON shows them). */
+	__u8 ns_ids;
 };
 
 /* The session's control word, shared by every object and mapped by user space. */

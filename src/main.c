@@ -138,6 +138,8 @@ static int run_tracers(const struct tracer *const *sel, int nsel, void *const *o
 	}
 	if (common->quiet)
 		so.watch_fd = -1;
+	/* The namespace ids cost each event helper reads: only when JSON shows them. */
+	common->filter.ns_ids = common->output == OUTPUT_JSON && !common->quiet;
 	err = session__new(&common->session, &s);
 	for (int i = 0; !err && i < nsel; i++) {
 		err = sel[i]->open(s, common, opts[i]);

@@ -88,10 +88,9 @@ static __always_inline __u32 current_ppid(void)
 /*
  * A task's ids inside its own pid namespace, the deepest level of its struct
  * pid (the process's id from its group leader's), and that namespace's inode
- * number.  At level 0, the initial namespace, they are the ids BPF already
- * has and the kernel's fixed inode number for it (PROC_PID_INIT_INO), so the
- * common case reads nothing more.  Deeper, the level indexes an array, which
- * only a helper read can do.
+ * number.  At level 0, the initial namespace, they are its plain ids and the
+ * kernel's fixed inode number for it (PROC_PID_INIT_INO).  Deeper, the level
+ * indexes an array, which only a helper read can do.
  */
 #define PID_INIT_INODE 0xEFFFFFFCu
 
@@ -131,34 +130,55 @@ static __always_inline void task_ns_ids(struct task_struct *task, struct ns_ids 
 	nested_ns_ids(tp, BPF_CORE_READ(task, group_leader, thread_pid), level, out);
 }
 
-/* The current task's, with direct loads where the kernel allows them. */
-static __always_inline void current_ns_ids(struct ns_ids *out)
+/*
+ * The current task's pid namespace inode << 32 | its mount namespace inode.
+ * A global function, so that the verifier checks it once rather than on
+ * every path that reaches an event; and helper reads, not direct loads
+ * through the task's BTF pointer: each of those costs this kernel's verifier
+ * milliseconds (with direct loads, inlined, the namespace ids took the
+ * programs' load from 0.05 to 0.19 s).
+ */
+__noinline __u64 current_namespaces(void)
 {
-	if (cfg.kcaps & KCAP_TASK_BTF) {
-		struct task_struct *task = bpf_get_current_task_btf();
-		struct pid *tp = task->thread_pid;
-		unsigned int level = tp->level;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	struct ns_ids ids;
 
-		if (!level) {
-			__u64 id = bpf_get_current_pid_tgid();
-
-			out->pid = id >> 32;
-			out->tid = (__u32)id;
-			out->pidns = PID_INIT_INODE;
-			return;
-		}
-		nested_ns_ids(tp, task->group_leader->thread_pid, level, out);
-		return;
-	}
-	task_ns_ids((struct task_struct *)bpf_get_current_task(), out);
+	if (!BPF_CORE_READ(task, thread_pid, level))
+		return (__u64)PID_INIT_INODE << 32 | mntns;
+	task_ns_ids(task, &ids);
+	return (__u64)ids.pidns << 32 | mntns;
 }
 
-static __always_inline __u32 current_mntns(void)
+/* Inside a nested pid namespace: its ids of the current task (tgid << 32 | tid). */
+__noinline __u64 current_nested_ids(void)
 {
-	if (cfg.kcaps & KCAP_TASK_BTF)
-		return bpf_get_current_task_btf()->nsproxy->mnt_ns->ns.inum;
-	return BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), nsproxy, mnt_ns,
-			     ns.inum);
+	struct ns_ids ids;
+
+	task_ns_ids((struct task_struct *)bpf_get_current_task(), &ids);
+	return (__u64)ids.pid << 32 | ids.tid;
+}
+
+/*
+ * The header's namespace fields, when an output shows them or a filter needs
+ * them (cfg.ns_ids); else zeros.  In the initial pid namespace the ids are
+ * those BPF already has.
+ */
+static __always_inline void header_namespaces(struct event_header *h, __u64 pid_tgid)
+{
+	__u64 ns, ids = pid_tgid;
+
+	if (!cfg.ns_ids) {
+		h->ns_pid = h->ns_tid = h->pidns = h->mntns = 0;
+		return;
+	}
+	ns = current_namespaces();
+	if (ns >> 32 != PID_INIT_INODE)
+		ids = current_nested_ids();
+	h->ns_pid = ids >> 32;
+	h->ns_tid = (__u32)ids;
+	h->pidns = ns >> 32;
+	h->mntns = (__u32)ns;
 }
 
 /*
@@ -309,13 +329,8 @@ static __always_inline bool filter_pass(__u64 pid_tgid)
 		return false;
 	if (cfg.cgroup_set && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
 		return false;
-	if (cfg.pidns) {
-		struct ns_ids ids;
-
-		current_ns_ids(&ids);
-		if (ids.pidns != cfg.pidns)
-			return false;
-	}
+	if (cfg.pidns && current_namespaces() >> 32 != cfg.pidns)
+		return false;
 	return true;
 }
 
@@ -344,13 +359,7 @@ static __always_inline void *event_reserve(__u32 size, __u32 type)
 static __always_inline void header_fill(struct event_header *h, __u16 type, __u16 size,
 					__u64 pid_tgid)
 {
-	struct ns_ids ids;
-
-	current_ns_ids(&ids);
-	h->ns_pid = ids.pid;
-	h->ns_tid = ids.tid;
-	h->pidns = ids.pidns;
-	h->mntns = current_mntns();
+	header_namespaces(h, pid_tgid);
 	h->ts_ns = bpf_ktime_get_ns();
 	h->cgroup_id = bpf_get_current_cgroup_id();
 	h->pid = pid_tgid >> 32;

@@ -271,9 +271,11 @@ static __always_inline void generated_in_syscall(struct inflight *f, struct kern
 	if (f->source == SIG_SRC_PIDFD_SEND_SIGNAL || f->source == SIG_SRC_TKILL)
 		f->target_pid = BPF_CORE_READ(task, tgid);
 	BPF_CORE_READ_STR_INTO(&f->target_comm, task, comm);
-	task_ns_ids(task, &ids);
-	f->target_ns_pid = ids.pid;
-	f->target_ns_tid = ids.tid;
+	if (cfg.ns_ids) {
+		task_ns_ids(task, &ids);
+		f->target_ns_pid = ids.pid;
+		f->target_ns_tid = ids.tid;
+	}
 }
 
 /* A signal the kernel raised itself, outside any signal syscall of this thread. */
@@ -303,9 +305,12 @@ static __always_inline int generated_by_kernel(int sig, struct kernel_siginfo *i
 	e->source = SIG_SRC_KERNEL;
 	e->_pad = 0;
 	BPF_CORE_READ_STR_INTO(&e->target_comm, task, comm);
-	task_ns_ids(task, &ids);
-	e->target_ns_pid = ids.pid;
-	e->target_ns_tid = ids.tid;
+	e->target_ns_pid = e->target_ns_tid = -1;
+	if (cfg.ns_ids) {
+		task_ns_ids(task, &ids);
+		e->target_ns_pid = ids.pid;
+		e->target_ns_tid = ids.tid;
+	}
 	event_submit(e);
 	return 0;
 }
