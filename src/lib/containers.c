@@ -339,8 +339,10 @@ static bool walk(int dirfd, uint64_t id, char *buf, size_t n, size_t len, int de
 	struct dirent *de;
 	bool found = false;
 
-	if (depth > WALK_MAX_DEPTH)
+	if (depth > WALK_MAX_DEPTH) {
+		close(dirfd);
 		return false;
+	}
 	d = fdopendir(dirfd);
 	if (!d) {
 		close(dirfd);
