@@ -135,9 +135,13 @@ class Container:
 def test_podman_container_every_tracer():
     """A real container's process opens, execs, signals itself and exits: every event says
     which container, by the id, name and image podman gives, and which pid inside."""
-    script = 'trap "" USR1; while :; do cat /etc/hostname >/dev/null; kill -USR1 $$; sleep 0.2; done'
+    # The shell waits for /go, which the test makes once every tracer is attached: a cat
+    # that started before would show only the events whose tracer was attached in time.
+    script = ('trap "" USR1; while [ ! -e /go ]; do sleep 0.05; done; '
+              'while :; do cat /etc/hostname >/dev/null; kill -USR1 $$; sleep 0.2; done')
     with Container(script) as c, Trace("--pidns", str(c.pidns)) as tr:
         assert len(c.id) == 64 and f"libpod-{c.id}" in c.cgroup, (c.id, c.cgroup)
+        open(f"/proc/{c.pid}/root/go", "w").close()
         want = dict(container_id=c.id, container_name=c.name, image=IMAGE,
                     container_runtime="podman", pod_uid=None, pidns=c.pidns)
         o = tr.wait_for(lambda e: e["type"] == "open" and e["path"] == "/etc/hostname",
