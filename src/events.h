@@ -73,7 +73,12 @@ struct filter_config {
 	__u32 pidns;
 	/* Fill the header's namespace fields and a signal target's ids (JSON shows them). */
 	__u8 ns_ids;
+	/* `-- CMD`: only the processes in the session's `followed` map (CMD's tree) */
+	__u8 follow;
 };
+
+/* `-- CMD`: at most this many processes of its tree alive at once are followed. */
+#define FOLLOW_MAX 65536
 
 /* The session's control word, shared by every object and mapped by user space. */
 struct session_control {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "lib/command.h"
 #include "lib/containers.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
@@ -14,6 +15,8 @@
 #include "lib/privilege.h"
 #include "lib/sink.h"
 #include "lib/stream.h"
+#include "lib/tree.h"
+#include "follow.h"
 #include "tracers/tracer.h"
 #include "runner/runner.h"
 #include "version.h"
@@ -98,7 +101,10 @@ static char *all_doc(void)
 	if (off < sizeof(doc))
 		snprintf(doc + off, sizeof(doc) - off,
 			 "\n`procsnoop COMMAND --help` shows a command's own options.\n"
-			 "Exit status: 0 on a clean stop, 1 on a runtime failure, 2 on bad usage.");
+			 "`procsnoop [COMMAND...] [OPTIONS] -- CMD [ARGS...]` runs CMD and traces it and "
+			 "every process it starts, until it ends.\n"
+			 "Exit status: 0 on a clean stop, 1 on a runtime failure, 2 on bad usage; "
+			 "with -- CMD, CMD's own (128 + the signal that killed it).");
 	return doc;
 }
 
@@ -107,8 +113,14 @@ static int ringbuf_fill(void *session, uint64_t *used, uint64_t *size)
 	return session__ringbuf_fill(session, used, size);
 }
 
-static int run_tracers(const struct tracer *const *sel, int nsel, void *const *opts,
-		       struct common_opts *common)
+/* The tracers --tree needs: those not named are loaded, their events seen by the tree only. */
+static const char *const tree_tracers[] = { "exec", "exit" };
+
+/*
+ * nshown of the nsel tracers were asked for; the rest (--tree's) are hidden.
+ */
+static int run_tracers(const struct tracer *const *sel, int nsel, int nshown,
+		       void *const *opts, struct common_opts *common)
 {
 	struct stream_opts so = { .duration_s = common->duration, .watch_fd = STDOUT_FILENO };
 	const struct schema *schemas[EVENT_TYPE_MAX];
@@ -117,9 +129,26 @@ static int run_tracers(const struct tracer *const *sel, int nsel, void *const *o
 	struct stream_stats stats;
 	struct session *s = NULL;
 	struct sink *sink = NULL, *metrics = NULL;
-	int err;
+	struct command *cmd = NULL;
+	struct follow_bpf *follow = NULL;
+	struct tree *tree = NULL;
+	struct run_as cmd_user;
+	const char *why = "";
+	int err, status = 0;
 
 	log__init("procsnoop", common->verbosity);
+	if (common->command) {
+		/* Before anything loads: a command that cannot run is a usage error. */
+		if (command__check(common->command[0], &why)) {
+			fprintf(stderr, "procsnoop: cannot run '%s': %s\n", common->command[0], why);
+			return EXIT_USAGE;
+		}
+		if (command__user(&common->user, &cmd_user, &why)) {
+			fprintf(stderr, "procsnoop: cannot run '%s': %s\n", common->command[0], why);
+			return EXIT_USAGE;
+		}
+		common->filter.follow = 1;
+	}
 	stream__install_signals();
 	for (int i = 0; i < nsel; i++) {
 		run[i] = *sel[i]->schema;
@@ -131,7 +160,7 @@ static int run_tracers(const struct tracer *const *sel, int nsel, void *const *o
 	}
 	/* Before anything loads: a port in use or an unknown label is a usage error. */
 	if (common->metrics.listen) {
-		err = sink_metrics__new(&common->metrics, schemas, nsel, &metrics);
+		err = sink_metrics__new(&common->metrics, schemas, nshown, &metrics);
 		if (err)
 			return err == -ENOMEM ? 1 : EXIT_USAGE;
 		so.sinks[so.nsinks++] = metrics;
@@ -146,10 +175,25 @@ static int run_tracers(const struct tracer *const *sel, int nsel, void *const *o
 		so.schemas[run[i].type] = &run[i];
 		so.accept[run[i].type] = sel[i]->accept;
 		so.accept_arg[run[i].type] = opts[i];
+		so.hidden[run[i].type] = i >= nshown;
 	}
+	/* After the tracers: its exit-time work comes after theirs. */
+	if (!err && common->command && !(follow = follow__add(s)))
+		err = -EINVAL;
 	if (!err)
 		err = session__start(s);
+	/* Held before its exec until procsnoop traces; followed from its first instruction. */
+	if (!err && common->command) {
+		err = command__start(common->command, &cmd_user, &cmd);
+		if (!err && (err = session__follow(s, command__pid(cmd))))
+			pr_err("cannot follow %s: %s", common->command[0], strerror(-err));
+		if (!err && common->tree && !(tree = tree__new(command__pid(cmd)))) {
+			pr_err("out of memory");
+			err = -ENOMEM;
+		}
+	}
 	if (err) {
+		command__free(cmd);
 		sink__destroy(metrics);
 		session__destroy(s);
 		return 1;
@@ -166,40 +210,69 @@ static int run_tracers(const struct tracer *const *sel, int nsel, void *const *o
 		sink = sink_json__new(stdout, &ro);
 	}
 	else
-		sink = sink_table__new(stdout, &ro, schemas, nsel);
+		sink = sink_table__new(stdout, &ro, schemas, nshown);
 	if (!sink && !common->quiet) {
-		sink__destroy(metrics);
-		session__destroy(s);
-		containers__free(ro.containers);
 		pr_err("out of memory");
-		return 1;
+		err = -ENOMEM;
+		goto out;
 	}
 	if (sink)
 		so.sinks[so.nsinks++] = sink;
 	if (privilege__drop(&common->user)) {
-		sink__destroy(sink);
-		sink__destroy(metrics);
-		session__destroy(s);
-		containers__free(ro.containers);
-		return 1;
+		err = -EPERM;
+		goto out;
 	}
 	if (metrics)
 		fprintf(stderr, "procsnoop: serving metrics at %s\n", sink_metrics__url(metrics));
 	/* Tests and scripts wait for this line: every program is attached. */
 	fprintf(stderr, "procsnoop: tracing");
-	for (int i = 0; i < nsel; i++)
+	for (int i = 0; i < nshown; i++)
 		fprintf(stderr, " %s", sel[i]->name);
-	fprintf(stderr, ", Ctrl-C to stop\n");
+	if (cmd)
+		fprintf(stderr, " of %s (pid %d) and what it starts, until it ends\n",
+			common->command[0], (int)command__pid(cmd));
+	else
+		fprintf(stderr, ", Ctrl-C to stop\n");
 	err = session__stream_opts(s, &so);
+	if (!err && cmd) {
+		err = command__source(cmd, &so.sources[so.nsources++]);
+		so.defer_stop = command__defer_stop;
+		so.defer_ctx = cmd;
+		so.observe = tree ? tree__observe : NULL;
+		so.observe_ctx = tree;
+		if (!err && (err = command__go(cmd)))
+			command__ended(cmd, &status); /* it could not exec: 126 or 127 */
+	}
 	if (!err)
 		err = stream__run(&so, &stats);
-	for (int i = 0; i < so.nsources; i++)
+	else if (cmd && command__ended(cmd, &status))
+		err = 0;
+	if (cmd && follow__missed(follow))
+		pr_warn("%llu processes of %s's tree were not followed: more than %d alive at once",
+			(unsigned long long)follow__missed(follow), common->command[0], FOLLOW_MAX);
+out:
+	/* The command's source is the command's own: freed below. */
+	for (int i = 0; i < so.nsources - (cmd ? 1 : 0); i++)
 		stream_source__destroy(so.sources[i]);
 	sink__destroy(sink);
 	sink__destroy(metrics);
 	session__destroy(s);
 	containers__free(ro.containers);
-	return err ? 1 : 0;
+	if (tree && !err) {
+		if (common->output == OUTPUT_JSON)
+			tree__print_json(tree, stdout);
+		else
+			tree__print_table(tree, stdout);
+		fflush(stdout);
+	}
+	tree__free(tree);
+	if (cmd && !err && !command__ended(cmd, &status)) {
+		fprintf(stderr, "procsnoop: %s (pid %d) is still running\n", common->command[0],
+			(int)command__pid(cmd));
+		status = 1;
+	}
+	command__free(cmd);
+	return err ? 1 : status;
 }
 
 int main(int argc, char **argv)
@@ -211,12 +284,25 @@ int main(int argc, char **argv)
 	struct argp_child children[] = { { &common_argp, 0, NULL, 0 }, {} };
 	struct argp argp = { .parser = tracer_parser, .children = children };
 	char name[64];
-	int nsel = 0, first = 1, err;
+	int nsel = 0, nshown, first = 1, err;
 
 	argp_err_exit_status = EXIT_USAGE;
 	/* `run` is no tracer: it parses its own command line once it knows the program. */
 	if (argc > 1 && strcmp(argv[1], "run") == 0)
 		return runner__main(argc - 1, argv + 1);
+	/* `-- CMD [ARGS...]`: the command to run and trace; procsnoop's own words come before. */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") != 0)
+			continue;
+		if (i + 1 == argc) {
+			fprintf(stderr, "procsnoop: '--' must be followed by a command to run\n");
+			return EXIT_USAGE;
+		}
+		common.command = argv + i + 1;
+		argv[i] = NULL;
+		argc = i;
+		break;
+	}
 	while (first < argc && argv[first][0] != '-') {
 		const struct tracer *t = find_tracer(argv[first]);
 		bool dup = false;
@@ -260,7 +346,26 @@ int main(int argc, char **argv)
 	err = argp_parse(&argp, argc - first + 1, argv + first - 1, 0, NULL, &in);
 	if (err)
 		return EXIT_USAGE;
-	err = run_tracers(sel, nsel, opts, &common);
+	nshown = nsel;
+	if (common.tree && !common.command) {
+		fprintf(stderr, "%s: --tree needs a command to run: -- CMD [ARGS...]\n", name);
+		return EXIT_USAGE;
+	}
+	for (size_t k = 0; common.tree && k < sizeof(tree_tracers) / sizeof(tree_tracers[0]); k++) {
+		const struct tracer *t = find_tracer(tree_tracers[k]);
+		bool have = false;
+
+		for (int i = 0; i < nsel; i++)
+			have |= sel[i] == t;
+		if (have)
+			continue;
+		opts[nsel] = calloc(1, t->opts_size ? t->opts_size : 1);
+		if (!opts[nsel])
+			return 1;
+		tracer_defaults(t, &common, opts[nsel]);
+		sel[nsel++] = t;
+	}
+	err = run_tracers(sel, nsel, nshown, opts, &common);
 	for (int i = 0; i < nsel; i++)
 		free(opts[i]);
 	return err;

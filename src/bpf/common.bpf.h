@@ -66,6 +66,15 @@ struct {
 	__type(value, __u32);
 } cgroup_filter SEC(".maps");
 
+/* `-- CMD`: the tgids of CMD's process tree (follow.bpf.c keeps it). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, FOLLOW_MAX);
+	__type(key, __u32);
+	__type(value, __u8);
+} followed SEC(".maps");
+
 /*
  * The current task for BPF_CORE_READ: a BTF pointer where the kernel has
  * bpf_get_current_task_btf (5.11), else the plain helper's address.  Both
@@ -331,6 +340,12 @@ static __always_inline bool filter_pass(__u64 pid_tgid)
 		return false;
 	if (cfg.pidns && current_namespaces() >> 32 != cfg.pidns)
 		return false;
+	if (cfg.follow) {
+		__u32 tgid = pid_tgid >> 32;
+
+		if (!bpf_map_lookup_elem(&followed, &tgid))
+			return false;
+	}
 	return true;
 }
 

@@ -19,6 +19,7 @@ enum {
 	OPT_METRICS_MAX_SERIES,
 	OPT_INCLUDE_SELF,
 	OPT_PIDNS,
+	OPT_TREE,
 };
 
 static const struct argp_option common_options[] = {
@@ -47,6 +48,8 @@ static const struct argp_option common_options[] = {
 	{ "user", OPT_USER, "USER", 0,
 	  "Once attached, run as this user (capabilities are dropped in any case)", 20 },
 	{ "quiet", 'q', NULL, 0, "No event output (with --metrics: a quiet exporter)", 20 },
+	{ "tree", OPT_TREE, NULL, 0,
+	  "With -- CMD: print CMD's process tree at the end (also traces exec and exit)", 20 },
 	{},
 };
 
@@ -203,6 +206,9 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		break;
 	case 'q':
 		o->quiet = true;
+		break;
+	case OPT_TREE:
+		o->tree = true;
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

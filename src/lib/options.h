@@ -22,6 +22,8 @@ struct common_opts {
 	struct run_as user; /* --user: whom to run as once attached */
 	bool quiet; /* -q: no event output (an exporter with --metrics) */
 	struct metrics_opts metrics;
+	bool tree; /* --tree: CMD's process tree at the end */
+	char **command; /* -- CMD [ARGS...]: NULL-terminated, or NULL */
 };
 
 /* Its input is a struct common_opts. */

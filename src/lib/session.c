@@ -26,7 +26,7 @@
 #define MAX_OBJECTS 16
 
 struct session {
-	int ringbuf_fd, lost_fd, submits_fd, cgroup_map_fd, cgroup_fd, control_fd;
+	int ringbuf_fd, lost_fd, submits_fd, cgroup_map_fd, cgroup_fd, control_fd, followed_fd;
 	uint32_t buffer_bytes;
 	bool include_self;
 	/* The control word every program reads (events.h), mapped read-write. */
@@ -85,6 +85,7 @@ int tracefs__ensure(void)
 static int create_maps(struct session *s)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, mmapable, .map_flags = BPF_F_MMAPABLE);
+	LIBBPF_OPTS(bpf_map_create_opts, noprealloc, .map_flags = BPF_F_NO_PREALLOC);
 	long page = sysconf(_SC_PAGESIZE);
 
 	s->ringbuf_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "events", 0, 0, s->buffer_bytes, NULL);
@@ -105,6 +106,11 @@ static int create_maps(struct session *s)
 		goto fail;
 	s->cgroup_map_fd = bpf_map_create(BPF_MAP_TYPE_CGROUP_ARRAY, "cgroup_filter", 4, 4, 1, NULL);
 	if (s->cgroup_map_fd < 0)
+		goto fail;
+	/* Not preallocated: empty, as it is unless procsnoop runs a command, it costs nothing. */
+	s->followed_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "followed", 4, 1, FOLLOW_MAX,
+					&noprealloc);
+	if (s->followed_fd < 0)
 		goto fail;
 	s->control_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "control", 4,
 				       sizeof(struct session_control), 1, &mmapable);
@@ -133,7 +139,7 @@ int session__new(const struct session_opts *opts, struct session **out)
 	if (!s)
 		return -ENOMEM;
 	s->ringbuf_fd = s->lost_fd = s->submits_fd = s->cgroup_map_fd = s->cgroup_fd = -1;
-	s->control_fd = -1;
+	s->control_fd = s->followed_fd = -1;
 	s->buffer_bytes = opts->buffer_bytes ? opts->buffer_bytes : SESSION_DEFAULT_BUFFER;
 	s->include_self = opts->include_self;
 	s->ncpus = libbpf_num_possible_cpus();
@@ -190,6 +196,13 @@ void session__fill_filter(const struct session *s, struct filter_config *cfg)
 	cfg->self_tgid = s->include_self ? 0 : (uint32_t)getpid();
 }
 
+int session__follow(struct session *s, uint32_t tgid)
+{
+	uint8_t one = 1;
+
+	return bpf_map_update_elem(s->followed_fd, &tgid, &one, BPF_ANY) ? -errno : 0;
+}
+
 const struct kernel_features *session__features(const struct session *s)
 {
 	return &s->features;
@@ -223,6 +236,8 @@ int session__add(struct session *s, struct bpf_object_skeleton *skel, void *oute
 		err = reuse(obj, "cgroup_filter", s->cgroup_map_fd);
 	if (!err)
 		err = reuse(obj, "control", s->control_fd);
+	if (!err)
+		err = reuse(obj, "followed", s->followed_fd);
 	if (err)
 		pr_err("cannot share maps with %s: %s", bpf_object__name(obj), strerror(-err));
 	return err;
@@ -405,5 +420,7 @@ void session__destroy(struct session *s)
 		munmap(s->control, sysconf(_SC_PAGESIZE));
 	if (s->control_fd >= 0)
 		close(s->control_fd);
+	if (s->followed_fd >= 0)
+		close(s->followed_fd);
 	free(s);
 }

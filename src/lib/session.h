@@ -32,10 +32,15 @@ void session__fill_filter(const struct session *s, struct filter_config *cfg);
 const struct kernel_features *session__features(const struct session *s);
 /*
  * Takes an opened (not loaded) skeleton: its maps named events, lost,
- * submits, cgroup_filter and control become the session's.  `outer` is the
+ * submits, cgroup_filter, control and followed become the session's.  `outer` is the
  * skeleton's own struct, freed on destroy.
  */
 int session__add(struct session *s, struct bpf_object_skeleton *skel, void *outer);
+/*
+ * `-- CMD`: follows this process and, through follow.bpf.c, every process it
+ * starts (the tracers' filter needs cfg.follow).  Before privileges are dropped.
+ */
+int session__follow(struct session *s, uint32_t tgid);
 /* Loads and attaches everything added; a verifier rejection shows its log. */
 int session__start(struct session *s);
 /* Detaches every program (links only: the maps and the ring buffer stay readable). */

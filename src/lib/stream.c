@@ -10,16 +10,19 @@
 #include "lib/log.h"
 #include "lib/stream.h"
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, stop_by_kernel;
 
-static void on_signal(int sig)
+static void on_signal(int sig, siginfo_t *info, void *uctx)
 {
+	(void)uctx;
 	stop_signal = sig;
+	/* SI_KERNEL: the terminal's Ctrl-C; kill(2) gives SI_USER, sigqueue SI_QUEUE (<= 0). */
+	stop_by_kernel = info && info->si_code > 0;
 }
 
 void stream__install_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = { .sa_sigaction = on_signal };
 
 	sigemptyset(&sa.sa_mask);
 	/*
@@ -27,9 +30,9 @@ void stream__install_signals(void)
 	 * reader going; epoll_wait returns EINTR regardless, so the loop sees
 	 * the signal within one drain period.
 	 */
-	sa.sa_flags = SA_RESETHAND | SA_RESTART;
+	sa.sa_flags = SA_SIGINFO | SA_RESETHAND | SA_RESTART;
 	sigaction(SIGINT, &sa, NULL);
-	sa.sa_flags = SA_RESTART;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	/* A closed pipe shows up as EPIPE on write. */
@@ -44,6 +47,7 @@ struct stream {
 	uint64_t unreported[STREAM_MAX_SINKS][EVENT_TYPE_MAX];
 	uint64_t pass_start_ns; /* this pass over the sources */
 	uint32_t pass_events;
+	bool ended; /* stream__end: stop after this pass */
 };
 
 /*
@@ -83,6 +87,10 @@ int stream__record(struct stream *st, const void *rec, size_t size)
 		return 0;
 	}
 	sc = o->schemas[h->type];
+	if (o->observe)
+		o->observe(o->observe_ctx, rec, size);
+	if (o->hidden[h->type])
+		return 0;
 	if (o->accept[h->type] && !o->accept[h->type](o->accept_arg[h->type], rec, size))
 		return 0; /* a filter the kernel could not run: not an event */
 	st->stats->events[h->type]++;
@@ -101,6 +109,11 @@ int stream__record(struct stream *st, const void *rec, size_t size)
 	    now_mono_ns() - st->pass_start_ns >= STREAM_DRAIN_MS * 1000000ull)
 		return STREAM_YIELD; /* this record is taken: the source has moved past it */
 	return 0;
+}
+
+void stream__end(struct stream *st)
+{
+	st->ended = true;
 }
 
 void stream__lost(struct stream *st, int type, uint64_t count)
@@ -290,10 +303,22 @@ int stream__run(const struct stream_opts *opts, struct stream_stats *stats)
 	if (opts->duration_s > 0)
 		deadline = now_mono_ns() + (uint64_t)(opts->duration_s * 1e9);
 
-	while (!stop_signal) {
+	for (;;) {
 		struct epoll_event evs[STREAM_MAX_SOURCES];
 
-		if (deadline && now_mono_ns() >= deadline)
+		if (stop_signal) {
+			int sig = stop_signal;
+
+			stop_signal = 0;
+			if (!opts->defer_stop || !opts->defer_stop(opts->defer_ctx, sig, stop_by_kernel))
+				break;
+		}
+		if (deadline && now_mono_ns() >= deadline) {
+			if (!opts->defer_stop || !opts->defer_stop(opts->defer_ctx, 0, false))
+				break;
+			deadline = 0;
+		}
+		if (st.ended)
 			break;
 		/* EINTR (a signal) is seen at the top of the loop. */
 		if (!behind)

@@ -73,6 +73,21 @@ struct stream_opts {
 	void *detach_ctx;
 	bool quiet_summary;
 	int watch_fd; /* stop when this output's reader goes away; -1: none */
+	/*
+	 * A stop (SIGINT, SIGTERM, SIGHUP, or sig 0: the end of the duration)
+	 * asks this first; true keeps the stream running, e.g. until a command
+	 * procsnoop started ends (a source then calls stream__end).  by_kernel:
+	 * the signal came from the kernel (the terminal's Ctrl-C), not kill(2).
+	 */
+	bool (*defer_stop)(void *ctx, int sig, bool by_kernel);
+	void *defer_ctx;
+	/*
+	 * Sees every well-formed record first, before the tracers' user-space
+	 * filters; records of the hidden types go to it alone, uncounted.
+	 */
+	void (*observe)(void *ctx, const void *rec, size_t size);
+	void *observe_ctx;
+	bool hidden[EVENT_TYPE_MAX];
 };
 
 struct stream_stats {
@@ -100,6 +115,8 @@ int stream__run(const struct stream_opts *opts, struct stream_stats *stats);
 int stream__record(struct stream *st, const void *rec, size_t size);
 /* `count` more records of this event type were lost in the kernel. */
 void stream__lost(struct stream *st, int type, uint64_t count);
+/* Ends the stream after this pass, as a stop would (what was handed over is still read). */
+void stream__end(struct stream *st);
 
 static inline void stream_source__destroy(struct stream_source *src)
 {
