@@ -349,7 +349,8 @@ int main(int argc, char **argv)
 	nshown = nsel;
 	if (common.tree && !common.command) {
 		fprintf(stderr, "%s: --tree needs a command to run: -- CMD [ARGS...]\n", name);
-		return EXIT_USAGE;
+		err = EXIT_USAGE;
+		goto out;
 	}
 	for (size_t k = 0; common.tree && k < sizeof(tree_tracers) / sizeof(tree_tracers[0]); k++) {
 		const struct tracer *t = find_tracer(tree_tracers[k]);
@@ -360,12 +361,15 @@ int main(int argc, char **argv)
 		if (have)
 			continue;
 		opts[nsel] = calloc(1, t->opts_size ? t->opts_size : 1);
-		if (!opts[nsel])
-			return 1;
+		if (!opts[nsel]) {
+			err = 1;
+			goto out;
+		}
 		tracer_defaults(t, &common, opts[nsel]);
 		sel[nsel++] = t;
 	}
 	err = run_tracers(sel, nsel, nshown, opts, &common);
+out:
 	for (int i = 0; i < nsel; i++)
 		free(opts[i]);
 	return err;

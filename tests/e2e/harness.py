@@ -22,7 +22,10 @@ class Trace:
 
     def __init__(self, *args, json_output=True, ready_timeout=60, stdout=None, prefix=(),
                  binary=None):
-        self.args = [*prefix, binary or PROCSNOOP, *args] + (["-o", "json"] if json_output else [])
+        args, cmd = list(args), []
+        if "--" in args:  # -- CMD [ARGS...] comes last
+            args, cmd = args[:args.index("--")], args[args.index("--"):]
+        self.args = [*prefix, binary or PROCSNOOP, *args] + (["-o", "json"] if json_output else []) + cmd
         self.json = json_output
         self.proc = subprocess.Popen(self.args, stdout=stdout or subprocess.PIPE,
                                      stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)

@@ -12,7 +12,8 @@ ACTOR_COMM = "guest_actor"
 ACTOR_PATH = "/opt/guest_actor"
 OPEN_DIR = "/tmp/kdir"
 # Every check init.sh runs, in its order.
-CHECKS = ("sig", "open", "exec", "exit", "stream", "metrics", "run", "run-seed001", "nobtf")
+CHECKS = ("sig", "open", "exec", "exit", "stream", "metrics", "run", "run-seed001", "command",
+          "nobtf")
 
 
 class CheckFailed(Exception):
@@ -278,6 +279,43 @@ def check_nobtf(run):
                           f"and {len(lines)} lines: {stderr_excerpt(run.err)}")
 
 
+def tree_pids(nodes):
+    for n in nodes:
+        yield n["pid"]
+        yield from tree_pids(n["children"])
+
+
+def check_command(run):
+    """procsnoop --tree -- sh -c 'ACTOR all ...': the stream's events, all of the tree's
+    processes only, procsnoop's exit status the command's, and the tree at the end."""
+    if "status" not in run.parts:
+        run.fail(f"no result from the guest ({run.notes})")
+    if run.fact("actor_status") != 0:
+        run.fail(f"the actor failed: exit {run.fact('actor_status')} ({run.notes})")
+    if run.status != "0":
+        run.fail(f"exit status {run.status}, expected the command's 0 ({run.notes})")
+    if not re.search(r"^procsnoop: \d+ events, 0 lost; sh exited with 0$", run.err, re.M):
+        run.fail("no summary '... events, 0 lost; sh exited with 0'")
+    events = run.events()
+    tree = events.pop()
+    run.expect(tree, "the last line, the tree", type="tree", complete=True)
+    [root] = [p for p in tree["processes"] if p["pid"] == tree["root_pid"]] or [None]
+    if not root:
+        run.fail(f"the tree has no root: {json.dumps(tree)[:300]}")
+    run.expect(root, "the tree's root", comm="sh", exit_code=0)
+    actor = [c for c in root["children"] if c["comm"] == ACTOR_COMM]
+    if len(actor) != 1 or actor[0]["execs"][0]["filename"] != ACTOR_PATH:
+        run.fail(f"the root's children are not the actor: {json.dumps(root['children'])[:300]}")
+    pids = set(tree_pids(tree["processes"]))
+    outside = [e for e in events if e["pid"] not in pids]
+    if outside:
+        run.fail(f"events from outside the tree: {json.dumps(outside[:2])[:300]}")
+    assert_sig(run, events)
+    assert_open(run, events, full_path=False)
+    assert_exec(run, events, failed_too=False)
+    assert_exit(run, events)
+
+
 def simple(assertion):
     def check(run):
         traced(run)
@@ -294,6 +332,7 @@ JUDGES = {
     "metrics": check_metrics,
     "run": check_run,
     "run-seed001": check_run_seed001,
+    "command": check_command,
     "nobtf": check_nobtf,
 }
 

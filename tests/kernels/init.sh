@@ -113,6 +113,36 @@ check() {
 	say "done $name $(cut -d' ' -f1 /proc/uptime)"
 }
 
+# procsnoop runs the actor itself (-- CMD) with --tree, and ends when it ends.
+check_command() {
+	d=/tmp/check-command
+	mkdir -p "$d"
+	: > "$d/facts"
+	: > "$d/notes"
+	"$PROCSNOOP" -o json --tree -- sh -c \
+		"$ACTOR all > $d/facts 2>> $d/notes; echo actor_status=\$? >> $d/facts" \
+		> "$d/out" 2> "$d/err" < /dev/null &
+	pid=$!
+	n=0
+	while alive $pid && [ $n -lt 600 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	if alive $pid; then
+		echo "no exit within 60 s of the start, killed" >> "$d/notes"
+		kill -KILL $pid
+	fi
+	wait $pid
+	echo $? > "$d/status"
+	for part in notes facts stdout stderr status; do
+		f=$part
+		[ $part = stdout ] && f=out
+		[ $part = stderr ] && f=err
+		frame command $part "$d/$f"
+	done
+	say "done command $(cut -d' ' -f1 /proc/uptime)"
+}
+
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
@@ -135,6 +165,7 @@ check stream all -o json
 check metrics all -q --metrics "$METRICS_ADDR"
 check run sig run "$SEED000" -o json
 check run-seed001 sig run "$SEED001" -o json
+check_command
 
 # Without kernel BTF procsnoop has to refuse, in one line.
 if mount --bind /dev/null /sys/kernel/btf/vmlinux; then
