@@ -4,7 +4,8 @@
 # and the values of options: signal names for -s, users for -u and --user, running
 # processes for -p, --ppid and --target, threads for --tid, cgroup directories for
 # --cgroup, command names for --comm, the running processes' pid namespaces for --pidns; for `procsnoop run`, the program's files, its
-# headers, the structs they define for --event-type, and the program's own flags.
+# headers, the structs they define for --event-type, and the program's own flags; after --,
+# the command to run and its own arguments.
 
 _procsnoop_commands="sig open exec exit run"
 _procsnoop_tracers="sig open exec exit"
@@ -12,7 +13,7 @@ _procsnoop_tracers="sig open exec exit"
 # Options of every tracer command (procsnoop --help); -? is left out: a glob, and --help.
 _procsnoop_common="-p --pid --tid --ppid -u --uid --comm --cgroup --pidns --include-self -o --output
 	--numeric
-	-d --duration -b --buffer-size -v --verbose --user -q --quiet --metrics
+	-d --duration -b --buffer-size -v --verbose --user -q --quiet --tree --metrics
 	--metrics-labels --metrics-max-series --help --usage -V --version"
 _procsnoop_sig="-s --signal --target -x --failed -k --kill --source"
 _procsnoop_open="-c -F --full-path -n --name --prefix -t --write -x --failed
@@ -225,6 +226,19 @@ _procsnoop()
 		_procsnoop_run "$cur" "$opt" 2
 		return
 	fi
+	# -- CMD [ARGS...]: the command to run, completed as bash completes that command.
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		[[ ${COMP_WORDS[i]} == -- ]] || continue
+		if declare -F _command_offset >/dev/null; then
+			_command_offset $((i + 1))
+		elif ((i + 1 == COMP_CWORD)); then
+			COMPREPLY=($(compgen -c -- "$cur"))
+		else
+			COMPREPLY=($(compgen -f -- "$cur"))
+			compopt -o filenames 2>/dev/null
+		fi
+		return
+	done
 	# The commands come first, before any option.
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}

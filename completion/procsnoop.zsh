@@ -4,7 +4,8 @@
 # Commands, the options of each (tests/e2e/test_completion.py keeps them equal to --help),
 # and the values of options: signals for -s, users for -u and --user, processes for -p,
 # --ppid and --target, threads for --tid, cgroup directories, command names, pid namespaces; for
-# `procsnoop run`, the program's files, its headers and its own flags.
+# `procsnoop run`, the program's files, its headers and its own flags; after --, the command
+# to run.
 
 _procsnoop_tids() {
 	local -a tids
@@ -72,6 +73,7 @@ _procsnoop_common() {
 		'--metrics=[serve Prometheus metrics]:[address\:]port'
 		'--metrics-labels=[also label counters by these fields]:fields (comma-separated)'
 		'--metrics-max-series=[at most N label sets]:number of series'
+		'--tree[with -- CMD, its process tree at the end]'
 		'(- *)'{-\?,--help}'[show the options]'
 		'(- *)--usage[show a short usage message]'
 		'(- *)'{-V,--version}'[show the version and the kernel features]'
@@ -213,7 +215,8 @@ _procsnoop() {
 		words=($words[1] ${words[i,-1]})
 		(( CURRENT -= i - 2 ))
 	fi
-	_arguments -s -S : $reply
+	# -S: after --, the command to run and its arguments, completed as that command's.
+	_arguments -s -S : $reply '*::command to run:_normal'
 }
 
 _procsnoop "$@"

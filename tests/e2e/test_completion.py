@@ -53,6 +53,13 @@ def test_bash_completion_options_match_help():
     assert bash_complete("procsnoop", "exec", "--ma") == ["--max-args"]
 
 
+def test_bash_completion_command_to_run():
+    """After --: the command to run, then its own arguments (files, here)."""
+    assert set(bash_complete("procsnoop", "exec", "--tree", "--", "unshar")) == {"unshare"}
+    assert bash_complete("procsnoop", "--", "ls", "/etc/hostnam") == ["/etc/hostname"]
+    assert "--tree" in bash_complete("procsnoop", "exec", "--tr")
+
+
 def test_bash_completion_commands():
     assert sorted(bash_complete("procsnoop", "")) == ["exec", "exit", "open", "run", "sig"]
     assert sorted(bash_complete("procsnoop", "e")) == ["exec", "exit"]
@@ -211,6 +218,7 @@ def test_zsh_completion_in_zsh():
         "procsnoop open --extended-f": "procsnoop open --extended-fields",
         "procsnoop -o js": "procsnoop -o json",
         "procsnoop --user roo": "procsnoop --user root",
+        "procsnoop exec --tree -- unshar": "procsnoop exec --tree -- unshare",
         f"procsnoop run {FEATURES} --fac": f"procsnoop run {FEATURES} --factor",
         "procsnoop run tests/programs/seed003/opens": "procsnoop run tests/programs/seed003/opensnoop.bpf.c",
     }
