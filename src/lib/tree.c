@@ -162,7 +162,8 @@ static int add_node(struct tree *t, const struct event_header *h)
 
 /*
  * The node of this record's process.  An exec or an exit of a pid whose
- * process has already exited is a new process that was given the same pid.
+ * process has already exited is a new process that was given the same pid
+ * (other records may follow an exit: the SIGCHLD the exit sends).
  */
 static struct node *node_for(struct tree *t, const struct event_header *h, bool starts_anew)
 {
@@ -216,7 +217,7 @@ static void observe_exec(struct tree *t, const struct exec_event *e, size_t size
 
 	if (e->ret)
 		return; /* a failed exec changes nothing */
-	nd = node_for(t, &e->h, false);
+	nd = node_for(t, &e->h, true);
 	if (!nd)
 		return;
 	flen = e->filename_len < avail ? e->filename_len : avail;
