@@ -41,6 +41,16 @@ struct event_header {
 	/* The inode numbers of its pid and mount namespaces (ls -l /proc/PID/ns). */
 	__u32 pidns;
 	__u32 mntns;
+	/*
+	 * The process image's identity (exec_id in JSON): its process's start
+	 * (boot-time ns) and the kernel's exec count of it (self_exec_id), with
+	 * pid; the same of its parent process (parent_exec_id).  Filled with
+	 * the namespace ids.
+	 */
+	__u64 start_ns;
+	__u64 parent_start_ns;
+	__u32 exec_seq;
+	__u32 parent_exec_seq;
 };
 
 /*

@@ -169,9 +169,28 @@ __noinline __u64 current_nested_ids(void)
 }
 
 /*
- * The header's namespace fields, when an output shows them or a filter needs
- * them (cfg.ns_ids); else zeros.  In the initial pid namespace the ids are
- * those BPF already has.
+ * The identity of the current process image and of its parent's: each
+ * process's start time (its group leader's, boot-time ns) and its exec count
+ * (self_exec_id, which exec increments and fork copies).  With the pid they
+ * name one image of one process, the same from any observer and whether the
+ * exec was seen or not.  Helper reads, as current_namespaces says why.
+ */
+static __always_inline void header_lineage(struct event_header *h)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	struct task_struct *parent = BPF_CORE_READ(task, real_parent, group_leader);
+
+	h->start_ns = BPF_CORE_READ(leader, start_boottime);
+	h->exec_seq = BPF_CORE_READ(leader, self_exec_id);
+	h->parent_start_ns = BPF_CORE_READ(parent, start_boottime);
+	h->parent_exec_seq = BPF_CORE_READ(parent, self_exec_id);
+}
+
+/*
+ * The header's namespace fields and the image ids, when an output shows them
+ * (cfg.ns_ids); else zeros.  In the initial pid namespace the ids are those
+ * BPF already has.
  */
 static __always_inline void header_namespaces(struct event_header *h, __u64 pid_tgid)
 {
@@ -179,8 +198,11 @@ static __always_inline void header_namespaces(struct event_header *h, __u64 pid_
 
 	if (!cfg.ns_ids) {
 		h->ns_pid = h->ns_tid = h->pidns = h->mntns = 0;
+		h->start_ns = h->parent_start_ns = 0;
+		h->exec_seq = h->parent_exec_seq = 0;
 		return;
 	}
+	header_lineage(h);
 	ns = current_namespaces();
 	if (ns >> 32 != PID_INIT_INODE)
 		ids = current_nested_ids();

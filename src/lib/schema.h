@@ -181,6 +181,15 @@ void field__value(const struct field *f, const struct field_ctx *c, struct value
 	HDR_FIELD("pidns", "PIDNS", FK_UINT, pidns, 0, F_JSON, G_BASE),                       \
 	HDR_FIELD("mntns", "MNTNS", FK_UINT, mntns, 0, F_JSON, G_BASE)
 /*
+ * The identity of the event's process image and of its parent's (events.h),
+ * JSON only: "START:PID:SEQ" (lib/lineage_fields.c).
+ */
+void field__exec_id(const struct field *f, const struct field_ctx *c, struct value *v);
+void field__parent_exec_id(const struct field *f, const struct field_ctx *c, struct value *v);
+#define HDR_LINEAGE_FIELDS                                                                   \
+	EV_CUSTOM("exec_id", "EXECID", field__exec_id, 0, F_JSON, G_BASE),                      \
+	EV_CUSTOM("parent_exec_id", "PEXECID", field__parent_exec_id, 0, F_JSON, G_BASE)
+/*
  * The container of the event's cgroup (lib/containers.h), JSON only: after the
  * namespace ids in every tracer's schema.
  */

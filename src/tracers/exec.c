@@ -356,6 +356,7 @@ static const struct field exec_fields[] = {
 	HDR_FIELD("ppid", "PPID", FK_UINT, ppid, 7, F_BOTH, G_BASE),
 	HDR_FIELD("cgroup_id", "CGROUP", FK_UINT, cgroup_id, 0, F_JSON, G_BASE),
 	HDR_NS_FIELDS,
+	HDR_LINEAGE_FIELDS,
 	HDR_CONTAINER_FIELDS,
 	EXEC_FIELD("old_comm", "OLDCOMM", FK_STR, old_comm, 16, F_JSON, G_BASE),
 	EV_ENUM(struct exec_event, "syscall", "SYSCALL", syscall, 8, F_JSON | F_LABEL, G_BASE,

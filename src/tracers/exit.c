@@ -223,6 +223,7 @@ static const struct field exit_fields[] = {
 	HDR_FIELD("uid", "UID", FK_UINT, uid, 6, F_JSON, G_BASE),
 	HDR_FIELD("cgroup_id", "CGROUP", FK_UINT, cgroup_id, 0, F_JSON, G_BASE),
 	HDR_NS_FIELDS,
+	HDR_LINEAGE_FIELDS,
 	HDR_CONTAINER_FIELDS,
 	EV_CUSTOM("age", "AGE(s)", f_age, 8, F_TABLE, G_BASE),
 	EV_FIELD(struct exit_event, "age_ns", "AGE", FK_UINT, age_ns, 0, F_JSON, G_BASE),

@@ -241,6 +241,7 @@ static const struct field open_fields[] = {
 	HDR_FIELD("comm", "COMM", FK_STR, comm, 16, F_BOTH | F_LEFT, G_BASE),
 	HDR_FIELD("cgroup_id", "CGROUP", FK_UINT, cgroup_id, 0, F_JSON, G_BASE),
 	HDR_NS_FIELDS,
+	HDR_LINEAGE_FIELDS,
 	HDR_CONTAINER_FIELDS,
 	EV_ENUM(struct open_event, "syscall", "SYSCALL", syscall, 7, F_BOTH | F_LEFT | F_LABEL,
 		G_OPEN_EXT, syscall_names),

@@ -208,6 +208,7 @@ static const struct field sig_fields[] = {
 	HDR_FIELD("comm", "COMM", FK_STR, comm, 16, F_BOTH | F_LEFT, G_BASE),
 	HDR_FIELD("cgroup_id", "CGROUP", FK_UINT, cgroup_id, 0, F_JSON, G_BASE),
 	HDR_NS_FIELDS,
+	HDR_LINEAGE_FIELDS,
 	HDR_CONTAINER_FIELDS,
 	SIG_FIELD("sig", "SIG", FK_SIGNAL, sig, 11, F_BOTH | F_LEFT | F_LABEL),
 	SIG_FIELD("signo", "SIGNO", FK_INT, sig, 0, F_JSON),

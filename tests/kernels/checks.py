@@ -306,6 +306,16 @@ def check_command(run):
     actor = [c for c in root["children"] if c["comm"] == ACTOR_COMM]
     if len(actor) != 1 or actor[0]["execs"][0]["filename"] != ACTOR_PATH:
         run.fail(f"the root's children are not the actor: {json.dumps(root['children'])[:300]}")
+    # The image ids link the actor's exec to the shell's, and name the actor's events.
+    sh = run.one(events, "exec of the shell", lambda e: e["type"] == "exec" and e["pid"] == root["pid"])
+    act = run.one(events, "exec of the actor",
+                  lambda e: e["type"] == "exec" and e["pid"] == actor[0]["pid"])
+    run.expect(act, "the actor's exec", parent_exec_id=sh["exec_id"])
+    if not re.fullmatch(rf"[1-9]\d*:{act['pid']}:\d+", act["exec_id"] or ""):
+        run.fail(f"the actor's exec_id is {act['exec_id']!r}")
+    mine = [e for e in events if e["pid"] == act["pid"] and e["exec_id"] != act["exec_id"]]
+    if mine:
+        run.fail(f"events of the actor with another exec_id: {json.dumps(mine[:2])[:300]}")
     pids = set(tree_pids(tree["processes"]))
     outside = [e for e in events if e["pid"] not in pids]
     if outside:

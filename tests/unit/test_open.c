@@ -126,7 +126,9 @@ static size_t make_event(struct open_event *e, const char *path, size_t plen, co
 	memset(e, 0, sizeof(*e));
 	e->h = (struct event_header){ .ts_ns = 0, .pid = 7, .tid = 8, .ppid = 1, .uid = 1000,
 				      .type = EVENT_OPEN, .ns_pid = 2, .ns_tid = 3,
-				      .pidns = 4026532001u, .mntns = 4026532000u };
+				      .pidns = 4026532001u, .mntns = 4026532000u,
+				      .start_ns = 5000000000ull, .exec_seq = 2,
+				      .parent_start_ns = 1000000ull, .parent_exec_seq = 1 };
 	memcpy(e->h.comm, "cat", 4);
 	e->ret = 3;
 	e->dirfd = -100;
@@ -161,6 +163,7 @@ TEST(open_record_json_every_field)
 		  "{\"type\":\"open\",\"time\":\"1970-01-01T01:02:03.000000000Z\",\"ts_ns\":0,"
 		  "\"pid\":7,\"tid\":8,\"ppid\":1,\"uid\":1000,\"comm\":\"cat\",\"cgroup_id\":0,"
 		  "\"ns_pid\":2,\"ns_tid\":3,\"pidns\":4026532001,\"mntns\":4026532000,"
+		  "\"exec_id\":\"5000000000:7:2\",\"parent_exec_id\":\"1000000:1:1\","
 		  "\"container_id\":null,\"container_name\":null,\"image\":null,"
 		  "\"container_runtime\":null,\"pod_uid\":null,"
 		  "\"syscall\":\"openat\",\"fd\":3,\"error\":null,\"ret\":3,\"dirfd\":-100,"
