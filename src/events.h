@@ -81,6 +81,8 @@ struct filter_config {
 	__u32 self_tgid;
 	/* --pidns: only tasks in this pid namespace (its inode number) */
 	__u32 pidns;
+	/* --container: only tasks in a cgroup of the container_filter map, or below one */
+	__u8 container_set;
 	/* Fill the header's namespace fields and a signal target's ids (JSON shows them). */
 	__u8 ns_ids;
 	/* `-- CMD`: only the processes in the session's `followed` map (CMD's tree) */
@@ -89,6 +91,34 @@ struct filter_config {
 
 /* `-- CMD`: at most this many processes of its tree alive at once are followed. */
 #define FOLLOW_MAX 65536
+
+/*
+ * The cgroups of the containers --container matched: the single value of the
+ * container_filter map, written by user space through a memory mapping (it
+ * keeps adding containers after it has dropped the capabilities that bpf()
+ * needs before 6.5).  ids is an open-addressed table of cgroup ids: an id
+ * sits within CONTAINER_SET_PROBES slots of its hash, 0 is a free slot, and
+ * nothing moves on removal, so a lookup reads those slots and no more.  Bit L
+ * of levels is set while a cgroup at depth L (the cgroup2 root is 0) is in
+ * the table: the BPF side compares the current task's ancestor at each such
+ * depth, so a process in a sub-cgroup of its container matches too.
+ */
+#define CONTAINER_SET_BITS 10
+#define CONTAINER_SET_SLOTS (1u << CONTAINER_SET_BITS)
+#define CONTAINER_SET_PROBES 8
+#define CONTAINER_LEVELS 32
+
+struct container_set {
+	__u32 levels;
+	__u32 _pad;
+	__u64 ids[CONTAINER_SET_SLOTS];
+};
+
+/* The home slot of a cgroup id in container_set.ids (a multiplicative hash). */
+static inline __u32 container_set_hash(__u64 id)
+{
+	return (__u32)((id * 0x9E3779B97F4A7C15ull) >> (64 - CONTAINER_SET_BITS));
+}
 
 /* The session's control word, shared by every object and mapped by user space. */
 struct session_control {

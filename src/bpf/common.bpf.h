@@ -75,6 +75,15 @@ struct {
 	__type(value, __u8);
 } followed SEC(".maps");
 
+/* --container: the cgroups of the matched containers (events.h), kept current by user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct container_set);
+} container_filter SEC(".maps");
+
 /*
  * The current task for BPF_CORE_READ: a BTF pointer where the kernel has
  * bpf_get_current_task_btf (5.11), else the plain helper's address.  Both
@@ -328,6 +337,37 @@ static __always_inline void *thread_state_enter(void *map, __u32 tid, const void
 		__taken;                                                         \
 	})
 
+/*
+ * 1 when the current task's cgroup, or one of its ancestors, is in the
+ * container set.  A global function: the verifier walks its loops once, not
+ * once per program that filters.  bpf_get_current_ancestor_cgroup_id answers
+ * 0 past the task's own depth, and so at every deeper level.
+ */
+__noinline int current_in_containers(void)
+{
+	__u32 zero = 0, levels;
+	struct container_set *set = bpf_map_lookup_elem(&container_filter, &zero);
+
+	if (!set)
+		return 0;
+	levels = *(volatile __u32 *)&set->levels;
+	for (__u32 level = 1; level < CONTAINER_LEVELS && (levels >> level); level++) {
+		__u64 id;
+		__u32 slot;
+
+		if (!(levels & (1u << level)))
+			continue;
+		id = bpf_get_current_ancestor_cgroup_id(level);
+		if (!id)
+			return 0;
+		slot = container_set_hash(id);
+		for (__u32 p = 0; p < CONTAINER_SET_PROBES; p++)
+			if (set->ids[(slot + p) & (CONTAINER_SET_SLOTS - 1)] == id)
+				return 1;
+	}
+	return 0;
+}
+
 static __always_inline bool comm_matches(void)
 {
 	char comm[COMM_LEN];
@@ -359,6 +399,8 @@ static __always_inline bool filter_pass(__u64 pid_tgid)
 	if (cfg.comm_set && !comm_matches())
 		return false;
 	if (cfg.cgroup_set && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
+		return false;
+	if (cfg.container_set && !current_in_containers())
 		return false;
 	if (cfg.pidns && current_namespaces() >> 32 != cfg.pidns)
 		return false;

@@ -20,6 +20,7 @@ enum {
 	OPT_INCLUDE_SELF,
 	OPT_PIDNS,
 	OPT_TREE,
+	OPT_CONTAINER,
 };
 
 static const struct argp_option common_options[] = {
@@ -35,6 +36,10 @@ static const struct argp_option common_options[] = {
 	{ "pidns", OPT_PIDNS, "PIDNS", 0,
 	  "Only events of tasks in this pid namespace: its inode number, or a path like "
 	  "/proc/PID/ns/pid",
+	  10 },
+	{ "container", OPT_CONTAINER, "ID|NAME", 0,
+	  "Only events in this container: its id or the start of it, or its name (repeatable). "
+	  "One that starts later is matched when its cgroup appears",
 	  10 },
 	{ "include-self", OPT_INCLUDE_SELF, NULL, 0,
 	  "Also events of procsnoop's own process (dropped by default)", 10 },
@@ -182,6 +187,13 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_PIDNS:
 		CHECK(parse__pidns(arg, &o->filter.pidns, &why), "pid namespace");
+		break;
+	case OPT_CONTAINER:
+		CHECK(parse__container(arg, &why), "container");
+		if (o->session.ncontainers == SESSION_MAX_CONTAINERS)
+			options__usage_error(state, "at most %d --container options",
+					     SESSION_MAX_CONTAINERS);
+		o->session.containers[o->session.ncontainers++] = arg;
 		break;
 	case OPT_INCLUDE_SELF:
 		o->session.include_self = true;

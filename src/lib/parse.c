@@ -5,6 +5,7 @@
 #include <math.h>
 #include <mntent.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,5 +220,27 @@ int parse__cgroup(const char *text, const char **out, const char **why)
 	if (statfs(path, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC)
 		return fail(why, "not a cgroup v2 directory");
 	*out = path;
+	return 0;
+}
+
+/* A letter or a digit, in ASCII whatever the locale. */
+static bool ascii_alnum(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+int parse__container(const char *text, const char **why)
+{
+	size_t n = text ? strlen(text) : 0;
+
+	if (!n)
+		return fail(why, "empty");
+	if (n > PARSE_CONTAINER_MAX)
+		return fail(why, "longer than 255 characters");
+	if (!ascii_alnum(text[0]))
+		return fail(why, "an id or a name starts with a letter or a digit");
+	for (size_t i = 1; i < n; i++)
+		if (!ascii_alnum(text[i]) && text[i] != '_' && text[i] != '.' && text[i] != '-')
+			return fail(why, "an id or a name has only letters, digits, '_', '.' and '-'");
 	return 0;
 }

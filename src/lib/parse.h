@@ -25,6 +25,13 @@ int parse__pidns(const char *text, uint32_t *out, const char **why);
  * mount.  *out points to a static buffer or to text.
  */
 int parse__cgroup(const char *text, const char **out, const char **why);
+/*
+ * A container: the start of its id or its name, as runtimes allow names
+ * (a letter or digit, then letters, digits, '_', '.', '-'); at most
+ * PARSE_CONTAINER_MAX characters.
+ */
+#define PARSE_CONTAINER_MAX 255
+int parse__container(const char *text, const char **why);
 /* Where cgroup2 is mounted (a static buffer), or NULL. */
 const char *parse__cgroup2_mount(void);
 

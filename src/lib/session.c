@@ -16,12 +16,15 @@
 #include <stdio.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include "lib/container_filter.h"
 #include "lib/features.h"
 #include "lib/kernel_btf.h"
 #include "lib/link_reaper.h"
 #include "lib/log.h"
+#include "lib/parse.h"
 #include "lib/ringbuf_reader.h"
 #include "lib/session.h"
+#include "lib/stream.h"
 
 #define MAX_OBJECTS 16
 
@@ -29,6 +32,11 @@ struct session {
 	int ringbuf_fd, lost_fd, submits_fd, cgroup_map_fd, cgroup_fd, control_fd, followed_fd;
 	uint32_t buffer_bytes;
 	bool include_self;
+	/* --container: the set the programs read (events.h), mapped read-write, and its keeper. */
+	int container_map_fd;
+	struct container_set *containers;
+	struct container_filter *cfilter;
+	const char *container_values[SESSION_MAX_CONTAINERS];
 	/* The control word every program reads (events.h), mapped read-write. */
 	struct session_control *control;
 	/* Nothing emits any more (session__quiesce); the links are still attached. */
@@ -112,6 +120,10 @@ static int create_maps(struct session *s)
 					&noprealloc);
 	if (s->followed_fd < 0)
 		goto fail;
+	s->container_map_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "container_filter", 4,
+					     sizeof(struct container_set), 1, &mmapable);
+	if (s->container_map_fd < 0)
+		goto fail;
 	s->control_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "control", 4,
 				       sizeof(struct session_control), 1, &mmapable);
 	if (s->control_fd < 0)
@@ -128,6 +140,29 @@ fail:
 	return -errno;
 }
 
+/* The set of --container, mapped, filled from the running containers and kept current. */
+static int start_container_filter(struct session *s, const struct session_opts *opts)
+{
+	struct container_filter_opts fo = { .values = s->container_values,
+					    .nvalues = opts->ncontainers };
+	void *set;
+
+	memcpy(s->container_values, opts->containers, sizeof(s->container_values));
+	fo.cgroup_root = parse__cgroup2_mount();
+	if (!fo.cgroup_root) {
+		pr_err("--container: no cgroup v2 hierarchy is mounted");
+		return -ENOENT;
+	}
+	set = mmap(NULL, sizeof(struct container_set), PROT_READ | PROT_WRITE, MAP_SHARED,
+		   s->container_map_fd, 0);
+	if (set == MAP_FAILED) {
+		pr_err("--container: cannot map the container set: %s", strerror(errno));
+		return -errno;
+	}
+	s->containers = set;
+	return container_filter__new(&fo, s->containers, &s->cfilter);
+}
+
 int session__new(const struct session_opts *opts, struct session **out)
 {
 	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
@@ -139,7 +174,7 @@ int session__new(const struct session_opts *opts, struct session **out)
 	if (!s)
 		return -ENOMEM;
 	s->ringbuf_fd = s->lost_fd = s->submits_fd = s->cgroup_map_fd = s->cgroup_fd = -1;
-	s->control_fd = s->followed_fd = -1;
+	s->control_fd = s->followed_fd = s->container_map_fd = -1;
 	s->buffer_bytes = opts->buffer_bytes ? opts->buffer_bytes : SESSION_DEFAULT_BUFFER;
 	s->include_self = opts->include_self;
 	s->ncpus = libbpf_num_possible_cpus();
@@ -180,6 +215,8 @@ int session__new(const struct session_opts *opts, struct session **out)
 			pr_err("cannot use cgroup %s: %s", opts->cgroup_path, strerror(errno));
 		}
 	}
+	if (!err && opts->ncontainers)
+		err = start_container_filter(s, opts);
 	if (err) {
 		session__destroy(s);
 		return err;
@@ -191,6 +228,7 @@ int session__new(const struct session_opts *opts, struct session **out)
 void session__fill_filter(const struct session *s, struct filter_config *cfg)
 {
 	cfg->cgroup_set = s->cgroup_fd >= 0;
+	cfg->container_set = s->cfilter != NULL;
 	cfg->wake_bytes = s->buffer_bytes / 4;
 	cfg->kcaps = features__kcaps(&s->features);
 	cfg->self_tgid = s->include_self ? 0 : (uint32_t)getpid();
@@ -201,6 +239,11 @@ int session__follow(struct session *s, uint32_t tgid)
 	uint8_t one = 1;
 
 	return bpf_map_update_elem(s->followed_fd, &tgid, &one, BPF_ANY) ? -errno : 0;
+}
+
+struct stream_source *session__container_source(struct session *s)
+{
+	return s->cfilter ? container_filter__source(s->cfilter) : NULL;
 }
 
 const struct kernel_features *session__features(const struct session *s)
@@ -234,6 +277,8 @@ int session__add(struct session *s, struct bpf_object_skeleton *skel, void *oute
 		err = reuse(obj, "submits", s->submits_fd);
 	if (!err)
 		err = reuse(obj, "cgroup_filter", s->cgroup_map_fd);
+	if (!err)
+		err = reuse(obj, "container_filter", s->container_map_fd);
 	if (!err)
 		err = reuse(obj, "control", s->control_fd);
 	if (!err)
@@ -416,6 +461,11 @@ void session__destroy(struct session *s)
 		close(s->cgroup_map_fd);
 	if (s->cgroup_fd >= 0)
 		close(s->cgroup_fd);
+	container_filter__free(s->cfilter);
+	if (s->containers)
+		munmap(s->containers, sizeof(struct container_set));
+	if (s->container_map_fd >= 0)
+		close(s->container_map_fd);
 	if (s->control)
 		munmap(s->control, sysconf(_SC_PAGESIZE));
 	if (s->control_fd >= 0)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A session owns what the BPF objects of one procsnoop process share: the
- * ring buffer, the loss counters, the cgroup filter; it loads and attaches
- * every object added to it and detaches them all on destroy.
+ * ring buffer, the loss counters, the cgroup and container filters; it loads
+ * and attaches every object added to it and detaches them all on destroy.
  */
 #ifndef PROCSNOOP_SESSION_H
 #define PROCSNOOP_SESSION_H
@@ -14,10 +14,15 @@
 #include "lib/features.h"
 #include "lib/ringbuf_reader.h"
 
+#define SESSION_MAX_CONTAINERS 16
+
 struct session_opts {
 	uint32_t buffer_bytes; /* ring buffer size: a power of two, at least a page */
 	const char *cgroup_path; /* a cgroup v2 directory, or NULL */
 	bool include_self; /* keep the events of procsnoop's own process */
+	/* --container: ids (or their starts) and names, checked by parse__container */
+	const char *containers[SESSION_MAX_CONTAINERS];
+	int ncontainers;
 };
 
 #define SESSION_DEFAULT_BUFFER (2u << 20)
@@ -26,14 +31,17 @@ struct session;
 
 /* Mounts tracefs when missing and creates the shared maps. */
 int session__new(const struct session_opts *opts, struct session **out);
-/* Fills the parts of a filter that the session knows (cgroup, wakeup threshold, kernel caps). */
+/*
+ * Fills the parts of a filter that the session knows (cgroup, containers,
+ * wakeup threshold, kernel caps).
+ */
 void session__fill_filter(const struct session *s, struct filter_config *cfg);
 /* What the kernel offers, probed by session__new before anything is loaded. */
 const struct kernel_features *session__features(const struct session *s);
 /*
  * Takes an opened (not loaded) skeleton: its maps named events, lost,
- * submits, cgroup_filter, control and followed become the session's.  `outer` is the
- * skeleton's own struct, freed on destroy.
+ * submits, cgroup_filter, container_filter, control and followed become
+ * the session's.  `outer` is the skeleton's own struct, freed on destroy.
  */
 int session__add(struct session *s, struct bpf_object_skeleton *skel, void *outer);
 /*
@@ -72,7 +80,12 @@ struct stream_source;
 struct stream_opts;
 /* The shared ring buffer as a stream source: records, and the kernel's loss counts. */
 int session__source(struct session *s, struct stream_source **out);
-/* Adds that source to a stream's options, and the session's detach as its detach. */
+/* With --container: the watcher of the cgroup tree, a source the session owns; else NULL. */
+struct stream_source *session__container_source(struct session *s);
+/*
+ * Adds that source to a stream's options (and with --container the watcher
+ * of the cgroup tree), and the session's detach as its detach.
+ */
 int session__stream_opts(struct session *s, struct stream_opts *so);
 
 /* Mounts tracefs on /sys/kernel/tracing when it is not there; 0 or -errno. */

@@ -92,11 +92,14 @@ static void detach(void *ctx)
 
 int session__stream_opts(struct session *s, struct stream_opts *so)
 {
+	struct stream_source *watcher = session__container_source(s);
 	int err = session__source(s, &so->sources[so->nsources]);
 
 	if (err)
 		return err;
 	so->nsources++;
+	if (watcher)
+		so->sources[so->nsources++] = watcher;
 	so->detach = detach;
 	so->detach_ctx = s;
 	return 0;
