@@ -337,11 +337,46 @@ static __always_inline void *thread_state_enter(void *map, __u32 tid, const void
 		__taken;                                                         \
 	})
 
+/* struct cgroup before 6.0: the ancestors' ids, not the ancestors. */
+struct cgroup___ids {
+	int level;
+	__u64 ancestor_ids[];
+} __attribute__((preserve_access_index));
+
+/*
+ * The id of the current task's cgroup v2 ancestor at depth `level` (its own
+ * at its depth), 0 below its depth.  5.10 does not give tracing programs the
+ * helper: there, the same from the task's cgroup, read with CO-RE.
+ */
+static __always_inline __u64 current_ancestor_cgroup(__u32 level)
+{
+	struct task_struct *task;
+	struct cgroup *cg, *up;
+	__u64 id = 0;
+
+	if (cfg.kcaps & KCAP_ANCESTOR_CGROUP)
+		return bpf_get_current_ancestor_cgroup_id(level);
+	task = (struct task_struct *)bpf_get_current_task();
+	cg = BPF_CORE_READ(task, cgroups, dfl_cgrp);
+	if (level > (__u32)BPF_CORE_READ(cg, level))
+		return 0;
+	if (bpf_core_field_exists(struct cgroup, ancestors)) {
+		bpf_probe_read_kernel(&up, sizeof(up), (void *)cg +
+				      bpf_core_field_offset(struct cgroup, ancestors) +
+				      level * sizeof(up));
+		return BPF_CORE_READ(up, kn, id);
+	}
+	bpf_probe_read_kernel(&id, sizeof(id), (void *)cg +
+			      bpf_core_field_offset(struct cgroup___ids, ancestor_ids) +
+			      level * sizeof(id));
+	return id;
+}
+
 /*
  * 1 when the current task's cgroup, or one of its ancestors, is in the
  * container set.  A global function: the verifier walks its loops once, not
- * once per program that filters.  bpf_get_current_ancestor_cgroup_id answers
- * 0 past the task's own depth, and so at every deeper level.
+ * once per program that filters.  Past the task's own depth the ancestor is
+ * 0, and so at every deeper level.
  */
 __noinline int current_in_containers(void)
 {
@@ -357,7 +392,7 @@ __noinline int current_in_containers(void)
 
 		if (!(levels & (1u << level)))
 			continue;
-		id = bpf_get_current_ancestor_cgroup_id(level);
+		id = current_ancestor_cgroup(level);
 		if (!id)
 			return 0;
 		slot = container_set_hash(id);

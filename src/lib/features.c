@@ -82,6 +82,7 @@ static void switch_off(struct kernel_features *f, const char *list)
 		{ "bpf_rdonly_cast", &f->rdonly_cast },
 		{ "bpf_strnstr", &f->str_kfuncs },
 		{ "exit_group_dead", &f->exit_group_dead },
+		{ "ancestor_cgroup", &f->ancestor_cgroup },
 	};
 	char buf[256], *tok, *save = NULL;
 	const size_t n = sizeof(names) / sizeof(names[0]);
@@ -145,6 +146,7 @@ int features__probe(struct kernel_features *f)
 	f->task_storage = f->task_btf && helper_ok(BPF_FUNC_task_storage_get);
 	f->task_pt_regs = f->task_btf && helper_ok(BPF_FUNC_task_pt_regs);
 	f->loop = helper_ok(BPF_FUNC_loop);
+	f->ancestor_cgroup = helper_ok(BPF_FUNC_get_current_ancestor_cgroup_id);
 	log__reset_libbpf();
 	if (getenv("PROCSNOOP_FEATURES_OFF"))
 		switch_off(f, getenv("PROCSNOOP_FEATURES_OFF"));
@@ -153,7 +155,8 @@ int features__probe(struct kernel_features *f)
 
 unsigned int features__kcaps(const struct kernel_features *f)
 {
-	return (f->task_btf ? KCAP_TASK_BTF : 0) | (f->task_storage ? KCAP_TASK_STORAGE : 0);
+	return (f->task_btf ? KCAP_TASK_BTF : 0) | (f->task_storage ? KCAP_TASK_STORAGE : 0) |
+	       (f->ancestor_cgroup ? KCAP_ANCESTOR_CGROUP : 0);
 }
 
 #define THREAD_MAP_ENTRIES 16384
@@ -196,6 +199,7 @@ void features__describe(const struct kernel_features *f, char *buf, size_t len)
 		{ f->rdonly_cast, "bpf_rdonly_cast" },
 		{ f->str_kfuncs, "bpf_strnstr" },
 		{ f->exit_group_dead, "exit_group_dead" },
+		{ f->ancestor_cgroup, "ancestor_cgroup" },
 	};
 	size_t used = 0;
 
@@ -226,6 +230,7 @@ void features__survey(struct feature_survey *s)
 	enum feature_answer str = FEATURE_UNKNOWN, group_dead = FEATURE_UNKNOWN;
 	enum feature_answer ring, task_btf = FEATURE_UNKNOWN, storage = FEATURE_UNKNOWN;
 	enum feature_answer loop = FEATURE_UNKNOWN, regs = FEATURE_UNKNOWN;
+	enum feature_answer ancestor = FEATURE_UNKNOWN;
 	libbpf_print_fn_t old = libbpf_set_print(NULL);
 	struct utsname u;
 	const struct btf *k = NULL;
@@ -262,6 +267,7 @@ void features__survey(struct feature_survey *s)
 		regs = task_btf == FEATURE_PRESENT ? survey_helper(BPF_FUNC_task_pt_regs)
 						   : FEATURE_ABSENT;
 		loop = survey_helper(BPF_FUNC_loop);
+		ancestor = survey_helper(BPF_FUNC_get_current_ancestor_cgroup_id);
 	}
 	libbpf_set_print(old);
 	survey_add(s, "btf", btf);
@@ -273,4 +279,5 @@ void features__survey(struct feature_survey *s)
 	survey_add(s, "bpf_rdonly_cast", rdonly);
 	survey_add(s, "bpf_strnstr", str);
 	survey_add(s, "exit_group_dead", group_dead);
+	survey_add(s, "ancestor_cgroup", ancestor);
 }

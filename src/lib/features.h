@@ -21,6 +21,7 @@ struct kernel_features {
 	bool rdonly_cast; /* the bpf_rdonly_cast kfunc (6.2) */
 	bool str_kfuncs; /* the bpf_strnstr and bpf_strnlen kfuncs (6.17) */
 	bool exit_group_dead; /* tp_btf sched_process_exit passes group_dead */
+	bool ancestor_cgroup; /* bpf_get_current_ancestor_cgroup_id from tracing programs (not 5.10) */
 };
 
 /*

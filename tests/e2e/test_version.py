@@ -7,9 +7,9 @@ import subprocess
 from harness import PROCSNOOP, ROOT
 
 FEATURES = ["btf", "ringbuf", "task_btf", "task_storage", "task_pt_regs", "bpf_loop",
-            "bpf_rdonly_cast", "bpf_strnstr", "exit_group_dead"]
+            "bpf_rdonly_cast", "bpf_strnstr", "exit_group_dead", "ancestor_cgroup"]
 # Probed by loading a map or a program: unknown without BPF privileges.
-LOADED = {"ringbuf", "task_btf", "task_storage", "task_pt_regs", "bpf_loop"}
+LOADED = {"ringbuf", "task_btf", "task_storage", "task_pt_regs", "bpf_loop", "ancestor_cgroup"}
 
 
 def changelog_version():

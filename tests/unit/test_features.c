@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/btf.h>
+#include "events.h"
 #include "lib/features.h"
 #include "unit.h"
 
@@ -53,7 +54,7 @@ TEST(features_switched_off_by_name)
 	CHECK(!f.task_btf);
 	CHECK(!f.task_storage); /* reached through the BTF task pointer */
 	CHECK(!f.task_pt_regs); /* likewise */
-	CHECK_INT(features__kcaps(&f), 0);
+	CHECK_INT(features__kcaps(&f), f.ancestor_cgroup ? KCAP_ANCESTOR_CGROUP : 0);
 	features__describe(&f, text, sizeof(text));
 	CHECK(strstr(text, "bpf_loop") == NULL);
 	CHECK(strstr(text, "task_btf") == NULL);
@@ -61,5 +62,6 @@ TEST(features_switched_off_by_name)
 	CHECK_INT(features__probe(&f), 0);
 	unsetenv("PROCSNOOP_FEATURES_OFF");
 	CHECK(!f.rdonly_cast && !f.str_kfuncs && !f.exit_group_dead && !f.loop);
+	CHECK(!f.ancestor_cgroup);
 	CHECK(f.btf);
 }
