@@ -12,8 +12,10 @@ ACTOR_COMM = "guest_actor"
 ACTOR_PATH = "/opt/guest_actor"
 OPEN_DIR = "/tmp/kdir"
 # Every check init.sh runs, in its order.
-CHECKS = ("sig", "open", "exec", "exit", "stream", "metrics", "run", "run-seed001", "command",
-          "nobtf")
+CHECKS = ("sig", "open", "exec", "exit", "stream", "metrics", "container", "run", "run-seed001",
+          "command", "nobtf")
+# init.sh's fake podman container, made once procsnoop traces: --container 3f6d1e0b8c2a.
+CONTAINER_ID = "3f6d1e0b8c2a4f5e9d7c6b5a4938271605f4e3d2c1b0a9f8e7d6c5b4a3928170"
 
 
 class CheckFailed(Exception):
@@ -200,6 +202,25 @@ def check_stream(run):
         run.fail("the stream is not in time order (ts_ns goes back)")
 
 
+def check_container(run):
+    """The stream of a container's actor: every event of it, and only of it."""
+    waiting = r"procsnoop: no running container matches --container 3f6d1e0b8c2a: waiting for it$"
+    started = (r"procsnoop: container 3f6d1e0b8c2a started, matching --container 3f6d1e0b8c2a: "
+               r"tracing it$")
+    traced(run, extra_stderr=[waiting, started])
+    for line in (waiting, started):
+        if len([l for l in run.err.splitlines() if re.match(line, l)]) != 1:
+            run.fail(f"stderr does not say once: {line}")
+    events = run.events()
+    assert_sig(run, events)
+    assert_open(run, events, full_path=False)
+    assert_exec(run, events, failed_too=False)
+    assert_exit(run, events)
+    for e in events:
+        run.expect(e, f"{e['type']} event of pid {e.get('pid')}", container_id=CONTAINER_ID,
+                   container_runtime="podman")
+
+
 def metric_values(run, text):
     """{'name{labels}': value} of a Prometheus text exposition."""
     out = {}
@@ -340,6 +361,7 @@ JUDGES = {
     "exit": simple(assert_exit),
     "stream": check_stream,
     "metrics": check_metrics,
+    "container": check_container,
     "run": check_run,
     "run-seed001": check_run_seed001,
     "command": check_command,

@@ -83,7 +83,8 @@ check() {
 	wait_tracing $pid "$d/err"
 	case $? in
 	0)
-		"$ACTOR" "$mode" > "$d/facts" 2>> "$d/notes"
+		[ -n "$BEFORE_ACTOR" ] && $BEFORE_ACTOR "$d"
+		$ACTOR_IN "$ACTOR" "$mode" > "$d/facts" 2>> "$d/notes"
 		echo "actor_status=$?" >> "$d/facts"
 		# Events reach the output (and the counters) within 100 ms of the syscall.
 		sleep 0.5
@@ -150,6 +151,7 @@ mount -t devtmpfs devtmpfs /dev
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null ||
 	mount -t debugfs debugfs /sys/kernel/debug
 mount -t bpf bpf /sys/fs/bpf
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
 ip link set lo up
 # Only emergencies on the console from here on: the sections must stay intact.
 echo 1 > /proc/sys/kernel/printk
@@ -163,6 +165,24 @@ check exec exec exec -x -o json
 check exit exit exit -o json
 check stream all -o json
 check metrics all -q --metrics "$METRICS_ADDR"
+# --container by an id's start: a podman-like cgroup made once procsnoop traces (inotify
+# reports it), the actor in a cgroup below it (an ancestor matches), and nothing outside it.
+CONTAINER_ID=3f6d1e0b8c2a4f5e9d7c6b5a4938271605f4e3d2c1b0a9f8e7d6c5b4a3928170
+CONTAINER_CGROUP=/sys/fs/cgroup/machine.slice/libpod-$CONTAINER_ID.scope
+container_starts() {
+	mkdir -p "$CONTAINER_CGROUP/sub"
+	n=0
+	while ! grep -q "started, matching --container" "$1/err" && [ $n -lt 100 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+}
+in_container() {
+	(echo 0 > "$CONTAINER_CGROUP/sub/cgroup.procs" && exec "$@")
+}
+BEFORE_ACTOR=container_starts ACTOR_IN=in_container
+check container all --container 3f6d1e0b8c2a -o json
+BEFORE_ACTOR= ACTOR_IN=
 check run sig run "$SEED000" -o json
 check run-seed001 sig run "$SEED001" -o json
 check_command
