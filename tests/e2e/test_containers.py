@@ -1,12 +1,14 @@
 """Container identity in JSON events (container_id, container_runtime, pod_uid): real cgroup v2
 directories named as podman, containerd under Kubernetes and a plain service name them, a real
-process moved into each, its events read back through the kernel's cgroup id."""
+process moved into each, its events read back through the kernel's cgroup id.  And --container,
+the kernel's filter by container id or name, on such cgroups and on real podman containers."""
 import os
 import shutil
 import subprocess
 import tempfile
+import time
 
-from harness import Trace, assert_fields
+from harness import Trace, assert_fields, usage_error
 
 
 def cgroup2_mount():
@@ -84,7 +86,8 @@ def test_container_after_privileges_are_dropped():
 
 # ---- real containers: Debian's podman with runc, offline ----------------------------------
 
-IMAGE = "localhost/procsnoop-e2e:latest"
+# One per test process: a test run beside another one never removes the other's image.
+IMAGE = f"localhost/procsnoop-e2e-{os.getpid()}:latest"
 # This machine lacks CAP_SYS_RESOURCE, so podman's default limits fail; crun refuses hybrid
 # cgroups; there is no network to reach.
 RUN = ["podman", "run", "--runtime", "runc", "--ulimit", "nofile=20000:20000", "--ulimit",
@@ -97,12 +100,13 @@ def podman(*args):
     return p.stdout.strip()
 
 
-class Container:
-    """An image of busybox alone (podman import of a root the test makes), and a named
-    container of it running SCRIPT; both removed at the end, and nothing of them left."""
+_image_users = 0
 
-    def __init__(self, script):
-        self.name = f"procsnoop-e2e-{os.getpid()}"
+
+def image_acquire():
+    """The busybox image, imported for the first container that needs it."""
+    global _image_users
+    if _image_users == 0:
         root = tempfile.mkdtemp()
         try:
             os.makedirs(os.path.join(root, "bin"))
@@ -116,7 +120,38 @@ class Container:
             shutil.rmtree(root)
             if os.path.exists(root + ".tar"):
                 os.unlink(root + ".tar")
-        self.id = podman(*RUN[1:], "-d", "--name", self.name, IMAGE, "/bin/sh", "-c", script)
+    _image_users += 1
+
+
+def image_release():
+    """Removes the image once no container of this process needs it any more."""
+    global _image_users
+    _image_users -= 1
+    if _image_users == 0:
+        subprocess.run(["podman", "rmi", "-f", IMAGE], capture_output=True, timeout=120)
+        assert IMAGE not in podman("images", "--format", "{{.Repository}}:{{.Tag}}").split()
+
+
+class Container:
+    """An image of busybox alone (podman import of a root the test makes), and a named
+    container of it running SCRIPT (now, or at start()); both removed at the end, and nothing
+    of them left. Several may run side by side: their names end in SUFFIX."""
+
+    def __init__(self, script, suffix="", start=True):
+        self.name = f"procsnoop-e2e-{os.getpid()}{suffix}"
+        self.script = script
+        self.id = self.pid = None
+        image_acquire()
+        try:
+            if start:
+                self.start()
+        except BaseException:
+            self.__exit__()
+            raise
+
+    def start(self):
+        self.id = podman(*RUN[1:], "-d", "--name", self.name, IMAGE, "/bin/sh", "-c",
+                         self.script)
         self.pid = int(podman("inspect", "-f", "{{.State.Pid}}", self.name))
         self.cgroup = open(f"/proc/{self.pid}/cgroup").read()
         self.pidns = os.stat(f"/proc/{self.pid}/ns/pid").st_ino
@@ -127,9 +162,8 @@ class Container:
     def __exit__(self, *exc):
         subprocess.run(["podman", "rm", "-f", "-t", "0", self.name], capture_output=True,
                        timeout=120)
-        subprocess.run(["podman", "rmi", "-f", IMAGE], capture_output=True, timeout=120)
-        assert self.name not in podman("ps", "-a", "--format", "{{.Names}}")
-        assert IMAGE not in podman("images", "--format", "{{.Repository}}:{{.Tag}}")
+        assert self.name not in podman("ps", "-a", "--format", "{{.Names}}").split()
+        image_release()
 
 
 def test_podman_container_every_tracer():
@@ -163,3 +197,143 @@ def test_fuzz_json():
     """The JSON reader of the runtimes' state files under libFuzzer (fuzz/fuzz_json.c)."""
     from test_run import fuzz
     fuzz("json")
+
+
+# ---- --container: the kernel's filter ------------------------------------------------------
+
+def stderr_line(tr, line, timeout=10):
+    """Waits until procsnoop's stderr has this line."""
+    deadline = time.monotonic() + timeout
+    while line + "\n" not in tr.stderr():
+        assert time.monotonic() < deadline and tr.proc.poll() is None, \
+            f"no line {line!r} on stderr: {tr.stderr()[-1000:]}"
+        time.sleep(0.05)
+
+
+def waiting(value):
+    return f"procsnoop: no running container matches --container {value}: waiting for it"
+
+
+def test_container_filter_fake_cgroups():
+    """podman's cgroup form made by hand: a process in a cgroup below the container's is the
+    container's; one in another container's is not; a container whose cgroup is made once
+    procsnoop traces is matched as soon as it exists."""
+    cid, other, late = (os.urandom(32).hex() for _ in range(3))
+    tag = f"procsnoop-e2e-{os.getpid()}"
+    with Cgroup(f"{tag}-a.slice", f"libpod-{cid}.scope", "sub") as mine, \
+            Cgroup(f"{tag}-b.slice", f"libpod-{other}.scope") as theirs, \
+            Trace("open", "--container", cid[:10], "--container", late) as tr:
+        assert tr.stderr().count("waiting for it") == 1, tr.stderr()
+        assert tr.stderr().startswith(waiting(late) + "\n"), tr.stderr()
+        p_theirs = theirs.run("cat", "/etc/hostname")
+        p_mine = mine.run("cat", "/etc/hostname")
+        subprocess.run(["cat", "/etc/hostname"], stdout=subprocess.DEVNULL, check=True)
+        [e] = tr.wait_for(lambda e: e["path"] == "/etc/hostname")
+        assert_fields(e, pid=p_mine, comm="cat", cgroup_id=os.stat(mine.path).st_ino,
+                      container_id=cid, container_runtime="podman")
+        with Cgroup(f"{tag}-c.slice", f"libpod-{late}.scope") as later:
+            stderr_line(tr, f"procsnoop: container {late[:12]} started, matching --container "
+                            f"{late}: tracing it")
+            p_late = later.run("cat", "/etc/hostname")
+            tr.wait_for(lambda e: e["pid"] == p_late and e["path"] == "/etc/hostname")
+        assert tr.stop() == 0
+    opened = [e for e in tr.events() if e["path"] == "/etc/hostname"]
+    assert [e["pid"] for e in opened] == [p_mine, p_late], (opened, p_theirs)
+    assert {e["container_id"] for e in tr.events()} == {cid, late}
+
+
+# Each container: waits for /go (made once procsnoop traces), then loops: its cat opens
+# /etc/hostname, its shell /tick, and it signals itself.
+LOOP = ('trap "" USR1; while [ ! -e /go ]; do sleep 0.05; done; '
+        'while :; do cat /etc/hostname > /tick; kill -USR1 $$; sleep 0.2; done')
+
+
+def go(*containers):
+    for c in containers:
+        open(f"/proc/{c.pid}/root/go", "w").close()
+
+
+def ticked(c, timeout=10):
+    """Waits until the container's loop has run once since go()."""
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(f"/proc/{c.pid}/root/tick"):
+        assert time.monotonic() < deadline, f"{c.name} did not run its loop"
+        time.sleep(0.05)
+
+
+def only_this_container(tr, c, idle):
+    """c's events arrive, exact; idle (another container) and the host run the same commands
+    meanwhile; none of theirs shows."""
+    go(c, idle)
+    want = dict(container_id=c.id, container_name=c.name, image=IMAGE, container_runtime="podman")
+    o = tr.wait_for(lambda e: e["type"] == "open" and e["path"] == "/etc/hostname", timeout=10)[0]
+    assert_fields(o, comm="cat", ppid=c.pid, ret=3, **want)
+    [x] = tr.wait_for(lambda e: e["type"] == "exec" and e["pid"] == o["pid"])
+    assert_fields(x, ppid=c.pid, args=["cat", "/etc/hostname"], ret=0, **want)
+    [q] = tr.wait_for(lambda e: e["type"] == "exit" and e["pid"] == o["pid"])
+    assert_fields(q, exit_code=0, ns_pid=o["ns_pid"], **want)
+    s = tr.wait_for(lambda e: e["type"] == "sig" and e["sig"] == "SIGUSR1")[0]
+    assert_fields(s, pid=c.pid, ns_pid=1, target_pid=1, result="ignored", **want)
+    ticked(idle)
+    subprocess.run(["cat", "/etc/hostname"], stdout=subprocess.DEVNULL, check=True)
+    time.sleep(0.3)
+    assert tr.stop() == 0
+    strays = [e for e in tr.events() if e["container_id"] != c.id]
+    assert not strays, strays[:3]
+
+
+def test_container_filter_by_name_two_side_by_side():
+    with Container(LOOP, "-a") as a, Container(LOOP, "-b") as b, \
+            Trace("--container", a.name) as tr:
+        assert "waiting for it" not in tr.stderr(), tr.stderr()
+        only_this_container(tr, a, idle=b)
+
+
+def test_container_filter_by_id_prefix():
+    """An id's start; a second value that matches nothing yet waits, and says so once."""
+    none = f"procsnoop-e2e-{os.getpid()}-none"
+    with Container(LOOP, "-a") as a, Container(LOOP, "-b") as b, \
+            Trace("--container", b.id[:12], "--container", none) as tr:
+        assert [l for l in tr.stderr().splitlines() if "waiting" in l] == [waiting(none)]
+        only_this_container(tr, b, idle=a)
+
+
+def test_container_filter_container_started_later():
+    """Named before it exists: procsnoop waits for it, and follows it from its first exec."""
+    with Container(LOOP, "-late", start=False) as c, Trace("--container", c.name) as tr:
+        assert tr.stderr().startswith(waiting(c.name) + "\n"), tr.stderr()
+        c.start()
+        go(c)
+        want = dict(container_id=c.id, container_name=c.name, container_runtime="podman")
+        o = tr.wait_for(lambda e: e["type"] == "open" and e["path"] == "/etc/hostname",
+                        timeout=15)[0]
+        assert_fields(o, comm="cat", ppid=c.pid, **want)
+        # The container's cgroup is made before its process runs: the exec of its command is
+        # seen too (podman writes its name to its state before that).
+        [x] = tr.wait_for(lambda e: e["type"] == "exec" and e["pid"] == c.pid)
+        assert_fields(x, filename="/bin/sh", args=["/bin/sh", "-c", LOOP], ns_pid=1, ret=0,
+                      **want)
+        assert tr.stop() == 0
+    line = (f"procsnoop: container {c.id[:12]} ({c.name}) started, matching --container "
+            f"{c.name}: tracing it")
+    assert tr.stderr().splitlines().count(line) == 1, tr.stderr()
+    assert {e["container_id"] for e in tr.events()} == {c.id}
+
+
+def test_container_filter_bad_input():
+    assert usage_error("--container", "") == "procsnoop: invalid container '': empty"
+    assert usage_error("open", "--container", "web/1") == (
+        "procsnoop open: invalid container 'web/1': an id or a name has only letters, digits, "
+        "'_', '.' and '-'")
+    assert usage_error("exec", "--container", ".hidden") == (
+        "procsnoop exec: invalid container '.hidden': an id or a name starts with a letter or "
+        "a digit")
+    assert usage_error("--container", "a" * 256).endswith(": longer than 255 characters")
+    many = [a for i in range(17) for a in ("--container", f"c{i}")]
+    assert usage_error(*many) == "procsnoop: at most 16 --container options"
+
+
+# Run again with PROCSNOOP_FEATURES_OFF=all (tests/run.py): 5.10's ancestor cgroup, read with
+# CO-RE; and against the sanitized build and under valgrind: the watcher's C code.
+FALLBACKS = ["test_container_filter_fake_cgroups"]
+SANITIZED = ["test_container_filter_fake_cgroups"]
