@@ -3,7 +3,8 @@
 # Commands, the options of each (tests/e2e/test_completion.py keeps them equal to --help),
 # and the values of options: signal names for -s, users for -u and --user, running
 # processes for -p, --ppid and --target, threads for --tid, cgroup directories for
-# --cgroup, command names for --comm, the running processes' pid namespaces for --pidns; for `procsnoop run`, the program's files, its
+# --cgroup, command names for --comm, the running processes' pid namespaces for --pidns, the
+# names of podman's containers for --container; for `procsnoop run`, the program's files, its
 # headers, the structs they define for --event-type, and the program's own flags; after --,
 # the command to run and its own arguments.
 
@@ -11,7 +12,7 @@ _procsnoop_commands="sig open exec exit run"
 _procsnoop_tracers="sig open exec exit"
 
 # Options of every tracer command (procsnoop --help); -? is left out: a glob, and --help.
-_procsnoop_common="-p --pid --tid --ppid -u --uid --comm --cgroup --pidns --include-self -o --output
+_procsnoop_common="-p --pid --tid --ppid -u --uid --comm --cgroup --pidns --container --include-self -o --output
 	--numeric
 	-d --duration -b --buffer-size -v --verbose --user -q --quiet --tree --metrics
 	--metrics-labels --metrics-max-series --help --usage -V --version"
@@ -26,7 +27,7 @@ _procsnoop_run="-o --output -d --duration -i --interval --event-type -q --quiet
 	-V --version"
 
 # Options that take a value (the next word, or after '='), by command.
-_procsnoop_valued_common="-p --pid --tid --ppid -u --uid --comm --cgroup --pidns -o --output
+_procsnoop_valued_common="-p --pid --tid --ppid -u --uid --comm --cgroup --pidns --container -o --output
 	-d --duration -b --buffer-size --user --metrics --metrics-labels --metrics-max-series"
 _procsnoop_valued_sig="-s --signal --target --source"
 _procsnoop_valued_open="-c -n --name --prefix -t"
@@ -134,6 +135,13 @@ _procsnoop_pidns()
 		seen[${l%]}]=1
 	done
 	COMPREPLY=($(compgen -W "${!seen[*]}" -- "$1"))
+}
+
+# The names of the containers podman lists (the caller's: root's under sudo).
+_procsnoop_containers()
+{
+	type -P podman >/dev/null || return
+	COMPREPLY=($(compgen -W "$(timeout 5 podman ps --format '{{.Names}}' 2>/dev/null)" -- "$1"))
 }
 
 # Files whose names end in one of the suffixes given, and directories to look into.
@@ -265,6 +273,7 @@ _procsnoop()
 		-s | --signal) _procsnoop_signals "$cur" ;;
 		--cgroup) _procsnoop_cgroups "$cur" ;;
 		--pidns) _procsnoop_pidns "$cur" ;;
+		--container) _procsnoop_containers "$cur" ;;
 		-c)
 			if [[ ${cmds[0]} == open ]]; then
 				_procsnoop_comms "$cur"

@@ -3,9 +3,9 @@
 #
 # Commands, the options of each (tests/e2e/test_completion.py keeps them equal to --help),
 # and the values of options: signals for -s, users for -u and --user, processes for -p,
-# --ppid and --target, threads for --tid, cgroup directories, command names, pid namespaces; for
-# `procsnoop run`, the program's files, its headers and its own flags; after --, the command
-# to run.
+# --ppid and --target, threads for --tid, cgroup directories, command names, pid namespaces,
+# podman's containers for --container; for `procsnoop run`, the program's files, its headers and
+# its own flags; after --, the command to run.
 
 _procsnoop_tids() {
 	local -a tids
@@ -47,6 +47,14 @@ _procsnoop_pidns() {
 	_wanted namespaces expl 'pid namespace inode' compadd -a -- ${(u)nss}
 }
 
+# The names of the containers podman lists (the caller's: root's under sudo).
+_procsnoop_containers() {
+	local -a names
+	(( $+commands[podman] )) || return 1
+	names=(${(f)"$(timeout 5 podman ps --format '{{.Names}}' 2>/dev/null)"})
+	_wanted containers expl 'container name' compadd -a -- names
+}
+
 _procsnoop_signals() {
 	local -a sigs
 	sigs=(${signals[2,-1]:#(ZERR|DEBUG|EXIT)})
@@ -63,6 +71,7 @@ _procsnoop_common() {
 		'--comm=[only this command name, exactly]:command name:_procsnoop_comms'
 		'--cgroup=[only this cgroup v2 or below it]:cgroup:_procsnoop_cgroups'
 		'--pidns=[only tasks in this pid namespace]:pid namespace:_procsnoop_pidns'
+		'*--container=[only events in this container]:container (id or name):_procsnoop_containers'
 		'--include-self[also the events of procsnoop itself]'
 		'(-o --output)'{-o+,--output=}'[output format]:format:(table json)'
 		'--numeric[signals as numbers in the table]'

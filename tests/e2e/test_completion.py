@@ -18,7 +18,7 @@ FEATURES = os.path.join(ROOT, "tests", "programs", "features", "features.bpf.c")
 ENV = dict(os.environ, PATH=BUILD + ":" + os.environ.get("PATH", "/usr/bin:/bin"))
 
 
-def bash_complete(*words, cwd=ROOT):
+def bash_complete(*words, cwd=ROOT, env=ENV):
     """COMPREPLY for the command line WORDS, the last being the word under the cursor."""
     script = (f"source {shlex.quote(BASH)}\n"
               f"COMP_WORDS=({' '.join(shlex.quote(w) for w in words)})\n"
@@ -27,7 +27,7 @@ def bash_complete(*words, cwd=ROOT):
               "_procsnoop\n"
               "printf '%s\\n' \"${COMPREPLY[@]}\"\n")
     p = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], capture_output=True,
-                       text=True, cwd=cwd, env=ENV, timeout=120)
+                       text=True, cwd=cwd, env=env, timeout=120)
     assert p.returncode == 0 and p.stderr == "", (words, p.returncode, p.stderr)
     return [l for l in p.stdout.splitlines() if l]
 
@@ -173,7 +173,7 @@ def test_zsh_completion_options_match_help():
             sorted(help_options(command) - offered))
 
 
-def zsh_complete(lines, cwd=ROOT):
+def zsh_complete(lines, cwd=ROOT, env=ENV):
     """What an interactive zsh has on its line after each of LINES and a Tab.
 
     Each line is typed with a Tab and then a key bound to a widget that appends $BUFFER to a
@@ -199,7 +199,7 @@ zpty -d z
 """
     try:
         subprocess.run(["zsh", "-f", "-c", driver], capture_output=True, text=True,
-                       env=ENV, timeout=30 + 3 * len(lines))
+                       env=env, timeout=30 + 3 * len(lines))
         with open(dump) as f:
             results = f.read().splitlines()
     finally:
@@ -227,3 +227,21 @@ def test_zsh_completion_in_zsh():
     wrong = {line: got[line] for line, want in cases.items()
              if got[line].rstrip("=, ") != want.rstrip("=, ")}
     assert not wrong, wrong
+
+
+def test_container_names_from_podman():
+    """--container completes the names `podman ps` lists: a stand-in podman on the PATH."""
+    bindir = tempfile.mkdtemp()
+    fake = os.path.join(bindir, "podman")
+    with open(fake, "w") as f:
+        f.write("#!/bin/sh\n"
+                "[ \"$*\" = \"ps --format {{.Names}}\" ] && printf 'web-1\\nweb-2\\ndb\\n'\n")
+    os.chmod(fake, 0o755)
+    env = dict(ENV, PATH=bindir + ":" + ENV["PATH"])
+    try:
+        assert bash_complete("procsnoop", "--container", "we", env=env) == ["web-1", "web-2"]
+        assert bash_complete("procsnoop", "exec", "--container", "=", "d", env=env) == ["db"]
+        assert zsh_complete(["procsnoop open --container d"], env=env) == [
+            "procsnoop open --container db"]
+    finally:
+        shutil.rmtree(bindir)
