@@ -13,7 +13,7 @@ _procsnoop_tracers="sig open exec exit"
 
 # Options of every tracer command (procsnoop --help); -? is left out: a glob, and --help.
 _procsnoop_common="-p --pid --tid --ppid -u --uid --comm --cgroup --pidns --container --include-self -o --output
-	--numeric
+	--numeric --containers
 	-d --duration -b --buffer-size -v --verbose --user -q --quiet --tree --metrics
 	--metrics-labels --metrics-max-series --help --usage -V --version"
 _procsnoop_sig="-s --signal --target -x --failed -k --kill --source"

@@ -75,6 +75,7 @@ _procsnoop_common() {
 		'--include-self[also the events of procsnoop itself]'
 		'(-o --output)'{-o+,--output=}'[output format]:format:(table json)'
 		'--numeric[signals as numbers in the table]'
+		'--containers[a CONTAINER column in the table]'
 		'(-d --duration)'{-d+,--duration=}'[stop after this long]:seconds'
 		'(-b --buffer-size)'{-b+,--buffer-size=}'[ring buffer size]:bytes (power of two, K or M)'
 		'*'{-v,--verbose}'[libbpf messages; twice, its debug output]'

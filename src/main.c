@@ -156,13 +156,22 @@ static int run_tracers(const struct tracer *const *sel, int nsel, int nshown,
 			run[i].settings = sel[i]->settings(opts[i]);
 		if (sel[i]->table_groups)
 			run[i].groups = sel[i]->table_groups(opts[i]);
+		if (common->containers || nshown > 1)
+			run[i].groups |= G_CONTAINER;
 		schemas[i] = &run[i];
 	}
+	/*
+	 * Now, while privileged: it maps cgroup ids with open_by_handle_at.  It
+	 * costs nothing until a field names a container.
+	 */
+	ro.containers = containers__new();
 	/* Before anything loads: a port in use or an unknown label is a usage error. */
 	if (common->metrics.listen) {
 		err = sink_metrics__new(&common->metrics, schemas, nshown, &metrics);
-		if (err)
+		if (err) {
+			containers__free(ro.containers);
 			return err == -ENOMEM ? 1 : EXIT_USAGE;
+		}
 		so.sinks[so.nsinks++] = metrics;
 	}
 	if (common->quiet)
@@ -196,6 +205,7 @@ static int run_tracers(const struct tracer *const *sel, int nsel, int nshown,
 		command__free(cmd);
 		sink__destroy(metrics);
 		session__destroy(s);
+		containers__free(ro.containers);
 		return 1;
 	}
 	if (metrics && sink_metrics__watch_fill(metrics, ringbuf_fill, s))
@@ -204,11 +214,8 @@ static int run_tracers(const struct tracer *const *sel, int nsel, int nshown,
 	output__buffer_stdout();
 	if (common->quiet)
 		;
-	else if (common->output == OUTPUT_JSON) {
-		/* Now, while privileged: it maps cgroup ids with open_by_handle_at. */
-		ro.containers = containers__new();
+	else if (common->output == OUTPUT_JSON)
 		sink = sink_json__new(stdout, &ro);
-	}
 	else
 		sink = sink_table__new(stdout, &ro, schemas, nshown);
 	if (!sink && !common->quiet) {

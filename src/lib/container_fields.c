@@ -53,3 +53,13 @@ void field__container_image(const struct field *f, const struct field_ctx *c, st
 	if (i->image)
 		value__bytes(v, i->image, strlen(i->image));
 }
+
+/* The table's CONTAINER column: the name, else the short id. */
+void field__container(const struct field *f, const struct field_ctx *c, struct value *v)
+{
+	size_t len;
+	const char *s = container__label(info_of(c), &len);
+
+	if (s)
+		value__bytes(v, s, len);
+}

@@ -253,6 +253,18 @@ void container__clear(struct container_info *c)
 	memset(c, 0, sizeof(*c));
 }
 
+const char *container__label(const struct container_info *c, size_t *len)
+{
+	if (c->name) {
+		*len = strlen(c->name);
+		return c->name;
+	}
+	if (!c->id[0])
+		return NULL;
+	*len = CONTAINER_SHORT_ID_LEN;
+	return c->id;
+}
+
 struct slot {
 	uint64_t id; /* 0: free */
 	struct container_info info;

@@ -20,9 +20,12 @@
 #define PROCSNOOP_CONTAINERS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define CONTAINER_ID_LEN 64
+/* The id as runtimes print it: its first 12 digits. */
+#define CONTAINER_SHORT_ID_LEN 12
 #define POD_UID_LEN 36
 
 struct container_info {
@@ -41,6 +44,11 @@ bool container__from_path(const char *path, struct container_info *out);
  */
 int container__names(const char *root, struct container_info *out);
 void container__clear(struct container_info *c);
+/*
+ * How a person names the container: its name, else its short id; *len bytes
+ * of untrusted text (not NUL-terminated).  NULL outside a container.
+ */
+const char *container__label(const struct container_info *c, size_t *len);
 
 struct containers;
 

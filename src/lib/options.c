@@ -21,6 +21,7 @@ enum {
 	OPT_PIDNS,
 	OPT_TREE,
 	OPT_CONTAINER,
+	OPT_CONTAINERS,
 };
 
 static const struct argp_option common_options[] = {
@@ -46,6 +47,9 @@ static const struct argp_option common_options[] = {
 	{ NULL, 0, NULL, 0, "Output:", 20 },
 	{ "output", 'o', "FORMAT", 0, "table (default) or json (one object per line)", 20 },
 	{ "numeric", OPT_NUMERIC, NULL, 0, "Signals as numbers in the table", 20 },
+	{ "containers", OPT_CONTAINERS, NULL, 0,
+	  "A CONTAINER column in the table: the name, else the short id (on by default with "
+	  "several commands)", 20 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after this long", 20 },
 	{ "buffer-size", 'b', "BYTES", 0,
 	  "Ring buffer size: a power of two, K and M suffixes (default 2M)", 20 },
@@ -203,6 +207,9 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NUMERIC:
 		o->numeric = true;
+		break;
+	case OPT_CONTAINERS:
+		o->containers = true;
 		break;
 	case 'd':
 		CHECK(parse__seconds(arg, &o->duration, &why), "duration");

@@ -21,6 +21,7 @@ struct common_opts {
 	bool numeric;
 	struct run_as user; /* --user: whom to run as once attached */
 	bool quiet; /* -q: no event output (an exporter with --metrics) */
+	bool containers; /* --containers: the table's CONTAINER column */
 	struct metrics_opts metrics;
 	bool tree; /* --tree: CMD's process tree at the end */
 	char **command; /* -- CMD [ARGS...]: NULL-terminated, or NULL */

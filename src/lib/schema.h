@@ -37,6 +37,11 @@ enum field_kind {
 
 /* Table column groups a tracer can switch on; G_BASE is always on. */
 #define G_BASE 0x1u
+/*
+ * Groups every tracer has, from the top bit down (a tracer's own start at
+ * 0x2): the CONTAINER column, with --containers and in the combined stream.
+ */
+#define G_CONTAINER 0x80000000u
 
 struct value {
 	/* V_STRLIST: len bytes of untrusted strings, each followed by its NUL (lib/strlist.h) */
@@ -190,9 +195,11 @@ void field__parent_exec_id(const struct field *f, const struct field_ctx *c, str
 	EV_CUSTOM("exec_id", "EXECID", field__exec_id, 0, F_JSON, G_BASE),                      \
 	EV_CUSTOM("parent_exec_id", "PEXECID", field__parent_exec_id, 0, F_JSON, G_BASE)
 /*
- * The container of the event's cgroup (lib/containers.h), JSON only: after the
- * namespace ids in every tracer's schema.
+ * The container of the event's cgroup (lib/containers.h): after the namespace
+ * ids in every tracer's schema.  The table has one CONTAINER column (G_CONTAINER:
+ * the name, else the short id); JSON has each part.
  */
+void field__container(const struct field *f, const struct field_ctx *c, struct value *v);
 void field__container_id(const struct field *f, const struct field_ctx *c, struct value *v);
 void field__container_runtime(const struct field *f, const struct field_ctx *c,
 			      struct value *v);
@@ -200,6 +207,7 @@ void field__pod_uid(const struct field *f, const struct field_ctx *c, struct val
 void field__container_name(const struct field *f, const struct field_ctx *c, struct value *v);
 void field__container_image(const struct field *f, const struct field_ctx *c, struct value *v);
 #define HDR_CONTAINER_FIELDS                                                                 \
+	EV_CUSTOM("container", "CONTAINER", field__container, 16, F_TABLE | F_LEFT, G_CONTAINER), \
 	EV_CUSTOM("container_id", "CONTAINER", field__container_id, 0, F_JSON, G_BASE),          \
 	EV_CUSTOM("container_name", "NAME", field__container_name, 0, F_JSON, G_BASE),           \
 	EV_CUSTOM("image", "IMAGE", field__container_image, 0, F_JSON, G_BASE),                  \

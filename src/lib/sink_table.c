@@ -15,6 +15,7 @@ struct table_sink {
 	struct render_opts ro;
 	const struct schema *const *schemas;
 	int nschemas;
+	bool container_col; /* of several schemas: a CONTAINER column */
 	struct strbuf line;
 	struct strbuf cell; /* a right-aligned cell, before its padding */
 	char scratch[256];
@@ -25,9 +26,11 @@ static bool shown(const struct schema *sc, const struct field *f)
 	return (f->flags & F_TABLE) && (f->groups & (sc->groups | G_BASE));
 }
 
-static bool is_header_field(const struct field *f)
+/* Of several schemas: what the fixed columns show, or leave out, rather than DETAILS. */
+static bool in_fixed_columns(const struct field *f)
 {
-	return f->offset < sizeof(struct event_header) && f->kind != FK_CUSTOM;
+	return (f->offset < sizeof(struct event_header) && f->kind != FK_CUSTOM) ||
+	       (f->groups & G_CONTAINER);
 }
 
 /* What the formatters of one record's fields get. */
@@ -122,22 +125,26 @@ static void print_header_single(struct table_sink *t)
 	}
 }
 
-/* The fixed columns of a table of several schemas. */
-static const struct field multi_cols[] = {
+/* The fixed columns of a table of several schemas; CONTAINER when they have G_CONTAINER. */
+enum { COL_TIME, COL_TYPE, COL_PID, COL_COMM, COL_CONTAINER, COL_DETAILS, NCOLS };
+static const struct field multi_cols[NCOLS] = {
 	HDR_FIELD("time", "TIME", FK_TIME, ts_ns, 15, F_BOTH | F_LEFT, G_BASE),
 	{ .key = "type", .header = "TYPE", .kind = FK_STR, .width = 4, .flags = F_BOTH | F_LEFT },
 	HDR_FIELD("pid", "PID", FK_UINT, pid, 7, F_BOTH, G_BASE),
 	HDR_FIELD("comm", "COMM", FK_STR, comm, 16, F_BOTH | F_LEFT, G_BASE),
+	EV_CUSTOM("container", "CONTAINER", field__container, 16, F_TABLE | F_LEFT, G_CONTAINER),
 	{ .key = "details", .header = "DETAILS", .kind = FK_STR, .flags = F_TABLE | F_LEFT },
 };
 
 static void print_header_multi(struct table_sink *t)
 {
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < NCOLS; i++) {
 		struct value v;
 
+		if (i == COL_CONTAINER && !t->container_col)
+			continue;
 		value__text(&v, multi_cols[i].header);
-		add_cell(t, &multi_cols[i], &v, i == 4);
+		add_cell(t, &multi_cols[i], &v, i == COL_DETAILS);
 	}
 }
 
@@ -163,18 +170,19 @@ static void row_multi(struct table_sink *t, const struct schema *sc, const void 
 	struct value v;
 	bool first = true;
 
-	for (int i = 0; i < 4; i++) {
-		if (i == 1) {
+	for (int i = 0; i < COL_DETAILS; i++) {
+		if (i == COL_CONTAINER && !t->container_col)
+			continue;
+		if (i == COL_TYPE)
 			value__text(&v, sc->name);
-		} else {
+		else
 			field__value(&multi_cols[i], &c, &v);
-		}
 		add_cell(t, &multi_cols[i], &v, false);
 	}
 	for (int i = 0; i < sc->nfields; i++) {
 		const struct field *f = &sc->fields[i];
 
-		if (!shown(sc, f) || is_header_field(f))
+		if (!shown(sc, f) || in_fixed_columns(f))
 			continue;
 		field__value(f, &c, &v);
 		if (!first)
@@ -215,7 +223,7 @@ static void table_lost(struct sink *s, const char *type_name, uint64_t count, ui
 	struct field_ctx c = ctx_of(t, NULL, &h, sizeof(h));
 	struct value v;
 
-	field__value(&multi_cols[0], &c, &v);
+	field__value(&multi_cols[COL_TIME], &c, &v);
 	strbuf__addf(&t->line, "%s LOST %llu %s events (%s)", v.s, (unsigned long long)count,
 		     type_name,
 		     strcmp(where, "kernel") == 0 ? "ring buffer full" : "output too slow");
@@ -266,6 +274,8 @@ struct sink *sink_table__new(FILE *out, const struct render_opts *ro,
 	t->ro = *ro;
 	t->schemas = schemas;
 	t->nschemas = nschemas;
+	for (int i = 0; i < nschemas; i++)
+		t->container_col |= (schemas[i]->groups & G_CONTAINER) != 0;
 	if (nschemas == 1)
 		print_header_single(t);
 	else

@@ -1,7 +1,8 @@
-"""Container identity in JSON events (container_id, container_runtime, pod_uid): real cgroup v2
-directories named as podman, containerd under Kubernetes and a plain service name them, a real
-process moved into each, its events read back through the kernel's cgroup id.  And --container,
-the kernel's filter by container id or name, on such cgroups and on real podman containers."""
+"""Container identity in JSON events (container_id, container_runtime, pod_uid) and the table's
+CONTAINER column: real cgroup v2 directories named as podman, containerd under Kubernetes and a
+plain service name them, a real process moved into each, its events read back through the
+kernel's cgroup id.  And --container, the kernel's filter by container id or name, on such
+cgroups and on real podman containers."""
 import os
 import shutil
 import subprocess
@@ -74,6 +75,36 @@ def test_kubernetes_pod_container():
 def test_not_a_container():
     with Cgroup(f"procsnoop-e2e-{os.getpid()}.service") as cg:
         assert_fields(opened(cg), container_id=None, container_runtime=None, pod_uid=None)
+
+
+def table(text):
+    """The rows of a table as {COLUMN: cell}; the last column takes the rest of the line."""
+    header, *rows = text.splitlines()
+    cols = header.split()
+    return cols, [dict(zip(cols, r.split(None, len(cols) - 1))) for r in rows if r.strip()]
+
+
+def test_table_container_column():
+    """--containers: the short id of each form, and - outside a container, in one table."""
+    pod = f"procsnoop-e2e-{os.getpid()}.slice"
+    cid, kid = os.urandom(32).hex(), os.urandom(32).hex()
+    uid = "0d5c7e1f-3b2a-4c9d-8e7f-6a5b4c3d2e1f"
+    with Cgroup(pod, f"libpod-{cid}.scope") as podman_cg, \
+            Cgroup(pod.replace(".slice", "-k.slice"),
+                   f"kubepods-besteffort-pod{uid.replace('-', '_')}.slice",
+                   f"crio-{kid}.scope") as crio_cg, \
+            Cgroup(pod.replace(".slice", ".service")) as plain_cg, \
+            Trace("open", "--containers", "--prefix", "/etc/hostname", json_output=False) as tr:
+        pids = {cg.run("cat", "/etc/hostname"): want
+                for cg, want in ((podman_cg, cid[:12]), (crio_cg, kid[:12]), (plain_cg, "-"))}
+        for pid in pids:
+            tr.wait_for(lambda l: l.split()[:1] == [str(pid)])
+        assert tr.stop() == 0
+    cols, rows = table(tr.text())
+    assert cols == ["PID", "TID", "COMM", "CONTAINER", "FD", "ERR", "PATH"], cols
+    got = {int(r["PID"]): r for r in rows if int(r["PID"]) in pids}
+    for pid, want in pids.items():
+        assert_fields(got[pid], COMM="cat", CONTAINER=want, ERR="-", PATH="/etc/hostname")
 
 
 def test_container_after_privileges_are_dropped():
@@ -334,6 +365,7 @@ def test_container_filter_bad_input():
 
 
 # Run again with PROCSNOOP_FEATURES_OFF=all (tests/run.py): 5.10's ancestor cgroup, read with
-# CO-RE; and against the sanitized build and under valgrind: the watcher's C code.
+# CO-RE; and against the sanitized build and under valgrind: the watcher's C code, and the
+# resolver behind the table's CONTAINER column.
 FALLBACKS = ["test_container_filter_fake_cgroups"]
-SANITIZED = ["test_container_filter_fake_cgroups"]
+SANITIZED = ["test_container_filter_fake_cgroups", "test_table_container_column"]

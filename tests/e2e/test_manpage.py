@@ -13,8 +13,8 @@ PAGE = os.path.join(MAN, "procsnoop.8")
 RUN_PAGE = os.path.join(MAN, "procsnoop-run.8")
 TRACERS = ["sig", "open", "exec", "exit"]
 # The table columns each tracer can show, with the options that switch all of them on.
-ALL_COLUMNS = {None: [], "sig": [], "open": ["-T", "-U", "-e"], "exec": ["-T", "-t", "-U"],
-               "exit": ["-t"]}
+ALL_COLUMNS = {None: [], "sig": ["--containers"], "open": ["-T", "-U", "-e", "--containers"],
+               "exec": ["-T", "-t", "-U", "--containers"], "exit": ["-t", "--containers"]}
 
 
 def documented(command):

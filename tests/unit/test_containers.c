@@ -76,6 +76,25 @@ TEST(container_none)
 	check("/kubepods/burstable/podnot-a-uid", NULL, NULL, NULL);
 }
 
+TEST(container_label_name_else_short_id)
+{
+	struct container_info c;
+	const char *s;
+	size_t len = 0;
+
+	container__from_path("/machine.slice/libpod-" ID ".scope", &c);
+	s = container__label(&c, &len);
+	CHECK_INT(len, 12);
+	CHECK(s && strncmp(s, ID, 12) == 0);
+	c.name = strdup("web");
+	s = container__label(&c, &len);
+	CHECK_INT(len, 3);
+	CHECK(s && memcmp(s, "web", 3) == 0);
+	container__clear(&c);
+	container__from_path("/system.slice/ssh.service", &c);
+	CHECK(container__label(&c, &len) == NULL);
+}
+
 TEST(containers_lookup_without_resolver)
 {
 	const struct container_info *c = containers__lookup(NULL, 12345);

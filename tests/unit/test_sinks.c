@@ -110,6 +110,74 @@ TEST(json_lost_record)
 	      NULL);
 }
 
+/* A tracer's schema as every real one has it: the container fields after the header's. */
+static const struct field cont_fields[] = {
+	HDR_FIELD("time", "TIME", FK_TIME, ts_ns, 15, F_BOTH | F_LEFT, G_BASE),
+	HDR_FIELD("pid", "PID", FK_UINT, pid, 7, F_BOTH, G_BASE),
+	HDR_FIELD("comm", "COMM", FK_STR, comm, 16, F_BOTH | F_LEFT, G_BASE),
+	HDR_CONTAINER_FIELDS,
+	EV_FIELD(struct demo_event, "sig", "SIG", FK_SIGNAL, sig, 9, F_BOTH | F_LEFT, G_BASE),
+};
+
+static const struct schema cont = { "cont", EVENT_OPEN, cont_fields,
+				    sizeof(cont_fields) / sizeof(cont_fields[0]) };
+
+TEST(table_container_column_is_a_group)
+{
+	/* No resolver: no container is known, and the column says so. */
+	struct render_opts ro = { .mono_to_real_ns = 3723000000000ll };
+	struct demo_event e = event();
+
+	CHECK_STR(unit__render(false, &ro, &cont, G_CONTAINER, &e, sizeof(e)),
+		  "TIME                PID COMM             CONTAINER        SIG\n"
+		  "01:02:03.000000      42 a b\\nc           -                SIGTERM\n");
+	CHECK_STR(unit__render(false, &ro, &cont, 0, &e, sizeof(e)),
+		  "TIME                PID COMM             SIG\n"
+		  "01:02:03.000000      42 a b\\nc           SIGTERM\n");
+	/* JSON has the parts, never the column. */
+	CHECK(strstr(unit__render(true, &ro, &cont, G_CONTAINER, &e, sizeof(e)),
+		     "\"container_id\":null,\"container_name\":null,\"image\":null,"
+		     "\"container_runtime\":null,\"pod_uid\":null,\"sig\":\"SIGTERM\"}") != NULL);
+}
+
+/* Two schemas in one table, as the combined stream shows them. */
+static char *render_multi(uint32_t groups)
+{
+	static char *buf;
+	size_t len;
+	FILE *f;
+	struct render_opts ro = { .mono_to_real_ns = 3723000000000ll };
+	struct schema a = demo, b = cont;
+	const struct schema *schemas[] = { &a, &b };
+	struct demo_event e = event();
+	struct sink *s;
+
+	setenv("TZ", "UTC", 1);
+	free(buf);
+	f = open_memstream(&buf, &len);
+	a.groups = b.groups = groups;
+	s = sink_table__new(f, &ro, schemas, 2);
+	sink__record(s, &a, &e, sizeof(e));
+	sink__record(s, &b, &e, sizeof(e));
+	CHECK_INT(sink__flush(s), 0);
+	sink__destroy(s);
+	fclose(f);
+	return buf;
+}
+
+TEST(table_combined_container_column)
+{
+	CHECK_STR(render_multi(G_CONTAINER),
+		  "TIME            TYPE     PID COMM             CONTAINER        DETAILS\n"
+		  "01:02:03.000000 demo      42 a b\\nc           -                "
+		  "sig=SIGTERM ret=ESRCH name=q\"\\xff\n"
+		  "01:02:03.000000 cont      42 a b\\nc           -                sig=SIGTERM\n");
+	CHECK_STR(render_multi(0),
+		  "TIME            TYPE     PID COMM             DETAILS\n"
+		  "01:02:03.000000 demo      42 a b\\nc           sig=SIGTERM ret=ESRCH name=q\"\\xff\n"
+		  "01:02:03.000000 cont      42 a b\\nc           sig=SIGTERM\n");
+}
+
 TEST(json_null_for_no_error)
 {
 	struct render_opts ro = { 0 };
