@@ -167,7 +167,7 @@ static int run_tracers(const struct tracer *const *sel, int nsel, int nshown,
 	ro.containers = containers__new();
 	/* Before anything loads: a port in use or an unknown label is a usage error. */
 	if (common->metrics.listen) {
-		err = sink_metrics__new(&common->metrics, schemas, nshown, &metrics);
+		err = sink_metrics__new(&common->metrics, &ro, schemas, nshown, &metrics);
 		if (err) {
 			containers__free(ro.containers);
 			return err == -ENOMEM ? 1 : EXIT_USAGE;

@@ -42,12 +42,14 @@ int metrics__check_labels(const char *list, const char **why);
 
 /*
  * Checks every name in o->labels against the schemas, binds o->listen and
- * starts serving.  Errors are printed as one line.  Returns 0, -ENOMEM, or
- * another negative errno for what the user asked (unknown label, port in
- * use, address not local): a usage error.
+ * starts serving.  Label values render as JSON values do, with ro (a copy;
+ * NULL: the defaults): its resolver names the containers of container_name
+ * and the other container labels.  Errors are printed as one line.  Returns
+ * 0, -ENOMEM, or another negative errno for what the user asked (unknown
+ * label, port in use, address not local): a usage error.
  */
-int sink_metrics__new(const struct metrics_opts *o, const struct schema *const *schemas,
-		      int nschemas, struct sink **out);
+int sink_metrics__new(const struct metrics_opts *o, const struct render_opts *ro,
+		      const struct schema *const *schemas, int nschemas, struct sink **out);
 /*
  * A gauge source: how many bytes wait (*used) in a buffer of *size bytes.
  * 0, or a negative errno when it cannot tell.

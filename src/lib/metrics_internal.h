@@ -80,7 +80,7 @@ struct series_table {
 	int nlost;
 	counter_t batches;
 	uint64_t seed;
-	struct render_opts ro;
+	struct render_opts ro; /* how label values render */
 	struct strbuf key;
 	struct value vals[METRICS_MAX_LABELS];
 	char scratch[METRICS_MAX_LABELS][LABEL_SCRATCH];

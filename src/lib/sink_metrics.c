@@ -134,8 +134,8 @@ static const struct sink_ops metrics_ops = {
 	.destroy = metrics_destroy,
 };
 
-int sink_metrics__new(const struct metrics_opts *o, const struct schema *const *schemas,
-		      int nschemas, struct sink **out)
+int sink_metrics__new(const struct metrics_opts *o, const struct render_opts *ro,
+		      const struct schema *const *schemas, int nschemas, struct sink **out)
 {
 	struct metrics_sink *m = calloc(1, sizeof(*m));
 	struct sockaddr_storage addr;
@@ -148,6 +148,8 @@ int sink_metrics__new(const struct metrics_opts *o, const struct schema *const *
 		return -ENOMEM;
 	m->base.ops = &metrics_ops;
 	m->start_time = process_metrics__start_time();
+	if (ro)
+		m->t.ro = *ro;
 	err = series_table__init(&m->t, o, schemas, nschemas);
 	if (!err && o->listen) {
 		err = metrics__parse_listen(o->listen, &addr, &addrlen, &why);

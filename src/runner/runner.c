@@ -310,7 +310,7 @@ static int run(struct runtime *r)
 	/* Before anything loads: a port in use or an unknown label is a usage error. */
 	if (r->o.metrics.listen) {
 		schemas[0] = r->schema;
-		err = sink_metrics__new(&r->o.metrics, schemas, r->schema ? 1 : 0, &r->metrics);
+		err = sink_metrics__new(&r->o.metrics, NULL, schemas, r->schema ? 1 : 0, &r->metrics);
 		if (err)
 			return err == -ENOMEM ? 1 : EXIT_USAGE;
 	}

@@ -1,8 +1,8 @@
-"""Container identity in JSON events (container_id, container_runtime, pod_uid) and the table's
-CONTAINER column: real cgroup v2 directories named as podman, containerd under Kubernetes and a
-plain service name them, a real process moved into each, its events read back through the
-kernel's cgroup id.  And --container, the kernel's filter by container id or name, on such
-cgroups and on real podman containers."""
+"""Container identity in JSON events (container_id, container_runtime, pod_uid), the table's
+CONTAINER column and metrics labels: real cgroup v2 directories named as podman, containerd
+under Kubernetes and a plain service name them, a real process moved into each, its events read
+back through the kernel's cgroup id.  And --container, the kernel's filter by container id or
+name, on such cgroups and on real podman containers."""
 import os
 import shutil
 import subprocess
@@ -10,6 +10,9 @@ import tempfile
 import time
 
 from harness import Trace, assert_fields, usage_error
+from test_metrics import Exporter
+
+TRACERS = ("sig", "open", "exec", "exit")
 
 
 def cgroup2_mount():
@@ -24,13 +27,15 @@ def cgroup2_mount():
 class Cgroup:
     """Directories below the cgroup2 mount, made now and removed at the end (deepest first)."""
 
-    def __init__(self, *parts):
+    def __init__(self, *parts, exists=0):
+        """The first `exists` parts are there already (another Cgroup's) and stay."""
         self.dirs = []
         path = cgroup2_mount()
-        for p in parts:
+        for i, p in enumerate(parts):
             path = os.path.join(path, p)
-            os.mkdir(path)
-            self.dirs.append(path)
+            if i >= exists:
+                os.mkdir(path)
+                self.dirs.append(path)
         self.path = path
 
     def run(self, *argv):
@@ -105,6 +110,43 @@ def test_table_container_column():
     got = {int(r["PID"]): r for r in rows if int(r["PID"]) in pids}
     for pid, want in pids.items():
         assert_fields(got[pid], COMM="cat", CONTAINER=want, ERR="-", PATH="/etc/hostname")
+
+
+def test_metrics_container_labels_and_the_cap():
+    """--metrics-labels container_id,container_runtime: a series for each container's open
+    until --metrics-max-series, then the overflow series."""
+    base = f"procsnoop-e2e-{os.getpid()}.slice"
+    ids = [os.urandom(32).hex() for _ in range(3)]
+    # One parent: --cgroup keeps every other process's opens out of the series.
+    with Cgroup(base) as parent, \
+            Cgroup(base, f"libpod-{ids[0]}.scope", exists=1) as a, \
+            Cgroup(base, f"docker-{ids[1]}.scope", exists=1) as b, \
+            Cgroup(base, f"crio-{ids[2]}.scope", exists=1) as c, \
+            Exporter("open", "-q", "--cgroup", parent.path, "--prefix", "/etc/hostname",
+                     "--metrics-labels", "container_id,container_runtime",
+                     "--metrics-max-series", "2") as ex:
+        for cg in (a, b, c):
+            cg.run("cat", "/etc/hostname")
+        deadline = time.monotonic() + 10
+        while True:
+            s = ex.samples()
+            if s.get('procsnoop_events_total{type="open"}') == 3 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert ex.stop() == 0
+    fam = {k: v for k, v in s.items() if k.startswith("procsnoop_open_events_total")}
+    assert fam == {
+        'procsnoop_open_events_total{syscall="openat",error="",'
+        f'container_id="{ids[0]}",container_runtime="podman"}}': 1,
+        'procsnoop_open_events_total{syscall="openat",error="",'
+        f'container_id="{ids[1]}",container_runtime="docker"}}': 1,
+        'procsnoop_open_events_total{overflow="true"}': 1,
+    }, fam
+
+
+def test_metrics_label_that_is_no_field():
+    line = usage_error("open", "--metrics", "0", "--metrics-labels", "container_name,containr")
+    assert "unknown metrics label 'containr'" in line and "container_name" in line, line
 
 
 def test_container_after_privileges_are_dropped():
@@ -222,6 +264,48 @@ def test_podman_container_every_tracer():
         assert_fields(s, pid=c.pid, ns_pid=1, target_pid=1, target_ns_pid=1, target_ns_tid=1,
                       result="ignored", **want)
         assert tr.stop() == 0
+
+
+def test_podman_container_table_and_metrics():
+    """A real container's name in the table of one tracer (--containers), in the combined
+    stream's, and as the container_name label of every series its events are counted in."""
+    script = ('trap "" USR1; while [ ! -e /go ]; do sleep 0.05; done; '
+              'for i in 1 2 3; do cat /etc/hostname >/dev/null; kill -USR1 $$; done; '
+              'sleep 1000')
+    with Container(script) as c:
+        ns = str(c.pidns)
+        with Trace("--pidns", ns, json_output=False) as stream, \
+                Trace("open", "--containers", "--pidns", ns, json_output=False) as opens, \
+                Exporter("--pidns", ns, "-q", "--metrics-labels", "container_name") as ex:
+            open(f"/proc/{c.pid}/root/go", "w").close()
+            stream.wait_for(lambda l: " sig " in l and "sig=SIGUSR1" in l, count=3, timeout=10)
+            opens.wait_for(lambda l: l.rstrip().endswith(" /etc/hostname"), count=3)
+            usr1 = ('procsnoop_sig_events_total{sig="SIGUSR1",source="kill",error="",'
+                    f'result="ignored",container_name="{c.name}"}}')
+            deadline = time.monotonic() + 10
+            while True:
+                samples = ex.samples()
+                if samples.get(usr1) == 3 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
+            for t in (stream, opens, ex):
+                assert t.stop() == 0
+    cols, rows = table(stream.text())
+    assert cols == ["TIME", "TYPE", "PID", "COMM", "CONTAINER", "DETAILS"], cols
+    assert rows and all(r["CONTAINER"] == c.name for r in rows), rows
+    assert {"exec", "open", "sig", "exit"} <= {r["TYPE"] for r in rows}, rows
+    assert sum(r["TYPE"] == "open" and r["DETAILS"].endswith("path=/etc/hostname")
+               for r in rows) == 3, rows
+    cols, rows = table(opens.text())
+    assert cols == ["PID", "TID", "COMM", "CONTAINER", "FD", "ERR", "PATH"], cols
+    assert rows and all(r["CONTAINER"] == c.name for r in rows), rows
+    assert [r["COMM"] for r in rows if r["PATH"] == "/etc/hostname"] == ["cat"] * 3, rows
+    assert samples.get(usr1) == 3, samples
+    counted = {k: v for k, v in samples.items() if "_events_total{" in k and
+               k.split("{")[0] in [f"procsnoop_{t}_events_total" for t in TRACERS]}
+    assert {k.split("{")[0] for k in counted} == {f"procsnoop_{t}_events_total"
+                                                  for t in TRACERS}, counted
+    assert all(k.endswith(f',container_name="{c.name}"}}') for k in counted), counted
 
 
 def test_fuzz_json():
@@ -366,6 +450,7 @@ def test_container_filter_bad_input():
 
 # Run again with PROCSNOOP_FEATURES_OFF=all (tests/run.py): 5.10's ancestor cgroup, read with
 # CO-RE; and against the sanitized build and under valgrind: the watcher's C code, and the
-# resolver behind the table's CONTAINER column.
+# resolver behind the table's CONTAINER column and the metrics labels.
 FALLBACKS = ["test_container_filter_fake_cgroups"]
-SANITIZED = ["test_container_filter_fake_cgroups", "test_table_container_column"]
+SANITIZED = ["test_container_filter_fake_cgroups", "test_table_container_column",
+             "test_metrics_container_labels_and_the_cap"]

@@ -51,7 +51,7 @@ static struct sink *new_sink(const char *labels, uint32_t max_series)
 	struct metrics_opts o = { .labels = labels, .max_series = max_series };
 	struct sink *s = NULL;
 
-	CHECK_INT(sink_metrics__new(&o, demo_schemas, 1, &s), 0);
+	CHECK_INT(sink_metrics__new(&o, NULL, demo_schemas, 1, &s), 0);
 	return s;
 }
 
@@ -368,15 +368,49 @@ TEST(metrics_many_series_grow_the_table)
 	sink__destroy(s);
 }
 
+/* A tracer's schema as every real one has it: the container fields after the header's. */
+static const struct field cont_fields[] = {
+	HDR_FIELD("comm", "COMM", FK_STR, comm, 16, F_BOTH | F_LEFT, G_BASE),
+	HDR_CONTAINER_FIELDS,
+	EV_FIELD(struct demo_event, "sig", "SIG", FK_SIGNAL, sig, 9, F_BOTH | F_LABEL, G_BASE),
+};
+
+static const struct schema cont = { "cont", EVENT_OPEN, cont_fields,
+				    sizeof(cont_fields) / sizeof(cont_fields[0]) };
+
+TEST(metrics_container_labels)
+{
+	const struct schema *schemas[] = { &cont };
+	struct metrics_opts o = { .labels = "container_name,container_id,image,container_runtime,"
+					    "pod_uid,container" };
+	struct render_opts ro = {}; /* no resolver: no container is known */
+	struct demo_event e = ev(15, 0, 0, "x", 0);
+	struct sink *s = NULL;
+	char *text;
+
+	CHECK_INT(sink_metrics__new(&o, &ro, schemas, 1, &s), 0);
+	sink__record(s, &cont, &e, sizeof(e));
+	text = render(s);
+	CHECK_STR(lines_with(text, "procsnoop_cont_events_total"),
+		  "procsnoop_cont_events_total{sig=\"SIGTERM\",container_name=\"\","
+		  "container_id=\"\",image=\"\",container_runtime=\"\",pod_uid=\"\","
+		  "container=\"\"} 1\n");
+	free(text);
+	sink__destroy(s);
+	/* The demo schema has no container: the label is unknown there. */
+	o.labels = "container_name";
+	CHECK_INT(sink_metrics__new(&o, NULL, demo_schemas, 1, &s), -ENOENT);
+}
+
 TEST(metrics_unknown_label_refused)
 {
 	struct metrics_opts o = { .labels = "comm,nosuchfield" };
 	struct sink *s = (struct sink *)1;
 
-	CHECK_INT(sink_metrics__new(&o, demo_schemas, 1, &s), -ENOENT);
+	CHECK_INT(sink_metrics__new(&o, NULL, demo_schemas, 1, &s), -ENOENT);
 	CHECK(s == NULL);
 	o.labels = "overflow";
-	CHECK_INT(sink_metrics__new(&o, demo_schemas, 1, &s), -ENOENT);
+	CHECK_INT(sink_metrics__new(&o, NULL, demo_schemas, 1, &s), -ENOENT);
 }
 
 TEST(metrics_label_list_syntax)
