@@ -462,7 +462,7 @@ def test_many_opens_none_lost():
     with Tree() as tree, Trace("open", "--comm", "ot_many") as tr:
         act("comm", "ot_many", "openn", tree.path("rel.txt"), n)
         assert tr.stop() == 0
-        assert len(tr.events()) == n
+        assert len(tr.events()) == n, (len(tr.events()), tr.stderr())
         assert f"procsnoop: {n} events, 0 lost" in tr.stderr()
 
 
