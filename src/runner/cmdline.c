@@ -25,7 +25,8 @@ static const struct argp_option runner_options[] = {
 	{ "output", 'o', "FORMAT", 0, "table (default) or json (one object per line)", 1 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after this long", 1 },
 	{ "interval", OPT_INTERVAL, "SECONDS", 0,
-	  "Print the maps marked /// @sample this often (default 1)", 1 },
+	  "Print the maps marked /// @sample this often (default: the interval their "
+	  "annotation gives, else 1)", 1 },
 	{ "event-type", OPT_EVENT_TYPE, "STRUCT", 0,
 	  "The struct of the events (default: the first struct of the first header, else the "
 	  "struct the program submits)", 1 },
