@@ -87,7 +87,8 @@ struct runtime {
 	struct doc_set docs;
 	struct flag_set flags;
 	char *obj_path, *name;
-	char *exported; /* the struct marked @export, or NULL */
+	char *exported, *exported_in; /* the struct marked @export and its file, or NULL */
+	char *export_conflict; /* two structs marked @export, or NULL */
 	struct bpf_object *obj;
 	struct schema *schema;
 	struct attach_set links;
@@ -121,6 +122,31 @@ static void runtime__destroy(struct runtime *r)
 	free(r->obj_path);
 	free(r->name);
 	free(r->exported);
+	free(r->exported_in);
+	free(r->export_conflict);
+}
+
+/* The structs a doc set marks @export: the first is the event type; another one is a conflict. */
+static int note_exports(struct runtime *r, const struct doc_set *d, const char *path)
+{
+	for (int i = 0; i < d->n; i++) {
+		const struct doc_entry *e = &d->entries[i];
+
+		if (!e->export || !e->tag)
+			continue;
+		if (!r->exported) {
+			r->exported = strdup(e->tag);
+			r->exported_in = strdup(path);
+			if (!r->exported || !r->exported_in)
+				return 1;
+		} else if (strcmp(e->tag, r->exported) && !r->export_conflict &&
+			   asprintf(&r->export_conflict, "struct %s (%s) and struct %s (%s)",
+				    r->exported, r->exported_in, e->tag, path) < 0) {
+			r->export_conflict = NULL;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 /*
@@ -130,27 +156,14 @@ static void runtime__destroy(struct runtime *r)
 static int exported_type(struct runtime *r)
 {
 	struct source_file local[RUNNER_MAX_HEADERS] = {};
-	int nlocal = source__local_includes(&r->src, local, RUNNER_MAX_HEADERS), err = 0;
-	const struct doc_entry *e = doccomment__exported(&r->docs);
-	const char *where = r->o.prog;
+	int nlocal = source__local_includes(&r->src, local, RUNNER_MAX_HEADERS);
+	int err = note_exports(r, &r->docs, r->o.prog);
 
-	if (e && !(r->exported = strdup(e->tag)))
-		err = 1;
 	for (int i = -nlocal; i < r->o.nheaders && !err; i++) {
 		const struct source_file *f = i < 0 ? &local[-1 - i] : &r->headers[i];
 		struct doc_set d;
 
-		if (doccomment__parse(f->text, f->len, &d)) {
-			err = 1;
-		} else if ((e = doccomment__exported(&d)) && !r->exported) {
-			if (!(r->exported = strdup(e->tag)))
-				err = 1;
-			where = f->path;
-		} else if (e && strcmp(e->tag, r->exported) && !r->o.event_type) {
-			pr_err("%s: @export marks struct %s and struct %s (in %s): one event type, "
-			       "or choose with --event-type", r->o.prog, r->exported, e->tag, where);
-			err = EXIT_USAGE;
-		}
+		err = doccomment__parse(f->text, f->len, &d) ? 1 : note_exports(r, &d, f->path);
 		doccomment__free(&d);
 	}
 	for (int i = 0; i < nlocal; i++)
@@ -263,6 +276,10 @@ static int event_schema(struct runtime *r)
 
 		id = i > 0 ? i : 0;
 		why = "--event-type names no struct of the program";
+	} else if (r->export_conflict) {
+		pr_err("%s: @export marks %s: mark one, or choose with --event-type", r->o.prog,
+		       r->export_conflict);
+		return EXIT_USAGE;
 	} else if (r->exported && btf) {
 		int i = btf__find_by_name_kind(btf, r->exported, BTF_KIND_STRUCT);
 

@@ -245,3 +245,38 @@ def test_run_annotations_malformed_one_line():
                 line.startswith("procsnoop run: " + want), (body, line)
     finally:
         shutil.rmtree(tmp)
+
+
+def test_run_annotations_export_from_included_header_and_unlisted_switches():
+    """The header is not named: @export is found in the header the program includes. The
+    switch a bool's default does not list (--enable-emit) and --no-NAME are accepted."""
+    with Target() as target:
+        a = Sender(target.pid, [(18, 3)])
+        try:
+            with Trace("run", PROG, "--pid", str(a.pid), "--enable-emit", "--no-per-sig",
+                       "-i", "60") as tr:
+                a.release()
+                tr.wait_for(lambda e: e["type"] == "sig_event", count=3, timeout=10)
+                assert tr.stop() == 0
+        finally:
+            a.close()
+    evs = tr.events()
+    assert [(e["sender"], e["sig"]) for e in evs if e["type"] == "sig_event"] == [(a.pid, 18)] * 3
+    assert not [e for e in evs if e.get("map") == "counts"], evs
+
+
+def test_run_annotations_two_exports():
+    tmp = tempfile.mkdtemp()
+    try:
+        prog = write_prog(tmp, "/// @export\nstruct a { int x; };\n/// @export\n"
+                          "struct b { int y; int z; };\nstruct {\n"
+                          "__uint(type, BPF_MAP_TYPE_RINGBUF);\n__uint(max_entries, 4096);\n"
+                          "} rb SEC(\".maps\");\n")
+        line = usage_error("run", prog, "-d", "0.1")
+        assert line == (f"procsnoop run: {prog}: @export marks struct a ({prog}) and struct b "
+                        f"({prog}): mark one, or choose with --event-type"), line
+        p = run(PROCSNOOP, "run", prog, "--event-type", "b", "-d", "0.1")
+        assert p.returncode == 0, p.stderr
+        assert p.stdout.decode().split() == ["TIME", "Y", "Z"], p.stdout
+    finally:
+        shutil.rmtree(tmp)
