@@ -386,10 +386,11 @@ static void parse_cmdarg(struct parse_ctx *c, struct doc_entry *e, const struct 
 			if (!(a->help = strdup(s)))
 				c->oom = true;
 		} else if (!strcmp(k, "default")) {
+			int err;
+
 			free(a->def.s);
 			memset(&a->def, 0, sizeof(a->def));
-			int err = scalar(v, &a->def, &why);
-
+			err = scalar(v, &a->def, &why);
 			if (err == -ENOMEM)
 				c->oom = true;
 			else if (err) {
@@ -482,16 +483,17 @@ static void parse_sample(struct parse_ctx *c, struct doc_entry *e, const struct 
 				return;
 			}
 			s->max = n;
+			s->has_max = true;
 		} else {
 			set_error(c, e, "sample", "unknown key \"%s\" (known: interval, type, unit, "
 				  "clear_map, step, min, max)", k);
 			return;
 		}
 	}
-	if ((s->step || s->max || s->min) && s->type != SAMPLE_LINEAR_HIST)
+	if ((s->step || s->has_max || s->min) && s->type != SAMPLE_LINEAR_HIST)
 		set_error(c, e, "sample", "\"step\", \"min\" and \"max\" belong to a "
 			  "\"linear_hist\"");
-	else if (s->max && (long long)s->max <= s->min)
+	else if (s->has_max && s->max <= s->min)
 		set_error(c, e, "sample", "\"max\" must be above \"min\"");
 }
 
@@ -605,6 +607,11 @@ static void interpret(struct parse_ctx *c, const char *raw, struct doc_entry *e)
 			ve = v = p;
 			break;
 		case ARG_WORD:
+			/* A tag right after is no value: `@flags @xdpopts {...}`. */
+			if (*v == '@') {
+				ve = v = p;
+				break;
+			}
 			for (ve = v; *ve && !isspace((unsigned char)*ve); ve++)
 				;
 			break;

@@ -50,8 +50,9 @@ struct doc_sample {
 	enum doc_sample_type type;
 	unsigned long long interval_ms; /* 0: --interval's */
 	bool clear_map;
-	unsigned long long step, max; /* linear_hist; 0 when not given */
-	long long min;
+	unsigned long long step; /* linear_hist; 0 when not given */
+	long long min, max;
+	bool has_max;
 };
 
 /* A tag as written: its name without '@' and its argument, raw ("" when none). */

@@ -132,7 +132,7 @@ static int configure(const struct btf *btf, struct sampled *m, const struct doc_
 		m->linear = true;
 		m->min = a->min;
 		m->step = a->step;
-		if (!m->step && a->max)
+		if (!m->step && a->has_max)
 			/* The range given, the slots share it: the step comes from their number. */
 			m->step = ((unsigned long long)(a->max - a->min) + m->nslots - 1) / m->nslots;
 		if (!m->step)

@@ -110,6 +110,8 @@ static const char ecli[] =
 	"SEC(\"tc\") int tc_ingress(void *ctx) { return 0; }\n"
 	"/// @ifindex 2\n/// @flags 0\n/// @xdpopts {\"old_prog_fd\": 0}\n"
 	"SEC(\"xdp\") int xdp_pass(void *ctx) { return 0; }\n"
+	"/// @flags\n/// @xdpopts {\"old_prog_fd\": 3}\n"
+	"SEC(\"xdp\") int xdp_next(void *ctx) { return 0; }\n"
 	"/// @intepreter {\"stack_trace\": {\"a\": \"@b\"}} described @flag here @intepreter\n"
 	"int other;\n"
 	"/// @brief   Counts things.\n"
@@ -157,8 +159,14 @@ TEST(doccomment_ecli_annotations)
 	e = doccomment__find(&d, "xdp_pass");
 	CHECK_STR(doccomment__tag(e, "ifindex"), "2");
 	CHECK_STR(doccomment__tag(e, "flags"), "0");
+	CHECK_STR(doccomment__tag(e, "ifindex"), "2");
 	CHECK_STR(doccomment__tag(e, "xdpopts"), "{\"old_prog_fd\": 0}");
 	CHECK(!doccomment__tag(e, "tchook"));
+	/* A word tag followed by another tag has no value; the JSON is no description. */
+	e = doccomment__find(&d, "xdp_next");
+	CHECK_STR(doccomment__tag(e, "flags"), "");
+	CHECK_STR(doccomment__tag(e, "xdpopts"), "{\"old_prog_fd\": 3}");
+	CHECK_STR(e->text, "");
 	/* Unknown tags: named once each; their JSON is no description. */
 	e = doccomment__find(&d, "other");
 	CHECK_STR(e->text, "described here");
@@ -250,5 +258,19 @@ TEST(doccomment_old_forms_unchanged)
 	CHECK_STR(e->unit, "usecs");
 	CHECK_STR(d.program, "Multi line.");
 	CHECK(!d.details && !d.version && !d.error && !d.nunknown);
+	doccomment__free(&d);
+}
+
+TEST(doccomment_linear_range_below_zero)
+{
+	static const char src[] =
+		"/// @sample {\"type\": \"linear_hist\", \"min\": -20, \"max\": 0}\nint m;\n";
+	const struct doc_entry *e;
+	struct doc_set d;
+
+	CHECK_INT(doccomment__parse(src, sizeof(src) - 1, &d), 0);
+	CHECK(!d.error);
+	e = doccomment__find(&d, "m");
+	CHECK(e && e->samp.has_max && e->samp.max == 0 && e->samp.min == -20 && !e->samp.step);
 	doccomment__free(&d);
 }
