@@ -225,6 +225,11 @@ def test_run_annotations_malformed_one_line():
          "@cmdarg of dur (line 5): -d is an option of procsnoop run"),
         ('/// @cmdarg {"long": "b"}\nconst volatile int a = 0;\nconst volatile int b = 0;\n',
          "@cmdarg of a (line 5): --b is b's option too"),
+        ('/// @cmdarg {"long": "output"}\nconst volatile int fmt = 0;\n',
+         "@cmdarg of fmt (line 5): --output is an option of procsnoop run"),
+        ('/// @cmdarg {"short": "x"}\nstruct {\n__uint(type, BPF_MAP_TYPE_HASH);\n'
+         "__uint(max_entries, 1);\n__type(key, int);\n__type(value, int);\n} m SEC(\".maps\");\n",
+         "@cmdarg of m (line 5): m is not a global that can be a flag"),
         ('/// @sample {"type": "log3_hist"}\nstruct {\n__uint(type, BPF_MAP_TYPE_HASH);\n'
          "__uint(max_entries, 1);\n__type(key, int);\n__type(value, int);\n} m SEC(\".maps\");\n",
          '@sample of m (line 5): "type" must be "log2_hist", "linear_hist" or "default_kv"'),
