@@ -3,9 +3,10 @@
  * Maps documented with `/// @sample` are printed every interval (--interval,
  * else the annotation's): each entry's key and value from their BTF, or a
  * value holding a `slots` array (or being one) drawn as a histogram, log2
- * as runqlat does or linear.  With "clear_map" each print empties the map
- * (hash maps lose their entries, arrays are zeroed): each print is what
- * came since the last one.
+ * as runqlat does or linear.  With "clear_map" each print is what came
+ * since the last one: hash maps lose the entries printed; an array of
+ * counters is left alone and printed as its change (exact), other arrays
+ * are zeroed.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -33,6 +34,15 @@ struct sampled {
 	unsigned long long step; /* linear: each slot's width, from min */
 	long long min;
 	bool clear;
+	/*
+	 * clear_map on an array of counters: the map is left alone and each print
+	 * shows the change since the last (exact; zeroing would lose what the
+	 * program adds between the read and the write).  prev: the last values.
+	 */
+	bool delta;
+	size_t scalar_size; /* the value is an integer of this size, else 0 */
+	char *prev;
+	size_t prev_len;
 	uint64_t interval_ns, next_ns; /* CLOCK_MONOTONIC; interval 0: the sampler's */
 	struct schema *key_schema, *value_schema; /* JSON */
 };
@@ -115,14 +125,18 @@ static int sample_error(const struct doc_entry *doc, const char *fmt, ...)
 static int configure(const struct btf *btf, struct sampled *m, const struct doc_entry *doc)
 {
 	const struct doc_sample *a = &doc->samp;
+	const struct btf_type *vt = btf_schema__skip_mods(btf, m->value_id, NULL);
+	bool array = bpf_map__type(m->map) == BPF_MAP_TYPE_ARRAY;
 
 	m->clear = a->clear_map;
 	m->interval_ns = a->interval_ms * 1000000ull;
-	if (a->type == SAMPLE_DEFAULT_KV) {
+	if (vt && btf_is_int(vt) && (vt->size == 4 || vt->size == 8))
+		m->scalar_size = vt->size;
+	if (a->type == SAMPLE_DEFAULT_KV)
 		m->hist = false;
-		return 0;
-	}
-	if (a->type == SAMPLE_AUTO)
+	m->delta = m->clear && array && bpf_map__key_size(m->map) == 4 &&
+		   (m->hist || m->scalar_size);
+	if (a->type == SAMPLE_AUTO || a->type == SAMPLE_DEFAULT_KV)
 		return 0;
 	if (!m->hist)
 		return sample_error(doc, "a %s needs a value that is an array of 4- or 8-byte "
@@ -415,14 +429,14 @@ static int map_keys(const struct sampled *m, size_t ks, char **keys, int *n, boo
 /*
  * An entry's value; with clear_map the entry is emptied as it is read: a
  * hash entry is taken out (in one step where the kernel can: 5.14), an array
- * entry zeroed.
+ * entry zeroed, unless its counters are printed as deltas (below).
  */
 static int read_entry(const struct sampled *m, const void *key, char *value, size_t vs)
 {
 	int fd = bpf_map__fd(m->map);
 	bool array = bpf_map__type(m->map) == BPF_MAP_TYPE_ARRAY;
 
-	if (!m->clear)
+	if (!m->clear || m->delta)
 		return bpf_map_lookup_elem(fd, key, value);
 	if (!array) {
 		if (bpf_map_lookup_and_delete_elem(fd, key, value) == 0)
@@ -445,7 +459,63 @@ static int read_entry(const struct sampled *m, const void *key, char *value, siz
 	return 0;
 }
 
-static int print_map(struct sampler *s, const struct sampled *m, const char *when)
+static uint64_t get_uint(const char *p, size_t size)
+{
+	uint32_t w;
+	uint64_t q;
+
+	if (size == 4) {
+		memcpy(&w, p, 4);
+		return w;
+	}
+	memcpy(&q, p, 8);
+	return q;
+}
+
+static void put_uint(char *p, size_t size, uint64_t v)
+{
+	uint32_t w = v;
+
+	if (size == 4)
+		memcpy(p, &w, 4);
+	else
+		memcpy(p, &v, 8);
+}
+
+/* Array entry `index`: its counters become their change since the last print. */
+static int to_delta(struct sampled *m, uint32_t index, char *value, size_t vs)
+{
+	size_t need = ((size_t)index + 1) * vs;
+	char *last;
+
+	if (need > m->prev_len) {
+		char *p = realloc(m->prev, need);
+
+		if (!p)
+			return -ENOMEM;
+		memset(p + m->prev_len, 0, need - m->prev_len);
+		m->prev = p;
+		m->prev_len = need;
+	}
+	last = m->prev + (size_t)index * vs;
+	if (m->hist) {
+		for (size_t i = 0; i < m->nslots; i++) {
+			size_t off = m->slot_off + i * m->slot_size;
+			uint64_t now = get_uint(value + off, m->slot_size);
+
+			put_uint(value + off, m->slot_size, now - get_uint(last + off, m->slot_size));
+			put_uint(last + off, m->slot_size, now);
+		}
+	} else {
+		uint64_t now = get_uint(value, m->scalar_size);
+
+		put_uint(value, m->scalar_size, now - get_uint(last, m->scalar_size));
+		put_uint(last, m->scalar_size, now);
+	}
+	return 0;
+}
+
+static int print_map(struct sampler *s, struct sampled *m, const char *when)
 {
 	size_t ks = bpf_map__key_size(m->map), vs = bpf_map__value_size(m->map);
 	char *keys = NULL, *value = calloc(1, vs);
@@ -460,6 +530,14 @@ static int print_map(struct sampler *s, const struct sampled *m, const char *whe
 
 		if (read_entry(m, key, value, vs))
 			continue;
+		if (m->delta) {
+			uint32_t index;
+
+			memcpy(&index, key, sizeof(index));
+			err = to_delta(m, index, value, vs);
+			if (err)
+				break;
+		}
 		print_entry(s, m, when, key, ks, value, vs);
 	}
 	if (more)
@@ -613,6 +691,7 @@ void sample__destroy(struct sampler *s)
 	for (int i = 0; i < s->n; i++) {
 		btf_schema__free(s->maps[i].key_schema);
 		btf_schema__free(s->maps[i].value_schema);
+		free(s->maps[i].prev);
 	}
 	btf_dump__free(s->dump);
 	strbuf__free(&s->sb);
