@@ -163,7 +163,8 @@ _procsnoop_files()
 }
 
 # The flags of the program being run: `procsnoop run PROG [HEADERS] --help` lists them (this
-# compiles a C program, once: procsnoop caches it), and each bool flag has a --no- form too.
+# compiles a C program, once: procsnoop caches it), with the --enable- or --disable- switch of
+# each bool flag, and each bool flag has a --no- form too.
 _procsnoop_run_flags()
 {
 	local prog=$1 line name bin
@@ -171,10 +172,10 @@ _procsnoop_run_flags()
 	bin=$(type -P procsnoop || echo /usr/sbin/procsnoop)
 	[[ -r $prog ]] || return
 	while IFS= read -r line; do
-		[[ $line =~ ^\ +(--[A-Za-z_][A-Za-z0-9_]*)(\[=BOOL\])? ]] || continue
-		name=${BASH_REMATCH[1]}
+		[[ $line =~ ^\ +(-[A-Za-z0-9],\ )?(--[A-Za-z_][A-Za-z0-9_-]*)(\[=BOOL\])? ]] || continue
+		name=${BASH_REMATCH[2]}
 		echo "$name"
-		[[ -n ${BASH_REMATCH[2]} ]] && echo "--no-${name#--}"
+		[[ -n ${BASH_REMATCH[3]} ]] && echo "--no-${name#--}"
 	done < <(timeout 20 "$bin" run "$prog" "$@" --help 2>/dev/null |
 		sed -n '/^ Flags of /,/^$/p')
 }

@@ -135,7 +135,7 @@ _procsnoop_exit_opts=(
 _procsnoop_run_opts=(
 	'(-o --output)'{-o+,--output=}'[output format]:format:(table json)'
 	'(-d --duration)'{-d+,--duration=}'[stop after this long]:seconds'
-	'(-i --interval)'{-i+,--interval=}'[print the sampled maps this often]:seconds'
+	'(-i --interval)'{-i+,--interval=}'[print the sampled maps this often, not at their @sample interval]:seconds'
 	'--event-type=[the struct of the events]:struct name'
 	'(-q --quiet)'{-q,--quiet}'[no event output]'
 	'*'{-v,--verbose}'[clang warnings and libbpf output; twice, libbpf debug]'
@@ -148,16 +148,17 @@ _procsnoop_run_opts=(
 )
 
 # The program's flags, from `procsnoop run PROG --help` (a C program is compiled once, then
-# cached by procsnoop); each bool flag also has a --no- form.
+# cached by procsnoop), the --enable- or --disable- switches of bools among them; each bool
+# flag also has a --no- form.
 _procsnoop_run_flags() {
 	local prog=$1 line
 	local -a flags
 	[[ -r $prog ]] || return 1
 	for line in ${(f)"$(timeout 20 procsnoop run $prog --help 2>/dev/null |
 		sed -n '/^ Flags of /,/^$/p')"}; do
-		if [[ $line == (#b)\ ##(--[A-Za-z_][A-Za-z0-9_]#)(\[=BOOL\]|=*|)\ #* ]]; then
-			flags+=($match[1])
-			[[ $match[2] == '[=BOOL]' ]] && flags+=(--no-${match[1]#--})
+		if [[ $line == (#b)\ ##(-[A-Za-z0-9],\ |)(--[A-Za-z_][A-Za-z0-9_-]#)(\[=BOOL\]|=*|)\ #* ]]; then
+			flags+=($match[2])
+			[[ $match[3] == '[=BOOL]' ]] && flags+=(--no-${match[2]#--})
 		fi
 	done
 	(( $#flags )) && _wanted flags expl 'program flag' compadd -a flags

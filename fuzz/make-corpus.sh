@@ -64,6 +64,20 @@ edge identifier-edge '/// _\nconst volatile int _ = 0;\n/// digits\nconst volati
 edge many-blocks "$(i=0; while [ $i -lt 200 ]; do printf '/// v%d\\nconst volatile int v%d = %d;\\n' $i $i $i; i=$((i + 1)); done)"
 edge long-line "/// $(head -c 9000 /dev/zero | tr '\0' 'x')\\nconst volatile int long_doc = 0;\\n"
 edge long-declaration "/// d\\nconst volatile int $(head -c 9000 /dev/zero | tr '\0' 'y') = 0;\\n"
+edge json-cmdarg '/// @cmdarg {"default": 0, "short": "p", "long": "pid", "help": "a @ b"}\nconst volatile int pid = 0;\n'
+edge json-cmdarg-bool '/// @cmdarg {"default": true, "long": "x-y"}\nconst volatile bool on;\n'
+edge json-cmdarg-bad '/// @cmdarg {"short": "pp", "default": [1, {"a": null}], "long": "-x"}\nconst volatile int a;\n/// @cmdarg {"default": 1e300}\nconst volatile int b;\n'
+edge json-cmdarg-cut '/// @cmdarg {"short": "p", "help": "unterminated\nconst volatile int c;\n'
+edge json-cmdarg-multiline '/// @cmdarg {\n///   "long": "pid",\n///   "default": -9007199254740992\n/// }\nconst volatile long long pid;\n'
+edge json-sample '/// @sample {"interval": 1000, "type": "log2_hist", "unit": "usecs", "clear_map": true}\nstruct { int a; } h SEC(".maps");\n'
+edge json-sample-linear '/// @sample {"type": "linear_hist", "step": 4, "min": -8, "max": 56}\nstruct { int a; } l SEC(".maps");\n'
+edge json-sample-bad '/// @sample {"type": "log3", "interval": -1, "step": 0.5, "clear_map": "yes", "x": {}}\nstruct { int a; } b SEC(".maps");\n'
+edge json-nested-braces '/// @tchook {"a": {"b": [1, {"c": "}"}]}, "d": "\\\\\\""}\n/// @tcopts {"handle": 1}\nSEC("tc") int t(void *c) { return 0; }\n'
+edge json-unknown-tag '/// @intepreter {"stack_trace": {"field_map": {"pid": "pid"}}}\n/// @frobnicate [1, 2\nint x;\n'
+edge license-tags '/// @brief   Brief.\n/// @details Line one\n/// line two.\n/// @version 1.2.3\n/// @version\nchar LICENSE[] SEC("license") = "GPL";\n'
+edge export-struct '/// @export\nstruct event {\n\tint pid;\n};\n/// @export\nunion u { int a; };\n/// @export\nint notastruct;\n'
+edge json-key-newline '/// @cmdarg {"a\\nb": 1}\nint a;\n'
+edge xdp-tags '/// @ifindex 1\n/// @flags\n/// @xdpopts {"old_prog_fd": 0}\nSEC("xdp") int x(void *c) { return 0; }\n'
 
 # ---- BTF: the programs compiled as procsnoop run compiles them ----
 "$BPFTOOL" btf dump file /sys/kernel/btf/vmlinux format c > "$tmp/vmlinux.h"

@@ -16,7 +16,8 @@ enum {
 	OPT_INTERVAL = 'i',
 	OPT_EVENT_TYPE = 0x100,
 	OPT_FLAG = 0x1000, /* + index of a program flag */
-	OPT_NO_FLAG = 0x3000, /* + index: --no-NAME of a bool */
+	OPT_NO_FLAG = 0x3000, /* + index: --no-NAME and --disable-NAME of a bool */
+	OPT_YES_FLAG = 0x5000, /* + index: --enable-NAME of a bool */
 };
 
 static const struct argp_option runner_options[] = {
@@ -24,7 +25,8 @@ static const struct argp_option runner_options[] = {
 	{ "output", 'o', "FORMAT", 0, "table (default) or json (one object per line)", 1 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after this long", 1 },
 	{ "interval", OPT_INTERVAL, "SECONDS", 0,
-	  "Print the maps marked /// @sample this often (default 1)", 1 },
+	  "Print the maps marked /// @sample this often (default: the interval their "
+	  "annotation gives, else 1)", 1 },
 	{ "event-type", OPT_EVENT_TYPE, "STRUCT", 0,
 	  "The struct of the events (default: the first struct of the first header, else the "
 	  "struct the program submits)", 1 },
@@ -34,7 +36,7 @@ static const struct argp_option runner_options[] = {
 };
 
 static const char footer[] =
-	"\vRuns a single-file libbpf program as written: compiles PROG.bpf.c with clang "
+	"Runs a single-file libbpf program as written: compiles PROG.bpf.c with clang "
 	"(cached by content), or takes a prebuilt .bpf.o; loads and attaches every program "
 	"by its section; prints ring buffer and perf buffer events as a table (or JSON), "
 	"bpf_printk lines from trace_pipe, and the maps marked `/// @sample` every --interval. "
@@ -72,12 +74,29 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 		if (flags__set(o->flags, f, arg, &why, whybuf, sizeof(whybuf)))
 			options__usage_error(state, "invalid value '%s' for --%s: expected %s", arg,
-					     f->name, why);
+					     f->opt, why);
 		return 0;
 	}
 	if (key >= OPT_NO_FLAG && key < OPT_NO_FLAG + o->flags->n) {
 		flags__set(o->flags, &o->flags->v[key - OPT_NO_FLAG], "false", &why, whybuf,
 			   sizeof(whybuf));
+		return 0;
+	}
+	if (key >= OPT_YES_FLAG && key < OPT_YES_FLAG + o->flags->n) {
+		flags__set(o->flags, &o->flags->v[key - OPT_YES_FLAG], "true", &why, whybuf,
+			   sizeof(whybuf));
+		return 0;
+	}
+	for (int i = 0; key > 0 && key < 0x100 && i < o->flags->n; i++) {
+		const struct prog_flag *f = &o->flags->v[i];
+
+		if (f->shortopt != key)
+			continue;
+		if (f->kind == FLAG_BOOL)
+			arg = f->bool_default ? "false" : "true";
+		if (flags__set(o->flags, f, arg, &why, whybuf, sizeof(whybuf)))
+			options__usage_error(state, "invalid value '%s' for -%c: expected %s", arg,
+					     key, why);
 		return 0;
 	}
 	switch (key) {
@@ -92,6 +111,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (parse__seconds(arg, &o->interval, &why) || o->interval <= 0)
 			options__usage_error(state, "invalid interval '%s': %s", arg,
 					     why[0] ? why : "more than 0 seconds");
+		o->interval_given = true;
 		break;
 	case OPT_EVENT_TYPE:
 		o->event_type = arg;
@@ -118,9 +138,26 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-/* Runner options, then one option per program flag (and --no-NAME for bools). */
-static struct argp_option *build_options(const struct flag_set *fs, const char *prog,
-					 bool runner)
+/* An option name argp keeps as long as the options live: owned by the cmdline. */
+static const char *own(struct cmdline *cl, const char *fmt, const char *name)
+{
+	char **v = realloc(cl->names, (cl->nnames + 1) * sizeof(*v));
+
+	if (!v)
+		return NULL;
+	cl->names = v;
+	if (asprintf(&v[cl->nnames], fmt, name) < 0)
+		return NULL;
+	return v[cl->nnames++];
+}
+
+/*
+ * Runner options, then one option per program flag.  A bool has --NAME[=BOOL]
+ * and the switch ecli offers: --enable-NAME when it is false by default,
+ * --disable-NAME when true; --no-NAME and the other switch are accepted unlisted.
+ */
+static struct argp_option *build_options(struct cmdline *cl, const struct flag_set *fs,
+					 const char *prog, bool runner)
 {
 	int n = (runner ? sizeof(runner_options) / sizeof(runner_options[0]) - 1 : 0), m = 0;
 	struct argp_option *v;
@@ -129,7 +166,7 @@ static struct argp_option *build_options(const struct flag_set *fs, const char *
 
 	while (runner && (metrics_options[m].name || metrics_options[m].doc))
 		m++;
-	v = calloc(n + m + 2 * fs->n + 2, sizeof(*v));
+	v = calloc(n + m + 4 * fs->n + 2, sizeof(*v));
 	if (!v)
 		return NULL;
 	for (int i = 0; i < n; i++)
@@ -144,31 +181,73 @@ static struct argp_option *build_options(const struct flag_set *fs, const char *
 	}
 	for (int i = 0; i < fs->n; i++) {
 		const struct prog_flag *f = &fs->v[i];
+		int key = f->shortopt ? f->shortopt : OPT_FLAG + i;
 
-		if (f->kind == FLAG_BOOL) {
-			v[k++] = (struct argp_option){ f->name, OPT_FLAG + i, "BOOL",
-						       OPTION_ARG_OPTIONAL, f->help, 3 };
-			v[k] = (struct argp_option){ NULL, OPT_NO_FLAG + i, NULL, OPTION_HIDDEN,
-						     NULL, 3 };
-			/* argp wants a name it keeps: "no-NAME" lives as long as the flags. */
-			if (asprintf((char **)&v[k].name, "no-%s", f->name) < 0)
-				return NULL;
-			k++;
-		} else {
-			v[k++] = (struct argp_option){ f->name, OPT_FLAG + i, f->arg, 0, f->help, 3 };
+		if (f->kind != FLAG_BOOL) {
+			v[k++] = (struct argp_option){ f->opt, key, f->arg, 0, f->help, 3 };
+			continue;
+		}
+		v[k++] = (struct argp_option){ f->opt, OPT_FLAG + i, "BOOL", OPTION_ARG_OPTIONAL,
+					       f->help, 3 };
+		v[k] = (struct argp_option){ NULL, f->bool_default ? OPT_NO_FLAG + i
+								   : OPT_YES_FLAG + i,
+					     NULL, 0, NULL, 3 };
+		v[k].name = own(cl, f->bool_default ? "disable-%s" : "enable-%s", f->opt);
+		v[k].doc = own(cl, f->bool_default ? "Same as --%s=false" : "Same as --%s", f->opt);
+		if (f->shortopt)
+			v[k].key = f->shortopt;
+		k++;
+		v[k] = (struct argp_option){ NULL, f->bool_default ? OPT_YES_FLAG + i
+								   : OPT_NO_FLAG + i,
+					     NULL, OPTION_HIDDEN, NULL, 3 };
+		v[k++].name = own(cl, f->bool_default ? "enable-%s" : "disable-%s", f->opt);
+		v[k] = (struct argp_option){ NULL, OPT_NO_FLAG + i, NULL, OPTION_HIDDEN, NULL, 3 };
+		v[k++].name = own(cl, "no-%s", f->opt);
+		if (!v[k - 1].name || !v[k - 2].name || !v[k - 3].name || !v[k - 3].doc) {
+			free(v);
+			return NULL;
 		}
 	}
 	return v;
 }
 
-static void free_options(struct argp_option *v)
+/*
+ * An option a @cmdarg names that procsnoop run has already: one line, exit 2.
+ * (A global merely named like one keeps today's behaviour: the runner's wins.)
+ */
+static int check_taken(const struct flag_set *fs)
 {
-	for (struct argp_option *o = v; o && (o->name || o->key || o->doc); o++)
-		if (o->key >= OPT_NO_FLAG)
-			free((char *)o->name);
-	free(v);
-}
+	static const char *const own_names[] = { "help", "usage", "version" };
+	static const char own_shorts[] = "odivqV?";
 
+	for (int i = 0; i < fs->n; i++) {
+		const struct prog_flag *f = &fs->v[i];
+		const char *taken = NULL;
+
+		if (!f->doc || !f->doc->cmdarg.set)
+			continue;
+		if (f->shortopt && strchr(own_shorts, f->shortopt)) {
+			flags__annotation_error(f, "cmdarg", "-%c is an option of procsnoop run",
+						f->shortopt);
+			return EXIT_USAGE;
+		}
+		for (const struct argp_option *o = runner_options; o->name || o->doc; o++)
+			if (o->name && !strcmp(o->name, f->opt))
+				taken = o->name;
+		for (const struct argp_option *o = metrics_options; o->name || o->doc; o++)
+			if (o->name && !strcmp(o->name, f->opt))
+				taken = o->name;
+		for (size_t j = 0; j < sizeof(own_names) / sizeof(own_names[0]); j++)
+			if (!strcmp(own_names[j], f->opt))
+				taken = own_names[j];
+		if (taken) {
+			flags__annotation_error(f, "cmdarg", "--%s is an option of procsnoop run",
+						taken);
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
 
 void cmdline__prescan(int argc, char **argv, struct run_opts *o, bool *help)
 {
@@ -203,6 +282,14 @@ static const struct argp_option *find_long(const struct argp_option *v, const ch
 	return NULL;
 }
 
+static const struct argp_option *find_short(const struct argp_option *v, int c)
+{
+	for (; v && (v->name || v->key || v->doc); v++)
+		if (v->key == c && c > 0 && c < 0x100)
+			return v;
+	return NULL;
+}
+
 /*
  * argp reports an unknown option or a missing value on two lines; bad
  * input here gets one.  Long options must be spelled out (no prefixes):
@@ -219,21 +306,21 @@ static void validate(const struct argp_option *opts, int argc, char **argv, int 
 		if (a[0] != '-' || !a[1])
 			continue;
 		if (a[1] != '-') {
-			/* Short options: only the runner's, possibly grouped (-vv). */
-			for (const char *c = a + 1; runner && *c; c++) {
-				if (*c == 'v' || *c == '?' || *c == 'V' || *c == 'q')
+			/* Short options, possibly grouped (-vv): the runner's and @cmdarg's. */
+			for (const char *c = a + 1; *c; c++) {
+				if (runner && (*c == '?' || *c == 'V'))
 					continue;
-				if (strchr("odi", *c)) {
+				o = find_short(opts, *c);
+				if (!o)
+					goto unknown;
+				if (o->arg && !(o->flags & OPTION_ARG_OPTIONAL)) {
 					if (!c[1] && i + 1 >= to)
 						goto missing;
 					if (!c[1])
 						i++;
 					break;
 				}
-				goto unknown;
 			}
-			if (!runner)
-				goto unknown;
 			continue;
 		}
 		eq = strchr(a + 2, '=');
@@ -261,10 +348,22 @@ missing:
 	}
 }
 
+/* The program's @version, for the hook below: argp gives a hook no context. */
+static const char *prog_version, *prog_name;
+static void (*procsnoop_version)(FILE *, struct argp_state *);
+
+static void version_hook(FILE *out, struct argp_state *state)
+{
+	fprintf(out, "%s %s\n", prog_name, prog_version);
+	if (procsnoop_version)
+		procsnoop_version(out, state);
+}
+
 int cmdline__parse(struct cmdline *cl, struct run_opts *o, const char *name,
-		   const char *program_doc, int argc, char **argv)
+		   const struct doc_set *docs, int argc, char **argv)
 {
 	struct argp argp = { .parser = parse_opt, .args_doc = "PROG.bpf.c [HEADER.h ...] [-- FLAGS]" };
+	const char *program_doc = docs->program, *details = docs->details;
 	char *doc = NULL;
 	int dd = argc, err;
 
@@ -273,13 +372,23 @@ int cmdline__parse(struct cmdline *cl, struct run_opts *o, const char *name,
 			dd = i;
 			break;
 		}
-	cl->opts = build_options(o->flags, name ? name : "the program", true);
-	cl->flag_opts = build_options(o->flags, name ? name : "the program", false);
+	err = check_taken(o->flags);
+	if (err)
+		return err;
+	cl->opts = build_options(cl, o->flags, name ? name : "the program", true);
+	cl->flag_opts = build_options(cl, o->flags, name ? name : "the program", false);
 	if (!cl->opts || !cl->flag_opts)
 		return 1;
-	if (asprintf(&doc, "%s%s%s", program_doc ? program_doc : "",
+	if (docs->version && !prog_version) {
+		prog_version = docs->version;
+		prog_name = name ? name : "the program";
+		procsnoop_version = argp_program_version_hook;
+		argp_program_version_hook = version_hook;
+	}
+	if (asprintf(&doc, "%s%s%s\v%s%s", program_doc ? program_doc : "",
 		     program_doc ? "\n\n" : "",
-		     "Compile and run a libbpf program; its globals are flags.") < 0)
+		     "Compile and run a libbpf program; its globals are flags.",
+		     details ? details : "", details ? "\n\n" : "") < 0)
 		return 1;
 	{
 		char *full = NULL;
@@ -311,6 +420,9 @@ int cmdline__parse(struct cmdline *cl, struct run_opts *o, const char *name,
 
 void cmdline__free(struct cmdline *cl)
 {
-	free_options(cl->opts);
-	free_options(cl->flag_opts);
+	free(cl->opts);
+	free(cl->flag_opts);
+	for (int i = 0; i < cl->nnames; i++)
+		free(cl->names[i]);
+	free(cl->names);
 }

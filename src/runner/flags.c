@@ -7,6 +7,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "runner/btf_schema.h"
@@ -157,6 +159,67 @@ static bool is_char_int(const struct btf *btf, const struct btf_type *t)
 	       ((btf_int_encoding(t) & BTF_INT_CHAR) || (n && strstr(n, "char")));
 }
 
+void flags__annotation_error(const struct prog_flag *f, const char *tag, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (f->doc && f->doc->line > 0)
+		pr_err("@%s of %s (line %d): %s", tag, f->name, f->doc->line, why);
+	else
+		pr_err("@%s of %s: %s", tag, f->name, why);
+}
+
+/* @cmdarg's default, written as if given on the command line. */
+static int apply_cmdarg(const struct flag_set *fs, struct prog_flag *f,
+			const struct doc_cmdarg *a)
+{
+	const struct doc_value *d = &a->def;
+	const char *why = "";
+	char text[32], whybuf[128];
+	const char *arg = text;
+
+	f->shortopt = a->shortopt;
+	switch (d->kind) {
+	case DOC_NONE:
+		return 0;
+	case DOC_BOOL:
+		if (f->kind != FLAG_BOOL) {
+			flags__annotation_error(f, "cmdarg", "\"default\" is true or false but %s "
+						"is not a bool", f->name);
+			return -EINVAL;
+		}
+		arg = d->b ? "true" : "false";
+		break;
+	case DOC_NUMBER:
+		if (f->kind == FLAG_BOOL || f->kind == FLAG_STR) {
+			flags__annotation_error(f, "cmdarg", "\"default\" is a number but %s is %s",
+						f->name, f->kind == FLAG_BOOL ? "a bool (true or false)"
+									     : "a string");
+			return -EINVAL;
+		}
+		snprintf(text, sizeof(text), "%lld", d->n);
+		break;
+	case DOC_STRING:
+		if (f->kind == FLAG_BOOL) {
+			flags__annotation_error(f, "cmdarg", "\"default\" is a string but %s is a "
+						"bool (true or false)", f->name);
+			return -EINVAL;
+		}
+		arg = d->s;
+		break;
+	}
+	if (flags__set(fs, f, arg, &why, whybuf, sizeof(whybuf))) {
+		flags__annotation_error(f, "cmdarg", "\"default\" %s does not fit %s: expected %s",
+					arg, f->name, why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int add_var(struct flag_set *fs, const struct doc_set *docs, const char *name,
 		   __u32 type_id, void *data, size_t room)
 {
@@ -195,11 +258,25 @@ static int add_var(struct flag_set *fs, const struct doc_set *docs, const char *
 	}
 	if (f.size > room)
 		return 0;
+	f.doc = doc;
 	f.name = strdup(name);
+	f.opt = strdup(doc && doc->cmdarg.longopt ? doc->cmdarg.longopt : name);
 	f.arg = strdup(f.kind == FLAG_ENUM ? "NAME" : f.kind == FLAG_STR ? "TEXT" : "N");
-	if (!f.name || !f.arg)
+	if (!f.name || !f.arg || !f.opt)
 		goto oom;
-	describe(fs, &f, doc ? doc->text : NULL);
+	if (doc && doc->cmdarg.set) {
+		int err = apply_cmdarg(fs, &f, &doc->cmdarg);
+
+		if (err) {
+			free(f.name);
+			free(f.opt);
+			free(f.arg);
+			return err;
+		}
+	}
+	if (f.kind == FLAG_BOOL)
+		f.bool_default = read_unsigned(f.data, f.size) != 0;
+	describe(fs, &f, doc && doc->cmdarg.help ? doc->cmdarg.help : doc ? doc->text : NULL);
 	if (!f.help)
 		goto oom;
 	v = realloc(fs->v, (fs->n + 1) * sizeof(*v));
@@ -210,9 +287,55 @@ static int add_var(struct flag_set *fs, const struct doc_set *docs, const char *
 	return 0;
 oom:
 	free(f.name);
+	free(f.opt);
 	free(f.arg);
 	free(f.help);
 	return -ENOMEM;
+}
+
+static const struct prog_flag *flag_named(const struct flag_set *fs, const char *name)
+{
+	for (int i = 0; i < fs->n; i++)
+		if (strcmp(fs->v[i].name, name) == 0)
+			return &fs->v[i];
+	return NULL;
+}
+
+/* @cmdarg on what is no flag; two flags with one option name or letter. */
+static int check_annotations(const struct flag_set *fs, const struct doc_set *docs)
+{
+	for (int i = 0; i < docs->n; i++) {
+		const struct doc_entry *e = &docs->entries[i];
+		struct prog_flag dummy = { .name = e->name, .doc = e };
+
+		if (e->cmdarg.set && !flag_named(fs, e->name)) {
+			flags__annotation_error(&dummy, "cmdarg", "%s is not a global that can be "
+						"a flag (an integer, bool, enum or char array)",
+						e->name);
+			return -EINVAL;
+		}
+	}
+	for (int i = 0; i < fs->n; i++) {
+		const struct prog_flag *f = &fs->v[i];
+
+		for (int j = 0; j < fs->n; j++) {
+			const struct prog_flag *g = &fs->v[j];
+
+			if (i == j || !f->doc || !f->doc->cmdarg.set)
+				continue;
+			if (f->shortopt && f->shortopt == g->shortopt && j < i) {
+				flags__annotation_error(f, "cmdarg", "-%c is %s's option too",
+							f->shortopt, g->name);
+				return -EINVAL;
+			}
+			if (strcmp(f->opt, g->opt) == 0) {
+				flags__annotation_error(f, "cmdarg", "--%s is %s's option too", f->opt,
+							g->name);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
 }
 
 int flags__collect(struct bpf_object *obj, const struct doc_set *docs, struct flag_set *fs)
@@ -252,6 +375,8 @@ int flags__collect(struct bpf_object *obj, const struct doc_set *docs, struct fl
 				      size - vs[i].offset);
 		}
 	}
+	if (!err)
+		err = check_annotations(fs, docs);
 	return err;
 }
 
@@ -356,6 +481,7 @@ void flags__free(struct flag_set *fs)
 {
 	for (int i = 0; i < fs->n; i++) {
 		free(fs->v[i].name);
+		free(fs->v[i].opt);
 		free(fs->v[i].arg);
 		free(fs->v[i].help);
 	}

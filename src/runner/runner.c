@@ -16,6 +16,7 @@
 #include "lib/metrics.h"
 #include "lib/options.h"
 #include "lib/stream.h"
+#include "runner/compile.h"
 #include "runner/runner.h"
 
 #define EM_BPF_MACHINE 247
@@ -86,6 +87,8 @@ struct runtime {
 	struct doc_set docs;
 	struct flag_set flags;
 	char *obj_path, *name;
+	char *exported, *exported_in; /* the struct marked @export and its file, or NULL */
+	char *export_conflict; /* two structs marked @export, or NULL */
 	struct bpf_object *obj;
 	struct schema *schema;
 	struct attach_set links;
@@ -118,6 +121,54 @@ static void runtime__destroy(struct runtime *r)
 	cmdline__free(&r->cmdline);
 	free(r->obj_path);
 	free(r->name);
+	free(r->exported);
+	free(r->exported_in);
+	free(r->export_conflict);
+}
+
+/* The structs a doc set marks @export: the first is the event type; another one is a conflict. */
+static int note_exports(struct runtime *r, const struct doc_set *d, const char *path)
+{
+	for (int i = 0; i < d->n; i++) {
+		const struct doc_entry *e = &d->entries[i];
+
+		if (!e->export || !e->tag)
+			continue;
+		if (!r->exported) {
+			r->exported = strdup(e->tag);
+			r->exported_in = strdup(path);
+			if (!r->exported || !r->exported_in)
+				return 1;
+		} else if (strcmp(e->tag, r->exported) && !r->export_conflict &&
+			   asprintf(&r->export_conflict, "struct %s (%s) and struct %s (%s)",
+				    r->exported, r->exported_in, e->tag, path) < 0) {
+			r->export_conflict = NULL;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The struct marked `/// @export` in the source, a header named or a local
+ * header it includes: the event type, unless --event-type names one.
+ */
+static int exported_type(struct runtime *r)
+{
+	struct source_file local[RUNNER_MAX_HEADERS] = {};
+	int nlocal = source__local_includes(&r->src, local, RUNNER_MAX_HEADERS);
+	int err = note_exports(r, &r->docs, r->o.prog);
+
+	for (int i = -nlocal; i < r->o.nheaders && !err; i++) {
+		const struct source_file *f = i < 0 ? &local[-1 - i] : &r->headers[i];
+		struct doc_set d;
+
+		err = doccomment__parse(f->text, f->len, &d) ? 1 : note_exports(r, &d, f->path);
+		doccomment__free(&d);
+	}
+	for (int i = 0; i < nlocal; i++)
+		source__free(&local[i]);
+	return err;
 }
 
 static int prepare(struct runtime *r, int argc, char **argv)
@@ -160,6 +211,15 @@ static int prepare(struct runtime *r, int argc, char **argv)
 		pr_info("%s %s in %.2fs", cached ? "found" : "compiled", o->prog, now_s() - t0);
 		if (doccomment__parse(r->src.text, r->src.len, &r->docs))
 			return 1;
+		for (int i = 0; i < r->docs.nunknown; i++)
+			pr_warn("%s: unknown annotation @%s is ignored", o->prog, r->docs.unknown[i]);
+		if (r->docs.error) {
+			pr_err("%s: %s", o->prog, r->docs.error);
+			return EXIT_USAGE;
+		}
+		err = exported_type(r);
+		if (err)
+			return err;
 	} else {
 		r->obj_path = strdup(o->prog);
 		if (!r->obj_path)
@@ -182,8 +242,13 @@ static int prepare(struct runtime *r, int argc, char **argv)
 		pr_err("%s has no BPF programs (no function in a SEC(\"...\") section)", o->prog);
 		return EXIT_USAGE;
 	}
-	if (flags__collect(r->obj, &r->docs, &r->flags))
-		return 1;
+	err = flags__collect(r->obj, &r->docs, &r->flags);
+	if (err)
+		return err == -EINVAL ? EXIT_USAGE : 1;
+	/* Before the load: a @sample the map cannot honour is bad input. */
+	err = sample__open(r->obj, &r->docs, &r->sampler);
+	if (err)
+		return err == -EINVAL ? EXIT_USAGE : 1;
 	return 0;
 }
 
@@ -211,6 +276,15 @@ static int event_schema(struct runtime *r)
 
 		id = i > 0 ? i : 0;
 		why = "--event-type names no struct of the program";
+	} else if (r->export_conflict) {
+		pr_err("%s: @export marks %s: mark one, or choose with --event-type", r->o.prog,
+		       r->export_conflict);
+		return EXIT_USAGE;
+	} else if (r->exported && btf) {
+		int i = btf__find_by_name_kind(btf, r->exported, BTF_KIND_STRUCT);
+
+		id = i > 0 ? i : 0;
+		why = "the struct marked @export is not in the program's BTF";
 	} else {
 		id = events__find_type(btf, r->src.text ? &r->src : NULL, r->headers,
 				       r->o.nheaders, &why);
@@ -279,10 +353,11 @@ static int open_outputs(struct runtime *r, struct stream_opts *so)
 		r->raw = output__new(stdout, 0);
 		if (!r->raw)
 			return -ENOMEM;
-		if (sample__open(r->obj, &r->docs, r->raw, json, &r->sampler))
-			return -EINVAL;
-		if (r->sampler)
-			so->sources[so->nsources++] = sample__source(r->sampler, r->o.interval);
+		if (r->sampler) {
+			sample__set_output(r->sampler, r->raw, json);
+			so->sources[so->nsources++] = sample__source(r->sampler, r->o.interval,
+								     r->o.interval_given);
+		}
 	}
 	if (r->tp) {
 		trace_pipe__set_output(r->tp, r->raw);
@@ -356,7 +431,7 @@ int runner__main(int argc, char **argv)
 	}
 	status = r.o.prog ? prepare(&r, argc, argv) : 0;
 	if (!status)
-		status = cmdline__parse(&r.cmdline, &r.o, r.name, r.docs.program, argc, argv);
+		status = cmdline__parse(&r.cmdline, &r.o, r.name, &r.docs, argc, argv);
 	if (!status)
 		status = run(&r);
 	runtime__destroy(&r);

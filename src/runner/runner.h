@@ -55,7 +55,11 @@ int source__struct_names(const char *text, char ***names);
 enum flag_kind { FLAG_INT, FLAG_UINT, FLAG_BOOL, FLAG_ENUM, FLAG_STR };
 
 struct prog_flag {
-	char *name;
+	char *name; /* the variable's */
+	char *opt; /* its long option: @cmdarg's "long", else the name */
+	char shortopt; /* @cmdarg's "short", or 0 */
+	bool bool_default; /* FLAG_BOOL: the value before the command line */
+	const struct doc_entry *doc; /* its comment, or NULL */
 	enum flag_kind kind;
 	unsigned size;
 	void *data; /* where the value lives in the map's initial image */
@@ -70,8 +74,15 @@ struct flag_set {
 	int n;
 };
 
-/* Every .rodata/.data/.bss variable of an opened (not loaded) object. */
+/*
+ * Every .rodata/.data/.bss variable of an opened (not loaded) object, with
+ * its @cmdarg applied (its default written into the image).  0, -ENOMEM, or
+ * -EINVAL when an annotation is wrong (said in one line).
+ */
 int flags__collect(struct bpf_object *obj, const struct doc_set *docs, struct flag_set *fs);
+/* One line on stderr about a flag's annotation: "@TAG of NAME (line N): ...". */
+void flags__annotation_error(const struct prog_flag *f, const char *tag, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Sets a flag from text; 0, or -EINVAL with *why set. */
 int flags__set(const struct flag_set *fs, const struct prog_flag *f, const char *arg,
 	       const char **why, char *whybuf, size_t whylen);
@@ -82,6 +93,7 @@ void flags__free(struct flag_set *fs);
 struct run_opts {
 	enum output_format output;
 	double duration, interval;
+	bool interval_given; /* -i: it overrides the intervals @sample gives */
 	int verbosity;
 	bool quiet; /* no event output: an exporter with --metrics */
 	struct metrics_opts metrics;
@@ -96,6 +108,8 @@ struct run_opts {
 /* The argp options built for one program: the runner's, and its flags. */
 struct cmdline {
 	struct argp_option *opts, *flag_opts;
+	char **names; /* option names and docs made for the program's flags */
+	int nnames;
 };
 
 /*
@@ -105,10 +119,11 @@ struct cmdline {
 void cmdline__prescan(int argc, char **argv, struct run_opts *o, bool *help);
 /*
  * Parses the command line against the runner's options and o->flags (the
- * program's, named `name`, described by program_doc); 0 or EXIT_USAGE.
+ * program's, named `name`, described by docs: the program's description,
+ * details and version); 0 or EXIT_USAGE.
  */
 int cmdline__parse(struct cmdline *cl, struct run_opts *o, const char *name,
-		   const char *program_doc, int argc, char **argv);
+		   const struct doc_set *docs, int argc, char **argv);
 void cmdline__free(struct cmdline *cl);
 
 /* ---- attach.c ----------------------------------------------------------- */
@@ -160,11 +175,19 @@ void trace_pipe__destroy(struct trace_pipe *tp);
 /* ---- sample.c ----------------------------------------------------------- */
 
 struct sampler;
-/* The hash and array maps documented with @sample; *out NULL when none are. */
-int sample__open(struct bpf_object *obj, const struct doc_set *docs, struct output *out, bool json,
-		 struct sampler **out_s);
-/* Its stream source: every sampled map each interval, and once more at the end. */
-struct stream_source *sample__source(struct sampler *s, double interval_s);
+/*
+ * The hash and array maps documented with @sample, of an opened object;
+ * *out NULL when none are.  -EINVAL (said in one line) when a map cannot be
+ * sampled as its annotation asks.
+ */
+int sample__open(struct bpf_object *obj, const struct doc_set *docs, struct sampler **out_s);
+/* Where and how the maps are printed: text, or JSON lines. */
+void sample__set_output(struct sampler *s, struct output *out, bool json);
+/*
+ * Its stream source: each sampled map every interval (its @sample's, unless
+ * `forced`), and once more at the end.
+ */
+struct stream_source *sample__source(struct sampler *s, double interval_s, bool forced);
 void sample__destroy(struct sampler *s);
 
 #endif

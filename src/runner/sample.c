@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Maps documented with `/// @sample` are printed every --interval: each
- * entry's key and value from their BTF, and a value holding a `slots`
- * array (or being one) drawn as a log2 histogram, as runqlat does.
+ * Maps documented with `/// @sample` are printed every interval (--interval,
+ * else the annotation's): each entry's key and value from their BTF, or a
+ * value holding a `slots` array (or being one) drawn as a histogram, log2
+ * as runqlat does or linear.  With "clear_map" each print is what came
+ * since the last one: hash maps lose the entries printed; an array of
+ * counters is left alone and printed as its change (exact), other arrays
+ * are zeroed.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,14 +29,27 @@ struct sampled {
 	const char *unit;
 	__u32 key_id, value_id;
 	/* The histogram: slots of slot_size bytes at slot_off in the value. */
-	bool hist;
+	bool hist, linear;
 	size_t slot_off, slot_size, nslots;
+	unsigned long long step; /* linear: each slot's width, from min */
+	long long min;
+	bool clear;
+	/*
+	 * clear_map on an array of counters: the map is left alone and each print
+	 * shows the change since the last (exact; zeroing would lose what the
+	 * program adds between the read and the write).  prev: the last values.
+	 */
+	bool delta;
+	size_t scalar_size; /* the value is an integer of this size, else 0 */
+	char *prev;
+	size_t prev_len;
+	uint64_t interval_ns, next_ns; /* CLOCK_MONOTONIC; interval 0: the sampler's */
 	struct schema *key_schema, *value_schema; /* JSON */
 };
 
 struct sampler {
 	struct stream_source base;
-	uint64_t interval_ns, next_ns; /* CLOCK_MONOTONIC */
+	uint64_t interval_ns; /* CLOCK_MONOTONIC */
 	uint64_t dropped; /* samples the output could not take */
 	const struct btf *btf;
 	struct btf_dump *dump;
@@ -87,8 +106,56 @@ static void find_slots(const struct btf *btf, struct sampled *m)
 	}
 }
 
-int sample__open(struct bpf_object *obj, const struct doc_set *docs, struct output *out,
-		 bool json, struct sampler **out_s)
+static int sample_error(const struct doc_entry *doc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int sample_error(const struct doc_entry *doc, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	pr_err("@sample of %s (line %d): %s", doc->name, doc->line, why);
+	return -EINVAL;
+}
+
+/* The annotation's type, step and clearing, checked against the map's value. */
+static int configure(const struct btf *btf, struct sampled *m, const struct doc_entry *doc)
+{
+	const struct doc_sample *a = &doc->samp;
+	const struct btf_type *vt = btf_schema__skip_mods(btf, m->value_id, NULL);
+	bool array = bpf_map__type(m->map) == BPF_MAP_TYPE_ARRAY;
+
+	m->clear = a->clear_map;
+	m->interval_ns = a->interval_ms * 1000000ull;
+	if (vt && btf_is_int(vt) && (vt->size == 4 || vt->size == 8))
+		m->scalar_size = vt->size;
+	if (a->type == SAMPLE_DEFAULT_KV)
+		m->hist = false;
+	m->delta = m->clear && array && bpf_map__key_size(m->map) == 4 &&
+		   (m->hist || m->scalar_size);
+	if (a->type == SAMPLE_AUTO || a->type == SAMPLE_DEFAULT_KV)
+		return 0;
+	if (!m->hist)
+		return sample_error(doc, "a %s needs a value that is an array of 4- or 8-byte "
+				    "integers, or a struct with one named slots (at most 64)",
+				    a->type == SAMPLE_LINEAR_HIST ? "linear_hist" : "log2_hist");
+	if (a->type == SAMPLE_LINEAR_HIST) {
+		m->linear = true;
+		m->min = a->min;
+		m->step = a->step;
+		if (!m->step && a->has_max)
+			/* The range given, the slots share it: the step comes from their number. */
+			m->step = ((unsigned long long)(a->max - a->min) + m->nslots - 1) / m->nslots;
+		if (!m->step)
+			m->step = 1;
+	}
+	return 0;
+}
+
+int sample__open(struct bpf_object *obj, const struct doc_set *docs, struct sampler **out_s)
 {
 	struct sampler *s;
 	struct bpf_map *map;
@@ -99,8 +166,6 @@ int sample__open(struct bpf_object *obj, const struct doc_set *docs, struct outp
 	if (!s)
 		return -ENOMEM;
 	s->btf = bpf_object__btf(obj);
-	s->out = out;
-	s->json = json;
 	bpf_object__for_each_map(map, obj) {
 		const struct doc_entry *doc = doccomment__find(docs, bpf_map__name(map));
 		enum bpf_map_type type = bpf_map__type(map);
@@ -110,15 +175,15 @@ int sample__open(struct bpf_object *obj, const struct doc_set *docs, struct outp
 			continue;
 		if (type != BPF_MAP_TYPE_HASH && type != BPF_MAP_TYPE_ARRAY &&
 		    type != BPF_MAP_TYPE_LRU_HASH) {
-			pr_err("map %s is marked @sample but is a %s map: only hash and array maps "
-			       "can be sampled", bpf_map__name(map), libbpf_bpf_map_type_str(type));
-			err = -EINVAL;
+			err = sample_error(doc, "%s is a %s map: only hash and array maps can be "
+					   "sampled", bpf_map__name(map),
+					   libbpf_bpf_map_type_str(type));
 			break;
 		}
 		if (s->n == MAX_SAMPLED || !s->btf || !bpf_map__btf_value_type_id(map)) {
-			pr_err("map %s cannot be sampled: %s", bpf_map__name(map),
-			       s->n == MAX_SAMPLED ? "too many sampled maps" : "it has no BTF types");
-			err = -EINVAL;
+			err = sample_error(doc, "%s cannot be sampled: %s", bpf_map__name(map),
+					   s->n == MAX_SAMPLED ? "too many sampled maps"
+							       : "it has no BTF types");
 			break;
 		}
 		m = &s->maps[s->n++];
@@ -127,18 +192,16 @@ int sample__open(struct bpf_object *obj, const struct doc_set *docs, struct outp
 		m->key_id = bpf_map__btf_key_type_id(map);
 		m->value_id = bpf_map__btf_value_type_id(map);
 		find_slots(s->btf, m);
-		if (json) {
-			struct btf_schema_opts ko = { .name = "map", .key_prefix = "key" };
-			struct btf_schema_opts vo = { .name = "map", .key_prefix = "value" };
-			const struct btf_type *kt = btf_schema__skip_mods(s->btf, m->key_id, NULL);
-			const struct btf_type *vt = btf_schema__skip_mods(s->btf, m->value_id, NULL);
+		err = configure(s->btf, m, doc);
+		if (err)
+			break;
+	}
+	for (int i = 0; i < docs->n && !err; i++) {
+		const struct doc_entry *e = &docs->entries[i];
 
-			/* The walker takes structs; wrap scalars by describing them directly. */
-			if (kt && btf_is_composite(kt))
-				btf_schema__new(s->btf, m->key_id, &ko, &m->key_schema);
-			if (vt && btf_is_composite(vt))
-				btf_schema__new(s->btf, m->value_id, &vo, &m->value_schema);
-		}
+		if (e->sample && !bpf_object__find_map_by_name(obj, e->name) &&
+		    (e->samp.type || e->samp.interval_ms || e->samp.clear_map))
+			err = sample_error(e, "%s is not a map of the program", e->name);
 	}
 	if (!err && s->n) {
 		s->dump = btf_dump__new(s->btf, dump_printf, &s->sb, NULL);
@@ -177,12 +240,58 @@ static uint64_t slot(const struct sampled *m, const char *value, size_t i)
 	return v;
 }
 
+static void stars(struct strbuf *sb, uint64_t v, uint64_t max, int width)
+{
+	int n = max ? (int)(v * width / max) : 0;
+
+	strbuf__pad(sb, '*', n);
+	strbuf__pad(sb, ' ', width - n);
+	strbuf__adds(sb, "|\n");
+}
+
+/* Slot i holds [min + i * step, min + (i + 1) * step - 1]; empty slots at the ends are left out. */
+static void print_linear(struct sampler *s, const struct sampled *m, const char *value)
+{
+	uint64_t max = 0;
+	int first = -1, last = -1;
+
+	for (size_t i = 0; i < m->nslots; i++) {
+		uint64_t v = slot(m, value, i);
+
+		if (v > max)
+			max = v;
+		if (v && first < 0)
+			first = i;
+		if (v)
+			last = i;
+	}
+	if (m->step == 1)
+		strbuf__addf(&s->sb, "%*s%-*s : count    distribution\n", 5, "", 17, m->unit);
+	else
+		strbuf__addf(&s->sb, "%*s%-*s : count    distribution\n", 5, "", 24, m->unit);
+	for (int i = first; first >= 0 && i <= last; i++) {
+		long long low = m->min + (long long)(i * m->step);
+		uint64_t v = slot(m, value, i);
+
+		if (m->step == 1)
+			strbuf__addf(&s->sb, "%*lld : %-8llu |", 22, low, (unsigned long long)v);
+		else
+			strbuf__addf(&s->sb, "%*lld -> %-*lld : %-8llu |", 15, low, 10,
+				     low + (long long)m->step - 1, (unsigned long long)v);
+		stars(&s->sb, v, max, 40);
+	}
+}
+
 static void print_hist(struct sampler *s, const struct sampled *m, const char *value)
 {
 	const int width = 40;
 	uint64_t max = 0;
 	int last = -1;
 
+	if (m->linear) {
+		print_linear(s, m, value);
+		return;
+	}
 	for (size_t i = 0; i < m->nslots; i++) {
 		uint64_t v = slot(m, value, i);
 
@@ -259,6 +368,9 @@ static void print_entry(struct sampler *s, const struct sampled *m, const char *
 			json_fields(s, m->value_schema, value, vs);
 		else if (!m->hist)
 			json_scalar(s, "value", m->value_id, value);
+		if (m->hist && m->linear)
+			strbuf__addf(&s->sb, ",\"hist_min\":%lld,\"hist_step\":%llu", m->min,
+				     m->step);
 		if (m->hist) {
 			strbuf__adds(&s->sb, ",\"hist\":[");
 			for (size_t i = 0; i < m->nslots; i++)
@@ -280,9 +392,167 @@ static void print_entry(struct sampler *s, const struct sampled *m, const char *
 		print_hist(s, m, value);
 }
 
-static int print_maps(struct sampler *s)
+/* The keys of a map, at most MAX_ENTRIES_SHOWN (*more: there were others), in *keys. */
+static int map_keys(const struct sampled *m, size_t ks, char **keys, int *n, bool *more)
+{
+	int fd = bpf_map__fd(m->map);
+	char *v = NULL, *next = calloc(1, ks);
+	void *prev = NULL;
+
+	*n = 0;
+	*more = false;
+	if (!next)
+		return -ENOMEM;
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		char *nv;
+
+		if (*n == MAX_ENTRIES_SHOWN) {
+			*more = true;
+			break;
+		}
+		nv = realloc(v, (*n + 1) * ks);
+		if (!nv) {
+			free(v);
+			free(next);
+			return -ENOMEM;
+		}
+		v = nv;
+		memcpy(v + *n * ks, next, ks);
+		prev = v + *n * ks;
+		(*n)++;
+	}
+	free(next);
+	*keys = v;
+	return 0;
+}
+
+/*
+ * An entry's value; with clear_map the entry is emptied as it is read: a
+ * hash entry is taken out (in one step where the kernel can: 5.14), an array
+ * entry zeroed, unless its counters are printed as deltas (below).
+ */
+static int read_entry(const struct sampled *m, const void *key, char *value, size_t vs)
+{
+	int fd = bpf_map__fd(m->map);
+	bool array = bpf_map__type(m->map) == BPF_MAP_TYPE_ARRAY;
+
+	if (!m->clear || m->delta)
+		return bpf_map_lookup_elem(fd, key, value);
+	if (!array) {
+		if (bpf_map_lookup_and_delete_elem(fd, key, value) == 0)
+			return 0;
+		if (bpf_map_lookup_elem(fd, key, value))
+			return -1;
+		bpf_map_delete_elem(fd, key);
+		return 0;
+	}
+	if (bpf_map_lookup_elem(fd, key, value))
+		return -1;
+	{
+		char *zero = calloc(1, vs);
+
+		if (zero) {
+			bpf_map_update_elem(fd, key, zero, BPF_EXIST);
+			free(zero);
+		}
+	}
+	return 0;
+}
+
+static uint64_t get_uint(const char *p, size_t size)
+{
+	uint32_t w;
+	uint64_t q;
+
+	if (size == 4) {
+		memcpy(&w, p, 4);
+		return w;
+	}
+	memcpy(&q, p, 8);
+	return q;
+}
+
+static void put_uint(char *p, size_t size, uint64_t v)
+{
+	uint32_t w = v;
+
+	if (size == 4)
+		memcpy(p, &w, 4);
+	else
+		memcpy(p, &v, 8);
+}
+
+/* Array entry `index`: its counters become their change since the last print. */
+static int to_delta(struct sampled *m, uint32_t index, char *value, size_t vs)
+{
+	size_t need = ((size_t)index + 1) * vs;
+	char *last;
+
+	if (need > m->prev_len) {
+		char *p = realloc(m->prev, need);
+
+		if (!p)
+			return -ENOMEM;
+		memset(p + m->prev_len, 0, need - m->prev_len);
+		m->prev = p;
+		m->prev_len = need;
+	}
+	last = m->prev + (size_t)index * vs;
+	if (m->hist) {
+		for (size_t i = 0; i < m->nslots; i++) {
+			size_t off = m->slot_off + i * m->slot_size;
+			uint64_t now = get_uint(value + off, m->slot_size);
+
+			put_uint(value + off, m->slot_size, now - get_uint(last + off, m->slot_size));
+			put_uint(last + off, m->slot_size, now);
+		}
+	} else {
+		uint64_t now = get_uint(value, m->scalar_size);
+
+		put_uint(value, m->scalar_size, now - get_uint(last, m->scalar_size));
+		put_uint(last, m->scalar_size, now);
+	}
+	return 0;
+}
+
+static int print_map(struct sampler *s, struct sampled *m, const char *when)
+{
+	size_t ks = bpf_map__key_size(m->map), vs = bpf_map__value_size(m->map);
+	char *keys = NULL, *value = calloc(1, vs);
+	bool more;
+	int n, err;
+
+	if (!value)
+		return -ENOMEM;
+	err = map_keys(m, ks, &keys, &n, &more);
+	for (int i = 0; i < n && !err; i++) {
+		const char *key = keys + i * ks;
+
+		if (read_entry(m, key, value, vs))
+			continue;
+		if (m->delta) {
+			uint32_t index;
+
+			memcpy(&index, key, sizeof(index));
+			err = to_delta(m, index, value, vs);
+			if (err)
+				break;
+		}
+		print_entry(s, m, when, key, ks, value, vs);
+	}
+	if (more)
+		pr_warn("map %s has more than %d entries: only the first %d are shown",
+			bpf_map__name(m->map), MAX_ENTRIES_SHOWN, MAX_ENTRIES_SHOWN);
+	free(keys);
+	free(value);
+	return err;
+}
+
+/* The maps due at `now` (all of them when now is 0). */
+static int print_maps(struct sampler *s, uint64_t now)
 {
 	char when[64];
+	int err = 0;
 
 	if (s->json) {
 		clock__utc_now(when, sizeof(when));
@@ -293,37 +563,12 @@ static int print_maps(struct sampler *s)
 		localtime_r(&sec, &tm);
 		strftime(when, sizeof(when), "%H:%M:%S", &tm);
 	}
-	for (int i = 0; i < s->n; i++) {
-		const struct sampled *m = &s->maps[i];
-		size_t ks = bpf_map__key_size(m->map), vs = bpf_map__value_size(m->map);
-		char *key = calloc(1, ks), *next = calloc(1, ks), *value = calloc(1, vs);
-		int fd = bpf_map__fd(m->map), shown = 0;
-		void *prev = NULL;
-
-		if (!key || !next || !value) {
-			free(key);
-			free(next);
-			free(value);
-			return -ENOMEM;
-		}
-		while (shown < MAX_ENTRIES_SHOWN && bpf_map_get_next_key(fd, prev, next) == 0) {
-			memcpy(key, next, ks);
-			prev = key;
-			if (bpf_map_lookup_elem(fd, key, value))
-				continue;
-			print_entry(s, m, when, key, ks, value, vs);
-			shown++;
-		}
-		if (shown == MAX_ENTRIES_SHOWN && bpf_map_get_next_key(fd, prev, next) == 0)
-			pr_warn("map %s has more than %d entries: only the first %d are shown",
-				bpf_map__name(m->map), MAX_ENTRIES_SHOWN, MAX_ENTRIES_SHOWN);
-		free(key);
-		free(next);
-		free(value);
-	}
+	for (int i = 0; i < s->n && !err; i++)
+		if (!now || s->maps[i].next_ns <= now)
+			err = print_map(s, &s->maps[i], when);
 	output__write(s->out, s->sb.buf ? s->sb.buf : "", s->sb.len);
 	strbuf__reset(&s->sb);
-	return 0;
+	return err;
 }
 
 static uint64_t mono_ns(void)
@@ -335,31 +580,45 @@ static uint64_t mono_ns(void)
 }
 
 /* Prints the maps, unless the output's reader lags: then the sample is counted, not queued. */
-static int print_or_drop(struct sampler *s)
+static int print_or_drop(struct sampler *s, uint64_t now)
 {
 	if (output__backlogged(s->out)) {
 		s->dropped++;
 		return 0;
 	}
-	return print_maps(s);
+	return print_maps(s, now);
+}
+
+static uint64_t sampler_due(struct stream_source *src)
+{
+	struct sampler *s = (struct sampler *)src;
+	uint64_t due = UINT64_MAX;
+
+	for (int i = 0; i < s->n; i++)
+		if (s->maps[i].next_ns < due)
+			due = s->maps[i].next_ns;
+	return due;
 }
 
 static int sampler_drain(struct stream_source *src, struct stream *st)
 {
 	struct sampler *s = (struct sampler *)src;
 	uint64_t now = mono_ns();
+	int err;
 
-	if (now < s->next_ns)
+	if (now < sampler_due(src))
 		return 0;
-	s->next_ns += s->interval_ns;
-	if (s->next_ns <= now) /* a stopped process: no burst of samples to catch up */
-		s->next_ns = now + s->interval_ns;
-	return print_or_drop(s);
-}
+	err = print_or_drop(s, now);
+	for (int i = 0; i < s->n; i++) {
+		struct sampled *m = &s->maps[i];
 
-static uint64_t sampler_due(struct stream_source *src)
-{
-	return ((struct sampler *)src)->next_ns;
+		if (m->next_ns > now)
+			continue;
+		m->next_ns += m->interval_ns;
+		if (m->next_ns <= now) /* a stopped process: no burst of samples to catch up */
+			m->next_ns = now + m->interval_ns;
+	}
+	return err;
 }
 
 static int sampler_flush(struct stream_source *src)
@@ -370,7 +629,7 @@ static int sampler_flush(struct stream_source *src)
 /* The maps once more at the end: what the program counted until it was detached. */
 static void sampler_finish(struct stream_source *src, struct stream *st)
 {
-	print_or_drop((struct sampler *)src);
+	print_or_drop((struct sampler *)src, 0);
 }
 
 static void sampler_summary(struct stream_source *src, char *buf, size_t len)
@@ -389,12 +648,39 @@ static const struct stream_source_ops sampler_ops = {
 	.summary = sampler_summary,
 };
 
-struct stream_source *sample__source(struct sampler *s, double interval_s)
+void sample__set_output(struct sampler *s, struct output *out, bool json)
 {
+	s->out = out;
+	s->json = json;
+	for (int i = 0; json && i < s->n; i++) {
+		struct sampled *m = &s->maps[i];
+		struct btf_schema_opts ko = { .name = "map", .key_prefix = "key" };
+		struct btf_schema_opts vo = { .name = "map", .key_prefix = "value" };
+		const struct btf_type *kt = btf_schema__skip_mods(s->btf, m->key_id, NULL);
+		const struct btf_type *vt = btf_schema__skip_mods(s->btf, m->value_id, NULL);
+
+		/* The walker takes structs; wrap scalars by describing them directly. */
+		if (kt && btf_is_composite(kt))
+			btf_schema__new(s->btf, m->key_id, &ko, &m->key_schema);
+		if (vt && btf_is_composite(vt))
+			btf_schema__new(s->btf, m->value_id, &vo, &m->value_schema);
+	}
+}
+
+struct stream_source *sample__source(struct sampler *s, double interval_s, bool forced)
+{
+	uint64_t now = mono_ns();
+
 	s->base.ops = &sampler_ops;
 	s->base.name = "the sampled maps";
 	s->interval_ns = (uint64_t)(interval_s * 1e9);
-	s->next_ns = mono_ns() + s->interval_ns;
+	for (int i = 0; i < s->n; i++) {
+		struct sampled *m = &s->maps[i];
+
+		if (forced || !m->interval_ns)
+			m->interval_ns = s->interval_ns;
+		m->next_ns = now + m->interval_ns;
+	}
 	return &s->base;
 }
 
@@ -405,6 +691,7 @@ void sample__destroy(struct sampler *s)
 	for (int i = 0; i < s->n; i++) {
 		btf_schema__free(s->maps[i].key_schema);
 		btf_schema__free(s->maps[i].value_schema);
+		free(s->maps[i].prev);
 	}
 	btf_dump__free(s->dump);
 	strbuf__free(&s->sb);

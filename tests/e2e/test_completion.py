@@ -15,6 +15,7 @@ from harness import BUILD, ROOT
 BASH = os.path.join(ROOT, "completion", "procsnoop.bash")
 ZSH = os.path.join(ROOT, "completion", "procsnoop.zsh")
 FEATURES = os.path.join(ROOT, "tests", "programs", "features", "features.bpf.c")
+ANNOTATIONS = os.path.join(ROOT, "tests", "programs", "annotations", "annotations.bpf.c")
 ENV = dict(os.environ, PATH=BUILD + ":" + os.environ.get("PATH", "/usr/bin:/bin"))
 
 
@@ -130,6 +131,12 @@ def test_bash_completion_run_files_and_flags():
                  "--output", "--interval"):
         assert flag in flags, (flag, flags)
     assert bash_complete("procsnoop", "run", FEATURES, "-o", "j") == ["json"]
+    # @cmdarg's long names, ecli's --enable-/--disable- switches.
+    flags = bash_complete("procsnoop", "run", ANNOTATIONS, "--")
+    for flag in ("--pid", "--sig-floor", "--per-sig", "--no-per-sig", "--enable-per-sig",
+                 "--emit", "--no-emit", "--disable-emit"):
+        assert flag in flags, (flag, flags)
+    assert "--sender" not in flags and "--per_sig" not in flags, flags
     # After `--`, only the program's flags.
     after = bash_complete("procsnoop", "run", FEATURES, "--", "--")
     assert "--factor" in after and "--output" not in after, after
@@ -220,6 +227,8 @@ def test_zsh_completion_in_zsh():
         "procsnoop --user roo": "procsnoop --user root",
         "procsnoop exec --tree -- unshar": "procsnoop exec --tree -- unshare",
         f"procsnoop run {FEATURES} --fac": f"procsnoop run {FEATURES} --factor",
+        f"procsnoop run {ANNOTATIONS} --enable-p": f"procsnoop run {ANNOTATIONS} --enable-per-sig",
+        f"procsnoop run {ANNOTATIONS} --sig-": f"procsnoop run {ANNOTATIONS} --sig-floor",
         "procsnoop run tests/programs/seed003/opens": "procsnoop run tests/programs/seed003/opensnoop.bpf.c",
     }
     got = dict(zip(cases, zsh_complete(list(cases))))
