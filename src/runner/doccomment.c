@@ -236,6 +236,9 @@ static int add_entry(struct doc_set *d, char *name, const char *raw)
 	e = &v[d->n++];
 	memset(e, 0, sizeof(*e));
 	e->name = name;
+	e->raw = strdup(raw);
+	if (!e->raw)
+		return -ENOMEM;
 	return interpret(raw, e);
 }
 
@@ -316,6 +319,7 @@ void doccomment__free(struct doc_set *d)
 		free(d->entries[i].name);
 		free(d->entries[i].text);
 		free(d->entries[i].unit);
+		free(d->entries[i].raw);
 	}
 	free(d->entries);
 	free(d->program);

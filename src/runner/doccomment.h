@@ -22,6 +22,7 @@ struct doc_entry {
 	char *text; /* the description, unquoted; "" when none */
 	char *unit; /* @unit, or NULL */
 	bool sample; /* @sample */
+	char *raw; /* the whole block as written, for the tags others read (netattach.c) */
 };
 
 struct doc_set {
