@@ -28,7 +28,8 @@ SAN      ?=
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	make gcc libc6-dev scdoc
 DEPS_PKGS  := $(BUILD_PKGS) python3 valgrind stress-ng util-linux libclang-rt-dev \
-	qemu-system-x86 busybox-static debian-archive-keyring groff-base zsh podman runc
+	qemu-system-x86 busybox-static debian-archive-keyring groff-base zsh podman runc \
+	iproute2
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 	-e 's/ppc64le/powerpc/' -e 's/s390x/s390/' -e 's/riscv64/riscv/')
