@@ -49,7 +49,8 @@ static const struct argp_option runner_options[] = {
 static const char footer[] =
 	"\vRuns a single-file libbpf program as written: compiles PROG.bpf.c with clang "
 	"(cached by content), or takes a prebuilt .bpf.o; loads and attaches every program "
-	"by its section; prints ring buffer and perf buffer events as a table (or JSON), "
+	"by its section, tc and xdp programs to the interface their /// @tchook or @ifindex "
+	"names (or --ifindex/--ifname); prints ring buffer and perf buffer events as a table (or JSON), "
 	"bpf_printk lines from trace_pipe, and the maps marked `/// @sample` every --interval. "
 	"Globals (const volatile ...) are flags; their `///` comments are the help. "
 	"Program flags may also follow `--`.\n"
