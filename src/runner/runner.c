@@ -330,9 +330,8 @@ static int run(struct runtime *r)
 		return err == -ENOMEM ? 1 : EXIT_USAGE;
 	if (attach__load(r->obj, r->o.prog) || attach__all(r->obj, r->net, &r->links))
 		return EXIT_USAGE;
-	err = netattach__attach(r->net);
-	if (err)
-		return err == -EBUSY || err == -EEXIST ? 1 : EXIT_USAGE;
+	if (netattach__attach(r->net))
+		return 1;
 	warn_uncounted(r);
 	err = open_outputs(r, &so);
 	if (err == -EINVAL)
