@@ -109,6 +109,25 @@ static int bad(const struct net_prog *p, const char *fmt, ...)
 	return -EINVAL;
 }
 
+static int no_interface(struct net_prog *p, const char *where, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* An option names no interface: said once, without the program. */
+static int no_interface(struct net_prog *p, const char *where, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (strncmp(where, "--", 2) == 0) {
+		pr_err("%s: %s", where, msg);
+		return -EINVAL;
+	}
+	return bad(p, "%s: %s", where, msg);
+}
+
 /* An interface by index (a number) or by name into p. */
 static int name_interface(struct net_prog *p, const char *text, long index, const char *where)
 {
@@ -116,7 +135,7 @@ static int name_interface(struct net_prog *p, const char *text, long index, cons
 		unsigned idx = if_nametoindex(text);
 
 		if (strlen(text) >= IF_NAMESIZE || !idx)
-			return bad(p, "%s: no network interface named '%s'", where, text);
+			return no_interface(p, where, "no network interface named '%s'", text);
 		p->ifindex = idx;
 	} else {
 		if (index <= 0 || index > INT_MAX)
@@ -125,7 +144,7 @@ static int name_interface(struct net_prog *p, const char *text, long index, cons
 		p->ifindex = index;
 	}
 	if (!if_indextoname(p->ifindex, p->ifname))
-		return bad(p, "%s: no network interface has index %d", where, p->ifindex);
+		return no_interface(p, where, "no network interface has index %d", p->ifindex);
 	return 0;
 }
 
@@ -369,7 +388,7 @@ static int parse_tags(struct net_prog *p, const char *raw, bool named)
 
 			if (!o || o->type != JSON_OBJECT) {
 				json__free(o);
-				return bad(p, "%.*s: not a JSON object: %.40s", (int)wn, w, arg);
+				return bad(p, "%.*s: not a valid JSON object: %.60s", (int)wn, w, arg);
 			}
 			if (tc != (p->kind == NET_TC)) {
 				json__free(o);
