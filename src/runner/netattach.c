@@ -636,7 +636,8 @@ static int clsact_attach(struct net_prog *p)
 
 	err = bpf_tc_hook_create(&hook);
 	if (err && err != -EEXIST) {
-		pr_err("cannot add a clsact qdisc to %s: %s", p->ifname, strerror(-err));
+		pr_err("cannot add a clsact qdisc to %s: %s%s", p->ifname, strerror(-err),
+		       err == -ENOENT ? " (the kernel has no clsact: its module is sch_ingress)" : "");
 		return err;
 	}
 	if (p->handle && p->priority) {
