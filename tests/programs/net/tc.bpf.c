@@ -15,6 +15,9 @@ struct packet {
 	__u8 ttl;
 };
 
+/* The event struct in the BTF of a prebuilt object too (the runner adds it for a source). */
+struct packet *unused_packet __attribute__((unused));
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 64 * 1024);

@@ -12,6 +12,9 @@ struct frame {
 	__u16 dport;
 };
 
+/* The event struct in the BTF of a prebuilt object too (the runner adds it for a source). */
+struct frame *unused_frame __attribute__((unused));
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 64 * 1024);
