@@ -299,3 +299,39 @@ def test_run_net_bad_input_one_line():
         line = usage_error("run", *args)
         assert want in line, (args, line)
     assert tc_filters("lo") == "" and not xdp_on("lo")
+
+
+def variant(d, name, *subs):
+    """TC with some text replaced, as d/name."""
+    with open(TC) as f:
+        src = f.read()
+    for old, new in subs:
+        assert old in src, old
+        src = src.replace(old, new)
+    path = os.path.join(d, name)
+    with open(path, "w") as f:
+        f.write(src)
+    return path
+
+
+def test_run_tc_section_names_the_direction():
+    """SEC("tcx/egress") and SEC("tc/egress") (sections libbpf 1.1 does not know) attach to
+    egress, through tcx and as a clsact filter; a @tchook that contradicts the section is
+    refused in one line."""
+    with tempfile.TemporaryDirectory() as d:
+        for sec, mode, how in (("tcx/egress", "auto", "through tcx"),
+                               ("tc/egress", "clsact", "as a clsact tc filter")):
+            prog = variant(d, sec.replace("/", "_") + ".bpf.c", ('SEC("tc")', f'SEC("{sec}")'),
+                           ('"attach_point":"BPF_TC_INGRESS"', '"ifname":"lo"'))
+            with Trace("run", prog, "--port", str(PORT), "--tc-mode", mode) as tr:
+                send_udp("127.0.0.1", PORT, 1, 1)
+                [e] = packets(tr, "packet", 1)
+                assert (e["ingress"], e["ip_len"]) == (0, 29), e
+                assert tr.stop() == 0
+            assert f"attached tc_ingress to lo (ifindex 1) egress {how}" in tr.stderr()
+            assert tc_filters("lo") == ""
+        prog = variant(d, "contra.bpf.c", ('SEC("tc")', 'SEC("tc/ingress")'),
+                       ("BPF_TC_INGRESS", "BPF_TC_EGRESS"))
+        line = usage_error("run", prog)
+        assert line == ('procsnoop run: program tc_ingress (SEC("tc/ingress")): @tchook: '
+                        "attach_point BPF_TC_EGRESS contradicts the section"), line
