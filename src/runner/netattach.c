@@ -15,10 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/if_link.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
 #include <bpf/bpf.h>
 #include "lib/json_read.h"
 #include "lib/log.h"
@@ -43,6 +46,7 @@ struct net_prog {
 	__u32 xdp_flags;
 	int link_fd; /* tcx or xdp link, or -1 */
 	bool filter; /* a clsact filter is attached */
+	bool made_qdisc; /* the clsact qdisc is ours to remove once empty */
 	char record[PATH_MAX]; /* its record, or "" */
 };
 
@@ -544,15 +548,18 @@ static void record_path(struct net_prog *p)
 		 p->ifindex, p->egress ? "egress" : "ingress", p->handle, p->priority);
 }
 
-static bool read_record(const char *path, int *pid, unsigned long long *start, __u32 *prog_id)
+static bool read_record(const char *path, int *pid, unsigned long long *start, __u32 *prog_id,
+			bool *made_qdisc)
 {
 	FILE *f = fopen(path, "re");
+	int made = 0;
 	bool ok;
 
 	if (!f)
 		return false;
-	ok = fscanf(f, "%d %llu %u", pid, start, prog_id) == 3;
+	ok = fscanf(f, "%d %llu %u %d", pid, start, prog_id, &made) >= 3;
 	fclose(f);
+	*made_qdisc = made == 1;
 	return ok;
 }
 
@@ -567,7 +574,7 @@ static void write_record(struct net_prog *p, __u32 prog_id)
 	f = fopen(tmp, "we");
 	if (!f)
 		goto fail;
-	fprintf(f, "%d %llu %u\n", getpid(), start_time(getpid()), prog_id);
+	fprintf(f, "%d %llu %u %d\n", getpid(), start_time(getpid()), prog_id, p->made_qdisc);
 	if (fclose(f) || rename(tmp, p->record))
 		goto fail;
 	return;
@@ -592,12 +599,13 @@ static int take_slot(struct net_prog *p, const struct bpf_tc_hook *hook)
 {
 	LIBBPF_OPTS(bpf_tc_opts, q, .handle = p->handle, .priority = p->priority);
 	unsigned long long start;
+	bool made = false;
 	__u32 rec_prog;
 	int pid, err;
 
 	if (bpf_tc_query(hook, &q))
 		return 0;
-	if (p->record[0] && read_record(p->record, &pid, &start, &rec_prog) &&
+	if (p->record[0] && read_record(p->record, &pid, &start, &rec_prog, &made) &&
 	    rec_prog == q.prog_id) {
 		if (pid != getpid() && start_time(pid) == start && start) {
 			pr_err("%s %s already has tc filter handle %u priority %u from procsnoop "
@@ -615,6 +623,8 @@ static int take_slot(struct net_prog *p, const struct bpf_tc_hook *hook)
 		say("removed tc filter handle %u priority %u (program id %u) that an earlier run "
 		    "(pid %d) left on %s %s", p->handle, p->priority, rec_prog, pid, p->ifname,
 		    dir_name(p));
+		/* Its clsact qdisc is ours to remove now. */
+		p->made_qdisc |= made;
 		unlink(p->record);
 		return 0;
 	}
@@ -635,6 +645,7 @@ static int clsact_attach(struct net_prog *p)
 	int err;
 
 	err = bpf_tc_hook_create(&hook);
+	p->made_qdisc = !err;
 	if (err && err != -EEXIST) {
 		pr_err("cannot add a clsact qdisc to %s: %s%s", p->ifname, strerror(-err),
 		       err == -ENOENT ? " (the kernel has no clsact: its module is sch_ingress)" : "");
@@ -751,6 +762,73 @@ int netattach__attach(struct netattach *na)
 	return 0;
 }
 
+/* The number of filters (and chains) on a clsact qdisc's two hooks, or -errno. */
+static int clsact_filters(int ifindex)
+{
+	static const __u32 hooks[] = { TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
+				       TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS) };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), n = 0;
+
+	if (fd < 0)
+		return -errno;
+	for (size_t h = 0; h < sizeof(hooks) / sizeof(hooks[0]); h++) {
+		struct {
+			struct nlmsghdr n;
+			struct tcmsg t;
+		} req = {
+			.n = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
+			       .nlmsg_type = RTM_GETTFILTER,
+			       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = h + 1 },
+			.t = { .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex,
+			       .tcm_parent = hooks[h] },
+		};
+		char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
+		bool done = false;
+
+		if (send(fd, &req, req.n.nlmsg_len, 0) < 0)
+			goto fail;
+		while (!done) {
+			ssize_t len = recv(fd, buf, sizeof(buf), 0);
+			struct nlmsghdr *m = (struct nlmsghdr *)buf;
+
+			if (len < 0)
+				goto fail;
+			for (; NLMSG_OK(m, (size_t)len); m = NLMSG_NEXT(m, len)) {
+				if (m->nlmsg_type == NLMSG_DONE) {
+					done = true;
+				} else if (m->nlmsg_type == NLMSG_ERROR) {
+					struct nlmsgerr *e = NLMSG_DATA(m);
+
+					errno = e->error ? -e->error : EPROTO;
+					goto fail;
+				} else if (m->nlmsg_type == RTM_NEWTFILTER) {
+					n++;
+				}
+			}
+			if (!len)
+				break;
+		}
+	}
+	close(fd);
+	return n;
+fail:
+	n = -errno;
+	close(fd);
+	return n;
+}
+
+/* The clsact qdisc this run made, once no filter is left on it: the interface as it was. */
+static void drop_qdisc(struct net_prog *p)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = p->ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+	p->made_qdisc = false;
+	if (clsact_filters(p->ifindex) != 0)
+		return;
+	bpf_tc_hook_destroy(&hook);
+}
+
 void netattach__detach(struct netattach *na)
 {
 	for (int i = na ? na->n - 1 : -1; i >= 0; i--) {
@@ -775,6 +853,8 @@ void netattach__detach(struct netattach *na)
 			if (p->record[0])
 				unlink(p->record);
 			p->record[0] = 0;
+			if (p->made_qdisc)
+				drop_qdisc(p);
 		}
 	}
 }

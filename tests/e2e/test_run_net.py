@@ -50,6 +50,10 @@ def xdp_on(dev, netns=None):
     return "xdp" in sh(*prefix, "ip", "link", "show", "dev", dev)
 
 
+def qdiscs(dev, netns):
+    return sh("ip", "netns", "exec", netns, "tc", "qdisc", "show", "dev", dev)
+
+
 def link_ids(stderr):
     return [int(m) for m in re.findall(r", link (\d+)$", stderr, re.M)]
 
@@ -137,17 +141,22 @@ def test_run_tc_sigkill_clsact_removed_at_next_start():
     assert tc_filters("lo") == "", tc_filters("lo")
 
 
+def other_object(d):
+    """A tc program of someone else's (program other, section tc), built in d."""
+    obj, src = os.path.join(d, "other.o"), os.path.join(d, "other.c")
+    with open(src, "w") as f:
+        f.write("__attribute__((section(\"tc\"), used)) int other(void *c) { return 0; }\n"
+                "char LICENSE[] __attribute__((section(\"license\"), used)) = \"GPL\";\n")
+    sh("clang", "-O2", "-target", "bpf", "-c", "-o", obj, src)
+    return obj
+
+
 def test_run_tc_clsact_slot_of_another_is_kept():
     """A filter at our handle and priority that procsnoop did not put there stays, and the run
     says whose place it is."""
     with tempfile.TemporaryDirectory() as d:
-        obj = os.path.join(d, "other.o")
+        obj = other_object(d)
         sh("tc", "qdisc", "add", "dev", "lo", "clsact", ok=False)
-        src = os.path.join(d, "other.c")
-        with open(src, "w") as f:
-            f.write("__attribute__((section(\"tc\"), used)) int other(void *c) { return 0; }\n"
-                    "char LICENSE[] __attribute__((section(\"license\"), used)) = \"GPL\";\n")
-        sh("clang", "-O2", "-target", "bpf", "-c", "-o", obj, src)
         sh("tc", "filter", "add", "dev", "lo", "ingress", "prio", "1", "handle", "1", "bpf", "da",
            "obj", obj, "sec", "tc")
         try:
@@ -232,6 +241,8 @@ def test_run_tc_on_veth_in_netns():
                    for e in evs), evs
         assert f"attached tc_ingress to {v.dev_a} (ifindex {v.ifindex_a}) ingress" in tr.stderr()
         assert tc_filters(v.dev_a, v.a) == ""
+        # The clsact qdisc procsnoop made for the filter went with it.
+        assert "clsact" not in qdiscs(v.dev_a, v.a)
 
         with Trace("run", TC, "--port", str(PORT), prefix=("ip", "netns", "exec", v.a)) as tr:
             send_udp("127.0.0.1", PORT, 5, 1, netns=v.a)
@@ -335,3 +346,28 @@ def test_run_tc_section_names_the_direction():
         line = usage_error("run", prog)
         assert line == ('procsnoop run: program tc_ingress (SEC("tc/ingress")): @tchook: '
                         "attach_point BPF_TC_EGRESS contradicts the section"), line
+
+
+def test_run_tc_clsact_qdisc_after_sigkill_on_veth():
+    """A killed run leaves its filter and the clsact qdisc it made; the next run removes the
+    filter, and at its stop the qdisc, which it now owns, unless another filter is on it."""
+    with VethPair() as v, tempfile.TemporaryDirectory() as d:
+        args = ("run", TC, "--port", str(PORT), "--ifname", v.dev_a, "--tc-mode", "clsact")
+        ns = ("ip", "netns", "exec", v.a)
+        for other in (False, True):
+            with Trace(*args, prefix=ns) as tr:
+                assert tr.stop(signal.SIGKILL) == -signal.SIGKILL
+            assert "clsact" in qdiscs(v.dev_a, v.a) and "tc_ingress" in tc_filters(v.dev_a, v.a)
+            if other:
+                sh(*ns, "tc", "filter", "add", "dev", v.dev_a, "egress", "prio", "7", "handle",
+                   "7", "bpf", "da", "obj", other_object(d), "sec", "tc")
+            with Trace(*args, prefix=ns) as tr:
+                send_udp("10.77.0.1", PORT, 40, 1, netns=v.b)
+                [e] = packets(tr, "packet", 1)
+                assert e["ip_len"] == 68, e
+                assert tr.stop(signal.SIGTERM) == 0
+            assert "that an earlier run (pid " in tr.stderr(), tr.stderr()
+            assert "tc_ingress" not in tc_filters(v.dev_a, v.a)
+            assert ("clsact" in qdiscs(v.dev_a, v.a)) == other, qdiscs(v.dev_a, v.a)
+            if other:
+                assert "other" in tc_filters(v.dev_a, v.a)
