@@ -17,7 +17,8 @@ BAD = os.path.join(NET, "bad")
 # Ports of our own, so that other traffic on lo never counts.
 PORT = 47000 + os.getpid() % 1000
 
-SANITIZED = ("test_run_tc_on_lo_sigint", "test_run_xdp_on_lo_sigterm")
+SANITIZED = ("test_run_tc_on_lo_sigint", "test_run_tc_on_lo_sigterm_clsact", "test_run_xdp_on_lo_sigterm",
+             "test_run_tc_clsact_qdisc_after_sigkill_on_veth")
 
 SEND = ("import socket, sys\n"
         "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
