@@ -372,3 +372,33 @@ def test_run_tc_clsact_qdisc_after_sigkill_on_veth():
             assert ("clsact" in qdiscs(v.dev_a, v.a)) == other, qdiscs(v.dev_a, v.a)
             if other:
                 assert "other" in tc_filters(v.dev_a, v.a)
+
+
+def test_run_xdp_interface_by_name_and_flag_names():
+    """@ifindex takes a name, @flags names joined with '|' (a link always does what
+    UPDATE_IF_NOEXIST asks); the mode asked for is the mode used."""
+    with tempfile.TemporaryDirectory() as d:
+        with open(XDP) as f:
+            src = f.read()
+        src = src.replace("/// @ifindex 1", "/// @ifindex lo").replace(
+            "/// @flags 0", "/// @flags XDP_FLAGS_UPDATE_IF_NOEXIST|XDP_FLAGS_SKB_MODE")
+        prog = os.path.join(d, "named.bpf.c")
+        with open(prog, "w") as f:
+            f.write(src)
+        with Trace("run", prog, "--port", str(PORT)) as tr:
+            send_udp("127.0.0.1", PORT, 58, 1)
+            [e] = packets(tr, "frame", 1)
+            assert (e["ifindex"], e["size"]) == (1, 100), e
+            assert tr.stop() == 0
+        assert re.search(r"^procsnoop run: attached xdp_pass to lo \(ifindex 1\) through xdp in "
+                         r"generic \(skb\) mode, link \d+$", tr.stderr(), re.M), tr.stderr()
+        assert not xdp_on("lo")
+        with open(prog, "w") as f:
+            f.write(src.replace("XDP_FLAGS_UPDATE_IF_NOEXIST", "XDP_FLAGS_DRV_MODE"))
+        line = usage_error("run", prog)
+        assert line.endswith("@flags: at most one of XDP_FLAGS_SKB_MODE, XDP_FLAGS_DRV_MODE and "
+                             "XDP_FLAGS_HW_MODE"), line
+        with open(prog, "w") as f:
+            f.write(src.replace('{"old_prog_fd":0}', '{"old_prog_fd":5}'))
+        line = usage_error("run", prog)
+        assert "@xdpopts: old_prog_fd must be 0" in line, line
