@@ -607,7 +607,12 @@ static int take_slot(struct net_prog *p, const struct bpf_tc_hook *hook)
 		return 0;
 	if (p->record[0] && read_record(p->record, &pid, &start, &rec_prog, &made) &&
 	    rec_prog == q.prog_id) {
-		if (pid != getpid() && start_time(pid) == start && start) {
+		if (pid == getpid()) {
+			pr_err("%s %s: two programs want tc filter handle %u priority %u: give each "
+			       "its own in @tcopts", p->ifname, dir_name(p), p->handle, p->priority);
+			return -EBUSY;
+		}
+		if (start && start_time(pid) == start) {
 			pr_err("%s %s already has tc filter handle %u priority %u from procsnoop "
 			       "pid %d, still running: choose another in @tcopts", p->ifname,
 			       dir_name(p), p->handle, p->priority, pid);

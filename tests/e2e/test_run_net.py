@@ -402,3 +402,37 @@ def test_run_xdp_interface_by_name_and_flag_names():
             f.write(src.replace('{"old_prog_fd":0}', '{"old_prog_fd":5}'))
         line = usage_error("run", prog)
         assert "@xdpopts: old_prog_fd must be 0" in line, line
+
+
+def test_run_tc_two_programs_one_interface():
+    """Two tc programs of one object: distinct priorities both attach, and both go; the same
+    handle and priority twice is refused (status 1) with nothing left behind."""
+    with open(TC) as f:
+        src = f.read()
+    start, end = src.index("/// @tchook"), src.index("char LICENSE")
+    again = src[start:end].replace("tc_ingress", "tc_again")
+    with tempfile.TemporaryDirectory() as d:
+        for prio in (2, 1):
+            prog = os.path.join(d, f"two{prio}.bpf.c")
+            with open(prog, "w") as f:
+                f.write(src[:end] + again.replace('"priority":1', f'"priority":{prio}')
+                        + src[end:])
+            if prio == 1:
+                p = run(PROCSNOOP, "run", prog, "--tc-mode", "clsact")
+                err = p.stderr.decode()
+                assert p.returncode == 1, (p.returncode, err)
+                assert err.splitlines()[-1] == ("procsnoop run: lo ingress: two programs want tc "
+                                                "filter handle 1 priority 1: give each its own in "
+                                                "@tcopts"), err
+                break
+            with Trace("run", prog, "--port", str(PORT), "--tc-mode", "clsact") as tr:
+                # The first filter's TC_ACT_OK ends the classification: one event.
+                send_udp("127.0.0.1", PORT, 2, 1)
+                packets(tr, "packet", 1)
+                shown = tc_filters("lo")
+                assert "tc_ingress" in shown and "tc_again" in shown, shown
+                assert tr.stop() == 0
+            assert "tc_again to lo (ifindex 1) ingress as a clsact tc filter, handle 1 priority 2" \
+                in tr.stderr(), tr.stderr()
+            assert tc_filters("lo") == ""
+    assert tc_filters("lo") == ""
