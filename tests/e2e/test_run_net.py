@@ -157,6 +157,7 @@ def test_run_tc_clsact_slot_of_another_is_kept():
     says whose place it is."""
     with tempfile.TemporaryDirectory() as d:
         obj = other_object(d)
+        had_clsact = "clsact" in sh("tc", "qdisc", "show", "dev", "lo")
         sh("tc", "qdisc", "add", "dev", "lo", "clsact", ok=False)
         sh("tc", "filter", "add", "dev", "lo", "ingress", "prio", "1", "handle", "1", "bpf", "da",
            "obj", obj, "sec", "tc")
@@ -170,6 +171,8 @@ def test_run_tc_clsact_slot_of_another_is_kept():
         finally:
             sh("tc", "filter", "del", "dev", "lo", "ingress", "prio", "1", "handle", "1", "bpf",
                ok=False)
+            if not had_clsact:
+                sh("tc", "qdisc", "del", "dev", "lo", "clsact", ok=False)
 
 
 def test_run_xdp_on_lo_sigterm():
