@@ -450,6 +450,9 @@ int netattach__prepare(struct bpf_object *obj, const struct doc_set *docs,
 		if (!p->ifindex && name_interface(p, NULL, 1, "the default interface"))
 			goto bad;
 	}
+	if (!na->n && (o->ifname || o->ifindex))
+		pr_warn("%s is ignored: the object has no tc or xdp program",
+			o->ifname ? "--ifname" : "--ifindex");
 	*out = na;
 	return 0;
 bad:

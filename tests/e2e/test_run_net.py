@@ -439,3 +439,12 @@ def test_run_tc_two_programs_one_interface():
                 in tr.stderr(), tr.stderr()
             assert tc_filters("lo") == ""
     assert tc_filters("lo") == ""
+
+
+def test_run_ifname_without_network_programs_warns():
+    p = run(PROCSNOOP, "run", os.path.join(ROOT, "tests", "programs", "seed003", "opensnoop.bpf.c"),
+            "--ifname", "lo", "-d", "0.2")
+    err = p.stderr.decode()
+    assert p.returncode == 0, err
+    assert err.splitlines()[0] == ("procsnoop run: --ifname is ignored: the object has no tc or "
+                                   "xdp program"), err
