@@ -28,7 +28,8 @@ SAN      ?=
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	make gcc libc6-dev scdoc
 DEPS_PKGS  := $(BUILD_PKGS) python3 valgrind stress-ng util-linux libclang-rt-dev \
-	qemu-system-x86 busybox-static debian-archive-keyring groff-base zsh podman runc
+	qemu-system-x86 busybox-static debian-archive-keyring groff-base zsh podman runc \
+	iproute2
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 	-e 's/ppc64le/powerpc/' -e 's/s390x/s390/' -e 's/riscv64/riscv/')
@@ -227,13 +228,20 @@ $(BUILD)/tests/soakcount: tests/soak/soakcount.c | $(DEPS_READY)
 # `procsnoop run` loads there are compiled as the runner compiles them (src/runner/compile.c),
 # against this host's vmlinux.h (CO-RE relocates them to each guest kernel).
 KERNEL_DEPS := $(BUILD)/procsnoop $(BUILD)/tests/guest_actor \
-	$(BUILD)/kernels/seed000.bpf.o $(BUILD)/kernels/seed001.bpf.o
+	$(BUILD)/kernels/seed000.bpf.o $(BUILD)/kernels/seed001.bpf.o \
+	$(BUILD)/kernels/tc.bpf.o $(BUILD)/kernels/xdp.bpf.o
 $(BUILD)/tests/guest_actor: tests/kernels/guest_actor.c | $(DEPS_READY)
 	@mkdir -p $(@D)
 	$(call msg,CC,$<)
 	$(Q)$(CC) -static -O1 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE $< -o $@
 
 $(BUILD)/kernels/%.bpf.o: tests/programs/%/sigsnoop.bpf.c $(BUILD)/vmlinux.h | $(DEPS_READY)
+	@mkdir -p $(@D)
+	$(call msg,BPF,$<)
+	$(Q)$(CLANG) -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -fno-color-diagnostics -Wno-everything \
+		-I$(<D) -I$(BUILD) -c $< -o $@
+
+$(BUILD)/kernels/%.bpf.o: tests/programs/net/%.bpf.c $(BUILD)/vmlinux.h | $(DEPS_READY)
 	@mkdir -p $(@D)
 	$(call msg,BPF,$<)
 	$(Q)$(CLANG) -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -fno-color-diagnostics -Wno-everything \

@@ -5,7 +5,8 @@
 # processes for -p, --ppid and --target, threads for --tid, cgroup directories for
 # --cgroup, command names for --comm, the running processes' pid namespaces for --pidns, the
 # names of podman's containers for --container; for `procsnoop run`, the program's files, its
-# headers, the structs they define for --event-type, and the program's own flags; after --,
+# headers, the structs they define for --event-type, network interfaces for --ifname and
+# --ifindex, and the program's own flags; after --,
 # the command to run and its own arguments.
 
 _procsnoop_commands="sig open exec exit run"
@@ -22,7 +23,8 @@ _procsnoop_open="-c -F --full-path -n --name --prefix -t --write -x --failed
 _procsnoop_exec="-c --cgroup --failed -l --line --max-args -n --name -q --quote
 	-t --timestamp -T --time -U --print-uid -x --fails"
 _procsnoop_exit="-c --cgroup -t --timestamp -T --threaded -x --failed"
-_procsnoop_run="-o --output -d --duration -i --interval --event-type -q --quiet
+_procsnoop_run="-o --output -d --duration -i --interval --event-type --ifindex --ifname
+	--tc-mode -q --quiet
 	-v --verbose --metrics --metrics-labels --metrics-max-series --help --usage
 	-V --version"
 
@@ -33,7 +35,8 @@ _procsnoop_valued_sig="-s --signal --target --source"
 _procsnoop_valued_open="-c -n --name --prefix -t"
 _procsnoop_valued_exec="-c --cgroup -l --line --max-args -n --name"
 _procsnoop_valued_exit="-c --cgroup"
-_procsnoop_valued_run="-o --output -d --duration -i --interval --event-type --metrics
+_procsnoop_valued_run="-o --output -d --duration -i --interval --event-type --ifindex
+	--ifname --tc-mode --metrics
 	--metrics-labels --metrics-max-series"
 
 # The tracer a word names: itself, or the one tracer it is a prefix of (run is never shortened).
@@ -200,6 +203,11 @@ _procsnoop_run()
 	if [[ -z $flags_only ]] && _procsnoop_in "$opt" "$_procsnoop_valued_run"; then
 		case $opt in
 		-o | --output) COMPREPLY=($(compgen -W "table json" -- "$cur")) ;;
+		--tc-mode) COMPREPLY=($(compgen -W "auto tcx clsact" -- "$cur")) ;;
+		--ifname) COMPREPLY=($(compgen -W "$(ls /sys/class/net 2>/dev/null)" -- "$cur")) ;;
+		--ifindex)
+			COMPREPLY=($(compgen -W "$(cat /sys/class/net/*/ifindex 2>/dev/null)" -- "$cur"))
+			;;
 		--event-type)
 			[[ -r $prog ]] && COMPREPLY=($(compgen -W "$(sed -n \
 				's/^[[:space:]]*struct[[:space:]]\{1,\}\([A-Za-z_][A-Za-z0-9_]*\)[[:space:]]*{.*/\1/p' \

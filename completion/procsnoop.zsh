@@ -137,6 +137,9 @@ _procsnoop_run_opts=(
 	'(-d --duration)'{-d+,--duration=}'[stop after this long]:seconds'
 	'(-i --interval)'{-i+,--interval=}'[print the sampled maps this often, not at their @sample interval]:seconds'
 	'--event-type=[the struct of the events]:struct name'
+	'(--ifname)--ifindex=[attach tc and xdp programs to this interface index]:interface index:($(cat /sys/class/net/*/ifindex 2>/dev/null))'
+	'(--ifindex)--ifname=[attach tc and xdp programs to this interface]:interface:_net_interfaces'
+	'--tc-mode=[how tc programs attach]:mode:(auto tcx clsact)'
 	'(-q --quiet)'{-q,--quiet}'[no event output]'
 	'*'{-v,--verbose}'[clang warnings and libbpf output; twice, libbpf debug]'
 	'--metrics=[serve Prometheus metrics]:[address\:]port'
@@ -168,7 +171,7 @@ _procsnoop_run() {
 	local prog i
 	for (( i = 3; i < CURRENT; i++ )); do
 		[[ $words[i] == -* ]] && continue
-		[[ $words[i-1] == (-o|-d|-i|--output|--duration|--interval|--event-type|--metrics|--metrics-labels|--metrics-max-series) ]] && continue
+		[[ $words[i-1] == (-o|-d|-i|--output|--duration|--interval|--event-type|--ifindex|--ifname|--tc-mode|--metrics|--metrics-labels|--metrics-max-series) ]] && continue
 		prog=$words[i]
 		break
 	done

@@ -109,7 +109,7 @@ int attach__load(struct bpf_object *obj, const char *what)
 	return err;
 }
 
-int attach__all(struct bpf_object *obj, struct attach_set *out)
+int attach__all(struct bpf_object *obj, const struct netattach *na, struct attach_set *out)
 {
 	struct bpf_program *prog;
 	int n = 0;
@@ -124,7 +124,7 @@ int attach__all(struct bpf_object *obj, struct attach_set *out)
 		struct bpf_link *link;
 		int err;
 
-		if (!bpf_program__autoload(prog))
+		if (!bpf_program__autoload(prog) || netattach__owns(na, prog))
 			continue;
 		log__reset_libbpf();
 		link = bpf_program__attach(prog);

@@ -5,6 +5,8 @@
  * input gets one line and exit status 2.
  */
 #include <argp.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,9 @@
 enum {
 	OPT_INTERVAL = 'i',
 	OPT_EVENT_TYPE = 0x100,
+	OPT_IFINDEX,
+	OPT_IFNAME,
+	OPT_TC_MODE,
 	OPT_FLAG = 0x1000, /* + index of a program flag */
 	OPT_NO_FLAG = 0x3000, /* + index: --no-NAME and --disable-NAME of a bool */
 	OPT_YES_FLAG = 0x5000, /* + index: --enable-NAME of a bool */
@@ -30,6 +35,14 @@ static const struct argp_option runner_options[] = {
 	{ "event-type", OPT_EVENT_TYPE, "STRUCT", 0,
 	  "The struct of the events (default: the first struct of the first header, else the "
 	  "struct the program submits)", 1 },
+	{ "ifindex", OPT_IFINDEX, "N", 0,
+	  "Attach tc and xdp programs to the interface with this index (instead of their "
+	  "@tchook or @ifindex)", 1 },
+	{ "ifname", OPT_IFNAME, "NAME", 0,
+	  "Attach tc and xdp programs to the interface with this name", 1 },
+	{ "tc-mode", OPT_TC_MODE, "MODE", 0,
+	  "How tc programs attach: auto (default: tcx where the kernel has it, Linux 6.6, "
+	  "else a clsact filter), tcx, or clsact", 1 },
 	{ "quiet", 'q', NULL, 0, "No event output (with --metrics: a quiet exporter)", 1 },
 	{ "verbose", 'v', NULL, 0, "clang warnings and libbpf output; twice: libbpf debug", 1 },
 	{},
@@ -38,7 +51,8 @@ static const struct argp_option runner_options[] = {
 static const char footer[] =
 	"Runs a single-file libbpf program as written: compiles PROG.bpf.c with clang "
 	"(cached by content), or takes a prebuilt .bpf.o; loads and attaches every program "
-	"by its section; prints ring buffer and perf buffer events as a table (or JSON), "
+	"by its section, tc and xdp programs to the interface their /// @tchook or @ifindex "
+	"names (or --ifindex/--ifname); prints ring buffer and perf buffer events as a table (or JSON), "
 	"bpf_printk lines from trace_pipe, and the maps marked `/// @sample` every --interval. "
 	"Globals (const volatile ...) are flags; their `///` comments are the help. "
 	"Program flags may also follow `--`.\n"
@@ -48,6 +62,7 @@ static bool takes_value(const char *a)
 {
 	static const char *const v[] = { "-o", "-d", "-i", "--output", "--duration",
 					 "--interval", "--event-type", "--metrics",
+					 "--ifindex", "--ifname", "--tc-mode",
 					 "--metrics-labels", "--metrics-max-series" };
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
@@ -115,6 +130,38 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_EVENT_TYPE:
 		o->event_type = arg;
+		break;
+	case OPT_IFINDEX: {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || *end || end == arg || v <= 0 || v > INT_MAX)
+			options__usage_error(state, "invalid interface index '%s': a number from 1",
+					     arg);
+		if (o->net.ifname)
+			options__usage_error(state, "--ifindex and --ifname name the same thing: "
+					     "give one");
+		o->net.ifindex = v;
+		break;
+	}
+	case OPT_IFNAME:
+		if (o->net.ifindex)
+			options__usage_error(state, "--ifindex and --ifname name the same thing: "
+					     "give one");
+		o->net.ifname = arg;
+		break;
+	case OPT_TC_MODE:
+		if (strcmp(arg, "auto") == 0)
+			o->net.tc_mode = TC_MODE_AUTO;
+		else if (strcmp(arg, "tcx") == 0)
+			o->net.tc_mode = TC_MODE_TCX;
+		else if (strcmp(arg, "clsact") == 0)
+			o->net.tc_mode = TC_MODE_CLSACT;
+		else
+			options__usage_error(state, "invalid --tc-mode '%s': auto, tcx or clsact",
+					     arg);
 		break;
 	case 'v':
 		o->verbosity++;

@@ -663,6 +663,7 @@ static void interpret(struct parse_ctx *c, const char *raw, struct doc_entry *e)
 
 static void free_entry(struct doc_entry *e)
 {
+	free(e->raw);
 	free(e->name);
 	free(e->tag);
 	free(e->text);
@@ -698,6 +699,9 @@ static int add_entry(struct parse_ctx *c, char *name, char *tag, int line, const
 	e->name = name;
 	e->tag = tag;
 	e->line = line;
+	e->raw = strdup(raw);
+	if (!e->raw)
+		return -ENOMEM;
 	interpret(c, raw, e);
 	return c->oom ? -ENOMEM : 0;
 }

@@ -73,6 +73,7 @@ struct doc_entry {
 	char *brief, *details, *version; /* NULL when not given */
 	struct doc_tag *tags;
 	int ntags;
+	char *raw; /* the whole block as written, for the tags others read (netattach.c) */
 };
 
 struct doc_set {

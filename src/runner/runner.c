@@ -92,6 +92,7 @@ struct runtime {
 	struct bpf_object *obj;
 	struct schema *schema;
 	struct attach_set links;
+	struct netattach *net;
 	struct stream_source *buffers;
 	struct trace_pipe *tp;
 	struct sampler *sampler;
@@ -111,6 +112,7 @@ static void runtime__destroy(struct runtime *r)
 	trace_pipe__destroy(r->tp);
 	stream_source__destroy(r->buffers);
 	attach__destroy(&r->links);
+	netattach__free(r->net);
 	bpf_object__close(r->obj);
 	btf_schema__free(r->schema);
 	flags__free(&r->flags);
@@ -368,13 +370,16 @@ static int open_outputs(struct runtime *r, struct stream_opts *so)
 
 static void detach(void *ctx)
 {
-	attach__destroy(ctx);
+	struct runtime *r = ctx;
+
+	attach__destroy(&r->links);
+	netattach__detach(r->net);
 }
 
 static int run(struct runtime *r)
 {
 	struct stream_opts so = { .duration_s = r->o.duration, .watch_fd = STDOUT_FILENO,
-				  .detach = detach, .detach_ctx = &r->links };
+				  .detach = detach, .detach_ctx = r };
 	const struct schema *schemas[1];
 	struct stream_stats stats;
 	int err;
@@ -395,8 +400,13 @@ static int run(struct runtime *r)
 		return 1;
 	if (attach__uses_printk(r->obj) && trace_pipe__open(r->o.output == OUTPUT_JSON, &r->tp))
 		return 1;
-	if (attach__load(r->obj, r->o.prog) || attach__all(r->obj, &r->links))
+	err = netattach__prepare(r->obj, &r->docs, &r->o.net, &r->net);
+	if (err)
+		return err == -ENOMEM ? 1 : EXIT_USAGE;
+	if (attach__load(r->obj, r->o.prog) || attach__all(r->obj, r->net, &r->links))
 		return EXIT_USAGE;
+	if (netattach__attach(r->net))
+		return 1;
 	warn_uncounted(r);
 	err = open_outputs(r, &so);
 	if (err == -EINVAL)

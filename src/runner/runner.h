@@ -88,6 +88,36 @@ int flags__set(const struct flag_set *fs, const struct prog_flag *f, const char 
 	       const char **why, char *whybuf, size_t whylen);
 void flags__free(struct flag_set *fs);
 
+/* ---- netattach.c -------------------------------------------------------- */
+
+enum tc_mode { TC_MODE_AUTO, TC_MODE_TCX, TC_MODE_CLSACT };
+
+/* --ifindex, --ifname (they win over the annotations) and --tc-mode. */
+struct net_opts {
+	int ifindex;
+	const char *ifname;
+	enum tc_mode tc_mode;
+};
+
+/* The tc and xdp programs of an object, and where they go. */
+struct netattach;
+/*
+ * Before the load: finds the tc and xdp programs and reads their
+ * annotations.  0; -EINVAL after one line naming the program and the
+ * problem; -ENOMEM.
+ */
+int netattach__prepare(struct bpf_object *obj, const struct doc_set *docs,
+		       const struct net_opts *o, struct netattach **out);
+/* True for a program netattach attaches (attach__all leaves it alone). */
+bool netattach__owns(const struct netattach *na, const struct bpf_program *prog);
+/* After the load: attaches each, one line on stderr says where.  0 or -errno (printed). */
+int netattach__attach(struct netattach *na);
+/* Detaches everything attached; safe to call again. */
+void netattach__detach(struct netattach *na);
+void netattach__free(struct netattach *na);
+/* True for the annotation tags read here (@tchook, @tcopts, @ifindex, @flags, @xdpopts). */
+bool netattach__is_tag(const char *word, size_t n);
+
 /* ---- cmdline.c ---------------------------------------------------------- */
 
 struct run_opts {
@@ -97,6 +127,7 @@ struct run_opts {
 	int verbosity;
 	bool quiet; /* no event output: an exporter with --metrics */
 	struct metrics_opts metrics;
+	struct net_opts net;
 	const char *event_type;
 	const char *prog;
 	const char *headers[RUNNER_MAX_HEADERS];
@@ -135,8 +166,11 @@ struct attach_set {
 
 /* Loads the object; on failure prints why in the verifier's words.  0 or -errno. */
 int attach__load(struct bpf_object *obj, const char *what);
-/* Attaches every program by its section name; one line naming any that cannot. */
-int attach__all(struct bpf_object *obj, struct attach_set *out);
+/*
+ * Attaches every program by its section name, except those na attaches; one
+ * line naming any that cannot.
+ */
+int attach__all(struct bpf_object *obj, const struct netattach *na, struct attach_set *out);
 void attach__destroy(struct attach_set *as);
 /* True when some program calls bpf_trace_printk or bpf_trace_vprintk. */
 bool attach__uses_printk(struct bpf_object *obj);

@@ -13,7 +13,7 @@ ACTOR_PATH = "/opt/guest_actor"
 OPEN_DIR = "/tmp/kdir"
 # Every check init.sh runs, in its order.
 CHECKS = ("sig", "open", "exec", "exit", "stream", "metrics", "container", "run", "run-seed001",
-          "command", "nobtf")
+          "run-tc", "run-xdp", "command", "nobtf")
 # init.sh's fake podman container, made once procsnoop traces: --container 3f6d1e0b8c2a.
 CONTAINER_ID = "3f6d1e0b8c2a4f5e9d7c6b5a4938271605f4e3d2c1b0a9f8e7d6c5b4a3928170"
 
@@ -290,6 +290,47 @@ def check_run_seed001(run):
         f"to PID {target}, ret = 0"])
 
 
+PREBUILT = r"procsnoop run: /opt/\w+\.bpf\.o is a prebuilt object: records its ring buffers "
+
+
+def udp_events(run, typ, attached):
+    """The actor's datagrams, each seen once with its sizes; the attach line as expected."""
+    traced(run, extra_stderr=(PREBUILT, re.escape(attached)))
+    if not any(l.startswith(attached) for l in run.err.splitlines()):
+        run.fail(f"no line '{attached}...'")
+    evs = [e for e in run.events() if e.get("type") == typ]
+    size, n = run.fact("udp_size"), run.fact("udp_count")
+    if len(evs) != n:
+        run.fail(f"{len(evs)} {typ} events, expected {n}: {evs[:2]}")
+    return evs, size
+
+
+def check_run_tc(run):
+    """tc through tcx from 6.6 on; before, a clsact filter, which needs the sch_ingress and
+    cls_bpf modules this module-less guest lacks: one line that says so, exit status 1."""
+    if run.version < (6, 6):
+        lines = [l for l in run.err.splitlines() if l.strip() and not re.match(PREBUILT, l)]
+        if run.status != "1" or len(lines) != 1 or "clsact" not in lines[0] or \
+                "tcx" in run.err:
+            run.fail(f"on {run.version[0]}.{run.version[1]} (no tcx) expected one line about the "
+                     f"clsact fallback and exit status 1, got exit {run.status}")
+        return
+    evs, size = udp_events(run, "packet",
+                           "procsnoop run: attached tc_ingress to lo (ifindex 1) ingress through tcx")
+    for e in evs:
+        run.expect(e, "tc packet", ifindex=1, ingress=1, ip_len=size + 28, udp_len=size + 8,
+                   dport=run.fact("udp_port"), ttl=64)
+
+
+def check_run_xdp(run):
+    """xdp through a bpf_link on every kernel: lo has no native xdp, so generic mode."""
+    evs, size = udp_events(run, "frame", "procsnoop run: attached xdp_pass to lo (ifindex 1) "
+                           "through xdp in generic (skb) mode")
+    for e in evs:
+        run.expect(e, "xdp frame", ifindex=1, size=size + 42, udp_len=size + 8,
+                   dport=run.fact("udp_port"))
+
+
 def check_nobtf(run):
     """Without kernel BTF: one line on stderr, exit status 1, nothing on stdout."""
     if "status" not in run.parts:
@@ -364,6 +405,8 @@ JUDGES = {
     "container": check_container,
     "run": check_run,
     "run-seed001": check_run_seed001,
+    "run-tc": check_run_tc,
+    "run-xdp": check_run_xdp,
     "command": check_command,
     "nobtf": check_nobtf,
 }

@@ -8,6 +8,7 @@
  *   guest_actor sig|open|exec|exit   one workload
  *   guest_actor all                  all four, in that order, in one process
  *   guest_actor noop ...             exits 0 (what the exec workload runs)
+ *   guest_actor udp                  UDP datagrams to 127.0.0.1 (tc and xdp programs)
  *
  * Every step is done by this process (pid=), or by a child whose pid is
  * printed, so the host can match events by pid without guessing.
@@ -19,6 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -192,6 +196,30 @@ static void do_exit(void)
 	fact("killed_status", status_fact(reap(pid)));
 }
 
+#define UDP_PORT 9999
+#define UDP_SIZE 100
+#define UDP_COUNT 3
+
+/* UDP_COUNT datagrams of UDP_SIZE bytes to 127.0.0.1:UDP_PORT. */
+static void do_udp(void)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(UDP_PORT) };
+	char payload[UDP_SIZE];
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd < 0)
+		die("socket");
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	memset(payload, 'p', sizeof(payload));
+	for (int i = 0; i < UDP_COUNT; i++)
+		if (sendto(fd, payload, sizeof(payload), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+			die("sendto");
+	close(fd);
+	fact("udp_port", UDP_PORT);
+	fact("udp_size", UDP_SIZE);
+	fact("udp_count", UDP_COUNT);
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -199,9 +227,15 @@ int main(int argc, char **argv)
 
 	if (!strcmp(mode, "noop"))
 		return 0;
+	if (!strcmp(mode, "udp")) {
+		fact("pid", getpid());
+		do_udp();
+		fact_str("done", mode);
+		return 0;
+	}
 	if (!all && strcmp(mode, "sig") && strcmp(mode, "open") && strcmp(mode, "exec") &&
 	    strcmp(mode, "exit")) {
-		fprintf(stderr, "usage: guest_actor sig|open|exec|exit|all|noop\n");
+		fprintf(stderr, "usage: guest_actor sig|open|exec|exit|all|noop|udp\n");
 		return 2;
 	}
 	fact("pid", getpid());

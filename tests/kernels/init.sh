@@ -14,6 +14,9 @@ ACTOR=/opt/guest_actor
 # tests/programs/seed000 and seed001, prebuilt by the Makefile.
 SEED000=/opt/seed000.bpf.o
 SEED001=/opt/seed001.bpf.o
+# tests/programs/net: a tc and an xdp program, prebuilt (they take lo, interface 1).
+NET_TC=/opt/tc.bpf.o
+NET_XDP=/opt/xdp.bpf.o
 METRICS_ADDR=127.0.0.1:9545
 # Tenths of a second: loading every program under TCG takes a while on a slow host.
 TRACING_TIMEOUT=900
@@ -185,6 +188,8 @@ check container all --container 3f6d1e0b8c2a -o json
 BEFORE_ACTOR= ACTOR_IN=
 check run sig run "$SEED000" -o json
 check run-seed001 sig run "$SEED001" -o json
+check run-tc udp run "$NET_TC" --port 9999 --event-type packet -o json
+check run-xdp udp run "$NET_XDP" --port 9999 --event-type frame -o json
 check_command
 
 # Without kernel BTF procsnoop has to refuse, in one line.

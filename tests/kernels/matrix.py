@@ -63,6 +63,8 @@ def inputs():
         "/opt/guest_actor": os.path.join(b, "tests", "guest_actor"),
         "/opt/seed000.bpf.o": os.path.join(b, "kernels", "seed000.bpf.o"),
         "/opt/seed001.bpf.o": os.path.join(b, "kernels", "seed001.bpf.o"),
+        "/opt/tc.bpf.o": os.path.join(b, "kernels", "tc.bpf.o"),
+        "/opt/xdp.bpf.o": os.path.join(b, "kernels", "xdp.bpf.o"),
     }
     for path in [procsnoop, *files.values()]:
         if not os.path.exists(path):

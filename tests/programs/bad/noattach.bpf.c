@@ -1,10 +1,10 @@
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
 
-SEC("xdp")
-int pass_all(struct xdp_md *ctx)
+SEC("socket")
+int keep_all(struct __sk_buff *skb)
 {
-	return XDP_PASS;
+	return skb->len;
 }
 
 char LICENSE[] SEC("license") = "GPL";
