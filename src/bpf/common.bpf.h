@@ -66,14 +66,7 @@ struct {
 	__type(value, __u32);
 } cgroup_filter SEC(".maps");
 
-/* `-- CMD`: the tgids of CMD's process tree (follow.bpf.c keeps it). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, FOLLOW_MAX);
-	__type(key, __u32);
-	__type(value, __u8);
-} followed SEC(".maps");
+#include "followed.bpf.h"
 
 /* --container: the cgroups of the matched containers (events.h), kept current by user space. */
 struct {

@@ -16,13 +16,7 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, FOLLOW_MAX);
-	__type(key, __u32);
-	__type(value, __u8);
-} followed SEC(".maps");
+#include "followed.bpf.h"
 
 /* Children that could not be followed: the map was full. */
 __u64 missed = 0;
