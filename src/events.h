@@ -88,6 +88,21 @@ struct filter_config {
 	__u8 ns_ids;
 	/* `-- CMD`: only the processes in the session's `followed` map (CMD's tree) */
 	__u8 follow;
+	/*
+	 * --container where tracing programs lack bpf_get_current_ancestor_cgroup_id
+	 * (5.10): the byte offsets, found by user space in the kernel's BTF, of what
+	 * the programs read instead.  Offsets rather than CO-RE: relocations against
+	 * these types cost libbpf ~4 ms per object at every start, used or not.
+	 */
+	struct {
+		__u32 task_cgroups;   /* task_struct.cgroups */
+		__u32 cset_dfl_cgrp;  /* css_set.dfl_cgrp */
+		__u32 cgrp_level;     /* cgroup.level */
+		__u32 cgrp_ancestors; /* cgroup.ancestors (6.0+), else cgroup.ancestor_ids */
+		__u32 cgrp_kn;        /* cgroup.kn */
+		__u32 kn_id;          /* kernfs_node.id */
+		__u8 ancestor_ids;    /* cgrp_ancestors holds ids, not cgroups (before 6.0) */
+	} cg;
 };
 
 /* `-- CMD`: at most this many processes of its tree alive at once are followed. */

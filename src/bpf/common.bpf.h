@@ -330,39 +330,35 @@ static __always_inline void *thread_state_enter(void *map, __u32 tid, const void
 		__taken;                                                         \
 	})
 
-/* struct cgroup before 6.0: the ancestors' ids, not the ancestors. */
-struct cgroup___ids {
-	int level;
-	__u64 ancestor_ids[];
-} __attribute__((preserve_access_index));
+/* A pointer or number at p + off, read with a helper; 0 when it cannot be read. */
+static __always_inline __u64 read_at(const void *p, __u32 off, __u32 size)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, size, p + off);
+	return v;
+}
 
 /*
  * The id of the current task's cgroup v2 ancestor at depth `level` (its own
  * at its depth), 0 below its depth.  5.10 does not give tracing programs the
- * helper: there, the same from the task's cgroup, read with CO-RE.
+ * helper: there, the same from the task's cgroup, at the offsets cfg.cg holds.
  */
 static __always_inline __u64 current_ancestor_cgroup(__u32 level)
 {
-	struct task_struct *task;
-	struct cgroup *cg, *up;
-	__u64 id = 0;
+	const void *task, *cg, *up;
 
 	if (cfg.kcaps & KCAP_ANCESTOR_CGROUP)
 		return bpf_get_current_ancestor_cgroup_id(level);
-	task = (struct task_struct *)bpf_get_current_task();
-	cg = BPF_CORE_READ(task, cgroups, dfl_cgrp);
-	if (level > (__u32)BPF_CORE_READ(cg, level))
+	task = (const void *)bpf_get_current_task();
+	cg = (const void *)read_at((const void *)read_at(task, cfg.cg.task_cgroups, 8),
+				   cfg.cg.cset_dfl_cgrp, 8);
+	if (!cg || level > (__u32)read_at(cg, cfg.cg.cgrp_level, 4))
 		return 0;
-	if (bpf_core_field_exists(struct cgroup, ancestors)) {
-		bpf_probe_read_kernel(&up, sizeof(up), (void *)cg +
-				      bpf_core_field_offset(struct cgroup, ancestors) +
-				      level * sizeof(up));
-		return BPF_CORE_READ(up, kn, id);
-	}
-	bpf_probe_read_kernel(&id, sizeof(id), (void *)cg +
-			      bpf_core_field_offset(struct cgroup___ids, ancestor_ids) +
-			      level * sizeof(id));
-	return id;
+	if (cfg.cg.ancestor_ids)
+		return read_at(cg, cfg.cg.cgrp_ancestors + level * 8, 8);
+	up = (const void *)read_at(cg, cfg.cg.cgrp_ancestors + level * 8, 8);
+	return up ? read_at((const void *)read_at(up, cfg.cg.cgrp_kn, 8), cfg.cg.kn_id, 8) : 0;
 }
 
 /*

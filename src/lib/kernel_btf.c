@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <string.h>
 #include <bpf/btf.h>
 #include "lib/kernel_btf.h"
 
@@ -69,4 +71,39 @@ void __wrap_btf__free(struct btf *btf)
 	pthread_mutex_unlock(&lock);
 	if (!mine)
 		__real_btf__free(btf);
+}
+
+/* Byte offset of `member` in the struct or union type_id, looking into anonymous members. */
+static int member_offset(const struct btf *b, int type_id, const char *member, int depth,
+			 uint32_t *off)
+{
+	const struct btf_type *t = btf__type_by_id(b, type_id);
+	const struct btf_member *m;
+
+	if (!t || !(btf_is_struct(t) || btf_is_union(t)) || depth > 4)
+		return -ENOENT;
+	m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++, m++) {
+		const char *name = btf__name_by_offset(b, m->name_off);
+		uint32_t bits = btf_member_bit_offset(t, i), inner;
+
+		if (name && strcmp(name, member) == 0) {
+			*off = bits / 8;
+			return 0;
+		}
+		if ((!name || !*name) &&
+		    !member_offset(b, btf__resolve_type(b, m->type), member, depth + 1, &inner)) {
+			*off = bits / 8 + inner;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int kernel_btf__member_offset(const char *type, const char *member, uint32_t *off)
+{
+	const struct btf *b = kernel_btf__get();
+	int id = b ? btf__find_by_name_kind(b, type, BTF_KIND_STRUCT) : -ENOENT;
+
+	return id > 0 ? member_offset(b, id, member, 0, off) : -ENOENT;
 }

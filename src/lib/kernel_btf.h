@@ -10,6 +10,8 @@
 #ifndef PROCSNOOP_KERNEL_BTF_H
 #define PROCSNOOP_KERNEL_BTF_H
 
+#include <stdint.h>
+
 struct btf;
 
 /* Parses the kernel's BTF, or counts one more holder; 0 or -errno. */
@@ -18,5 +20,10 @@ int kernel_btf__hold(void);
 const struct btf *kernel_btf__get(void);
 /* The last holder frees it. */
 void kernel_btf__release(void);
+/*
+ * While held: the byte offset of `member` in `struct type` (also inside its
+ * anonymous members); 0, or -ENOENT when the kernel has no such member.
+ */
+int kernel_btf__member_offset(const char *type, const char *member, uint32_t *off);
 
 #endif

@@ -36,6 +36,8 @@ struct session {
 	int container_map_fd;
 	struct container_set *containers;
 	struct container_filter *cfilter;
+	/* Where the kernel keeps a task's cgroup ancestry (filter_config.cg), for 5.10. */
+	__typeof__(((struct filter_config *)0)->cg) cg_offsets;
 	const char *container_values[SESSION_MAX_CONTAINERS];
 	/* The control word every program reads (events.h), mapped read-write. */
 	struct session_control *control;
@@ -140,6 +142,43 @@ fail:
 	return -errno;
 }
 
+/*
+ * Without bpf_get_current_ancestor_cgroup_id for tracing programs (5.10): the
+ * offsets the programs read a task's cgroup ancestry at, from the kernel's BTF.
+ */
+static int find_cgroup_offsets(struct session *s)
+{
+	__typeof__(s->cg_offsets) *o = &s->cg_offsets;
+	const struct {
+		const char *type, *member;
+		uint32_t *off;
+	} want[] = {
+		{ "task_struct", "cgroups", &o->task_cgroups },
+		{ "css_set", "dfl_cgrp", &o->cset_dfl_cgrp },
+		{ "cgroup", "level", &o->cgrp_level },
+		{ "cgroup", "kn", &o->cgrp_kn },
+		{ "kernfs_node", "id", &o->kn_id },
+	};
+
+	if (s->features.ancestor_cgroup)
+		return 0;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		if (kernel_btf__member_offset(want[i].type, want[i].member, want[i].off)) {
+			pr_err("--container: this kernel's BTF has no %s.%s", want[i].type,
+			       want[i].member);
+			return -ENOENT;
+		}
+	}
+	/* Since 6.0 the ancestors themselves; before, their ids. */
+	if (!kernel_btf__member_offset("cgroup", "ancestors", &o->cgrp_ancestors))
+		return 0;
+	o->ancestor_ids = 1;
+	if (!kernel_btf__member_offset("cgroup", "ancestor_ids", &o->cgrp_ancestors))
+		return 0;
+	pr_err("--container: this kernel's BTF has neither cgroup.ancestors nor ancestor_ids");
+	return -ENOENT;
+}
+
 /* The set of --container, mapped, filled from the running containers and kept current. */
 static int start_container_filter(struct session *s, const struct session_opts *opts)
 {
@@ -147,6 +186,8 @@ static int start_container_filter(struct session *s, const struct session_opts *
 					    .nvalues = opts->ncontainers };
 	void *set;
 
+	if (find_cgroup_offsets(s))
+		return -ENOENT;
 	memcpy(s->container_values, opts->containers, sizeof(s->container_values));
 	fo.cgroup_root = parse__cgroup2_mount();
 	if (!fo.cgroup_root) {
@@ -229,6 +270,7 @@ void session__fill_filter(const struct session *s, struct filter_config *cfg)
 {
 	cfg->cgroup_set = s->cgroup_fd >= 0;
 	cfg->container_set = s->cfilter != NULL;
+	memcpy(&cfg->cg, &s->cg_offsets, sizeof(cfg->cg));
 	cfg->wake_bytes = s->buffer_bytes / 4;
 	cfg->kcaps = features__kcaps(&s->features);
 	cfg->self_tgid = s->include_self ? 0 : (uint32_t)getpid();
