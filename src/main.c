@@ -134,7 +134,8 @@ static int run_tracers(const struct tracer *const *sel, int nsel, int nshown,
 	struct tree *tree = NULL;
 	struct run_as cmd_user;
 	const char *why = "";
-	int err, status = 0;
+	int err, status = 0, owned_sources = -1;
+	bool ran = false;
 
 	log__init("procsnoop", common->verbosity);
 	if (common->command) {
@@ -242,6 +243,7 @@ static int run_tracers(const struct tracer *const *sel, int nsel, int nshown,
 		fprintf(stderr, ", Ctrl-C to stop\n");
 	err = session__stream_opts(s, &so);
 	if (!err && cmd) {
+		owned_sources = so.nsources; /* the command's source is the command's own */
 		err = command__source(cmd, &so.sources[so.nsources++]);
 		so.defer_stop = command__defer_stop;
 		so.defer_ctx = cmd;
@@ -250,22 +252,22 @@ static int run_tracers(const struct tracer *const *sel, int nsel, int nshown,
 		if (!err && (err = command__go(cmd)))
 			command__ended(cmd, &status); /* it could not exec: 126 or 127 */
 	}
-	if (!err)
+	if (!err) {
 		err = stream__run(&so, &stats);
-	else if (cmd && command__ended(cmd, &status))
+		ran = true;
+	} else if (cmd && command__ended(cmd, &status))
 		err = 0;
 	if (cmd && follow__missed(follow))
 		pr_warn("%llu processes of %s's tree were not followed: more than %d alive at once",
 			(unsigned long long)follow__missed(follow), common->command[0], FOLLOW_MAX);
 out:
-	/* The command's source is the command's own: freed below. */
-	for (int i = 0; i < so.nsources - (cmd ? 1 : 0); i++)
+	for (int i = 0; i < (owned_sources >= 0 ? owned_sources : so.nsources); i++)
 		stream_source__destroy(so.sources[i]);
 	sink__destroy(sink);
 	sink__destroy(metrics);
 	session__destroy(s);
 	containers__free(ro.containers);
-	if (tree && !err) {
+	if (tree && ran && !err) {
 		if (common->output == OUTPUT_JSON)
 			tree__print_json(tree, stdout);
 		else
