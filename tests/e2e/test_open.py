@@ -458,8 +458,13 @@ def test_open_killed_while_blocked_and_open_that_blocks():
 
 
 def test_many_opens_none_lost():
+    """20000 opens in one burst, every one delivered and counted exactly.
+
+    The burst (about 5 MB of records) fits a 16 MiB ring buffer, so the result does not
+    depend on the reader being scheduled during it: on a loaded CI host the default 2 MiB
+    lost 2940 of them, counted. How fast the reader drains is `make bench`'s open storm."""
     n = 20000
-    with Tree() as tree, Trace("open", "--comm", "ot_many") as tr:
+    with Tree() as tree, Trace("open", "--comm", "ot_many", "-b", "16M") as tr:
         act("comm", "ot_many", "openn", tree.path("rel.txt"), n)
         assert tr.stop() == 0
         assert len(tr.events()) == n, (len(tr.events()), tr.stderr())
