@@ -61,6 +61,7 @@ struct event_header {
 #define KCAP_TASK_BTF 0x01     /* bpf_get_current_task_btf (5.11) */
 #define KCAP_TASK_STORAGE 0x02 /* task storage from tracing programs (5.11) */
 #define KCAP_ANCESTOR_CGROUP 0x04 /* bpf_get_current_ancestor_cgroup_id for tracing (not 5.10) */
+#define KCAP_RDONLY_CAST 0x08 /* the bpf_rdonly_cast kfunc (6.2): untrusted BTF pointers */
 
 /*
  * Filters every tracer applies in the kernel before it reserves anything.

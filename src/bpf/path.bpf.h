@@ -22,9 +22,6 @@ static __always_inline struct file *fd_file(struct task_struct *task, int fd)
 	return file;
 }
 
-/* Weak: only programs that walk with direct loads call it, and only they need it to exist (6.2). */
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
-
 /*
  * A walk from a dentry up to the thread's root, as the kernel's
  * prepend_path() goes: each name is put before the last, so the path ends

@@ -156,7 +156,8 @@ int features__probe(struct kernel_features *f)
 unsigned int features__kcaps(const struct kernel_features *f)
 {
 	return (f->task_btf ? KCAP_TASK_BTF : 0) | (f->task_storage ? KCAP_TASK_STORAGE : 0) |
-	       (f->ancestor_cgroup ? KCAP_ANCESTOR_CGROUP : 0);
+	       (f->ancestor_cgroup ? KCAP_ANCESTOR_CGROUP : 0) |
+	       (f->rdonly_cast ? KCAP_RDONLY_CAST : 0);
 }
 
 #define THREAD_MAP_ENTRIES 16384

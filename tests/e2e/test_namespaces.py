@@ -20,6 +20,20 @@ for line in sys.stdin:
             os.close(os.open(args[0], os.O_RDONLY))
         except OSError:
             pass
+    elif cmd == "topen":  # from a thread; prints its id in the namespace
+        import threading
+        tids = []
+        def opener():
+            tids.append(threading.get_native_id())
+            try:
+                os.close(os.open(args[0], os.O_RDONLY))
+            except OSError:
+                pass
+        t = threading.Thread(target=opener)
+        t.start()
+        t.join()
+        print("done", cmd, tids[0], flush=True)
+        continue
     elif cmd == "run":
         pid = os.fork()
         if pid == 0:
@@ -52,7 +66,9 @@ class PidNamespace:
     def do(self, *words):
         self.proc.stdin.write(" ".join(words) + "\n")
         self.proc.stdin.flush()
-        assert self.proc.stdout.readline().split()[:2] == ["done", words[0]]
+        said = self.proc.stdout.readline().split()
+        assert said[:2] == ["done", words[0]], said
+        return said[2:]
 
     def close(self):
         self.proc.stdin.close()
@@ -91,8 +107,14 @@ def test_ids_inside_a_new_pid_namespace_every_tracer():
         assert ns.pidns != ns_inode("self", "pid") and ns.mntns != ns_inode("self", "mnt")
         ns.do("open", path)
         ns.do("run", "/bin/true")
+        [ns_tid] = ns.do("topen", path + "-thread")
         [o] = tr.wait_for(lambda e: e["type"] == "open" and e.get("path") == path)
         assert_fields(o, pid=ns.host_pid, tid=ns.host_pid, ns_pid=1, ns_tid=1, pidns=ns.pidns,
+                      mntns=ns.mntns)
+        # A thread: its own id, and its process's, in the namespace.
+        [t] = tr.wait_for(lambda e: e["type"] == "open" and e.get("path") == path + "-thread")
+        assert t["tid"] != ns.host_pid and int(ns_tid) != 1, (t, ns_tid)
+        assert_fields(t, pid=ns.host_pid, ns_pid=1, ns_tid=int(ns_tid), pidns=ns.pidns,
                       mntns=ns.mntns)
         [x] = tr.wait_for(lambda e: e["type"] == "exec" and e.get("filename") == "/bin/true")
         assert_fields(x, ppid=ns.host_pid, ns_pid=2, ns_tid=2, pidns=ns.pidns, mntns=ns.mntns)

@@ -184,6 +184,13 @@ def assert_exit(run, events):
                  lambda e: e["type"] == "exit" and e.get("pid") == pid)
     run.expect(ev, "the actor's exit", exit_code=0, sig=None, filename=ACTOR_PATH,
                **in_own_namespaces(run, pid))
+    # Pid 1 of a pid namespace of its own.
+    if run.fact("nested_status") != 5:
+        run.fail(f"the nested child did not exit 5: {run.facts}")
+    ev = run.one(events, f"exit event of pid {run.fact('nested_pid')}",
+                 lambda e: e["type"] == "exit" and e.get("pid") == run.fact("nested_pid"))
+    run.expect(ev, "_exit(5) in a new pid namespace", exit_code=5, ns_pid=1, ns_tid=1,
+               pidns=run.fact("nested_pidns"), mntns=run.fact("mntns"))
 
 
 def check_stream(run):

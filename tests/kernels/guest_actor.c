@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -177,7 +178,36 @@ static void do_exec(void)
 	fact("exec_fail_errno", status_fact(reap(pid)));
 }
 
-/* One child that exits 3, one killed by SIGKILL. */
+/*
+ * A child that makes a new pid namespace and, in it, a child of its own
+ * (pid 1 there) that exits 5: its exit names its ids in that namespace.
+ */
+static void nested_exit(void)
+{
+	pid_t pid, inner;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid) {
+		reap(pid);
+		return;
+	}
+	if (unshare(CLONE_NEWPID))
+		die("unshare(CLONE_NEWPID)");
+	inner = fork();
+	if (inner < 0)
+		die("fork");
+	if (inner == 0)
+		_exit(5);
+	fact("nested_pid", inner);
+	fact("nested_pidns", ns_inode("/proc/self/ns/pid_for_children"));
+	fact("nested_status", status_fact(reap(inner)));
+	_exit(0);
+}
+
+/* One child that exits 3, one killed by SIGKILL, one in a new pid namespace that exits 5. */
 static void do_exit(void)
 {
 	pid_t pid;
@@ -194,6 +224,7 @@ static void do_exit(void)
 	fact("killed_pid", pid);
 	kill(pid, SIGKILL);
 	fact("killed_status", status_fact(reap(pid)));
+	nested_exit();
 }
 
 #define UDP_PORT 9999

@@ -54,7 +54,8 @@ TEST(features_switched_off_by_name)
 	CHECK(!f.task_btf);
 	CHECK(!f.task_storage); /* reached through the BTF task pointer */
 	CHECK(!f.task_pt_regs); /* likewise */
-	CHECK_INT(features__kcaps(&f), f.ancestor_cgroup ? KCAP_ANCESTOR_CGROUP : 0);
+	CHECK_INT(features__kcaps(&f), (f.ancestor_cgroup ? KCAP_ANCESTOR_CGROUP : 0) |
+					       (f.rdonly_cast ? KCAP_RDONLY_CAST : 0));
 	features__describe(&f, text, sizeof(text));
 	CHECK(strstr(text, "bpf_loop") == NULL);
 	CHECK(strstr(text, "task_btf") == NULL);
