@@ -69,6 +69,27 @@ static void *keep(struct walk *w, void *p)
 	return p;
 }
 
+/* Room for one more field: false when out of memory (w->err says so). */
+static bool room(struct walk *w)
+{
+	struct owned_schema *os = w->os;
+	struct field *v;
+	int cap;
+
+	if (os->sc.nfields < os->cap)
+		return true;
+	cap = os->cap ? os->cap * 2 : 16;
+	v = realloc(os->fields, cap * sizeof(*v));
+	if (!v) {
+		w->err = -ENOMEM;
+		return false;
+	}
+	os->fields = v;
+	os->cap = cap;
+	os->sc.fields = v;
+	return true;
+}
+
 static struct field *add_field(struct walk *w, const char *key, enum field_kind kind,
 			       size_t offset, size_t size)
 {
@@ -81,18 +102,8 @@ static struct field *add_field(struct walk *w, const char *key, enum field_kind 
 	/* A record is at most 64 KiB: struct field offsets are 16 bits. */
 	if (w->base + offset + size > 0xffff || size == 0 || size > 0xffff)
 		return NULL;
-	if (os->sc.nfields == os->cap) {
-		int cap = os->cap ? os->cap * 2 : 16;
-		struct field *v = realloc(os->fields, cap * sizeof(*v));
-
-		if (!v) {
-			w->err = -ENOMEM;
-			return NULL;
-		}
-		os->fields = v;
-		os->cap = cap;
-		os->sc.fields = v;
-	}
+	if (!room(w))
+		return NULL;
 	k = keep(w, strdup(key));
 	h = k ? keep(w, strdup(key)) : NULL;
 	if (!h)
@@ -348,6 +359,18 @@ static void walk_type(struct walk *w, const char *key, __u32 id, size_t off, int
 	}
 }
 
+/* A field of the whole record, unless a field of the struct has its key. */
+static void add_extra(struct walk *w, const struct field *extra)
+{
+	struct owned_schema *os = w->os;
+
+	for (int i = 0; i < os->sc.nfields; i++)
+		if (!strcmp(os->fields[i].key, extra->key))
+			return;
+	if (os->sc.nfields < BTF_SCHEMA_MAX_FIELDS && room(w))
+		os->fields[os->sc.nfields++] = *extra;
+}
+
 int btf_schema__new(const struct btf *btf, __u32 id, const struct btf_schema_opts *opts,
 		    struct schema **out)
 {
@@ -376,6 +399,8 @@ int btf_schema__new(const struct btf *btf, __u32 id, const struct btf_schema_opt
 		w.base = opts->base;
 	}
 	walk_type(&w, opts->key_prefix && opts->key_prefix[0] ? opts->key_prefix : NULL, id, 0, 0);
+	for (int i = 0; i < opts->nextra && !w.err; i++)
+		add_extra(&w, &opts->extra[i]);
 	if (w.err) {
 		btf_schema__free(&os->sc);
 		return w.err;

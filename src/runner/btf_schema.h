@@ -24,6 +24,9 @@ struct btf_schema_opts {
 	size_t base; /* the struct starts this many bytes into a record */
 	const char *key_prefix; /* every key under this one: "key" gives "key.pid" */
 	bool time_field; /* a TIME field from the event_header comes first */
+	/* Fields of the whole record put after the struct's, but for a key the struct has. */
+	const struct field *extra;
+	int nextra;
 };
 
 /* 0, -EINVAL when `id` is not a struct or union, -ENOMEM; free with btf_schema__free. */

@@ -6,6 +6,9 @@
  * described by a schema derived from the BTF of the event struct with
  * offsets shifted past the header.
  *
+ * With ids, records carry the cgroup id of the task that wrote them (ids.c),
+ * which goes into the header.
+ *
  * Losses: a perf buffer's come from the kernel as lost-sample records.  The
  * kernel keeps no count of a ring buffer's refused records; a program
  * compiled by procsnoop counts them itself in RUN_LOST_MAP (compile.c
@@ -31,6 +34,7 @@ struct buffers {
 	struct bpf_map *lost_map; /* RUN_LOST_MAP, or NULL */
 	uint64_t lost_seen; /* of lost_map, reported so far */
 	int ncpus;
+	bool ids; /* the records carry their writer's cgroup id (ids.c) */
 	struct stream *st; /* during a drain */
 	char *buf; /* header + event */
 	size_t cap;
@@ -44,10 +48,11 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-static int deliver(struct buffers *b, const void *data, size_t size)
+static int deliver(struct buffers *b, const void *data, size_t size, bool perf)
 {
 	struct event_header *h;
 	size_t max = 0xffff - sizeof(*h);
+	uint64_t cgroup_id = b->ids ? ids__take(&data, &size, perf) : 0;
 
 	if (size > max)
 		size = max;
@@ -64,6 +69,7 @@ static int deliver(struct buffers *b, const void *data, size_t size)
 	h->ts_ns = now_ns();
 	h->type = EVENT_USER;
 	h->size = sizeof(*h) + size;
+	h->cgroup_id = cgroup_id;
 	memcpy(b->buf + sizeof(*h), data, size);
 	return stream__record(b->st, b->buf, sizeof(*h) + size);
 }
@@ -71,13 +77,13 @@ static int deliver(struct buffers *b, const void *data, size_t size)
 static int on_ringbuf(void *ctx, void *data, size_t size)
 {
 	/* STREAM_YIELD ends the pass; libbpf has consumed this record. */
-	return deliver(ctx, data, size);
+	return deliver(ctx, data, size, false);
 }
 
 /* A perf buffer holds what fits in its pages: a pass over it ends by itself. */
 static void on_perf(void *ctx, int cpu, void *data, __u32 size)
 {
-	deliver(ctx, data, size);
+	deliver(ctx, data, size, true);
 }
 
 static void on_perf_lost(void *ctx, int cpu, __u64 count)
@@ -175,7 +181,7 @@ static int add_map(struct buffers *b, struct bpf_map *map)
 	return watch(b, perf_buffer__epoll_fd(v[b->npbs++]));
 }
 
-int buffers__source(struct bpf_object *obj, struct stream_source **out)
+int buffers__source(struct bpf_object *obj, bool ids, struct stream_source **out)
 {
 	struct buffers *b;
 	struct bpf_map *map;
@@ -187,6 +193,7 @@ int buffers__source(struct bpf_object *obj, struct stream_source **out)
 		return -ENOMEM;
 	b->base.ops = &buffers_ops;
 	b->base.name = "the program's buffers";
+	b->ids = ids;
 	b->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	b->ncpus = libbpf_num_possible_cpus();
 	if (b->epoll_fd < 0 || b->ncpus <= 0)

@@ -70,7 +70,7 @@ static int write_wrapper(const char *path, const struct source_file *src,
 
 	if (!abs)
 		return -errno;
-	strbuf__adds(&sb, runner__loss_prelude);
+	strbuf__adds(&sb, runner__prelude);
 	strbuf__addf(&sb, "#include \"%s\"\n", abs);
 	free(abs);
 	/* Local headers the program includes ("execsnoop.h"), named on the command line or not. */
@@ -124,7 +124,7 @@ int compile__program(const struct source_file *src, const struct source_file *he
 	if (err)
 		return err;
 	hash__str(&key, CACHE_FORMAT);
-	hash__str(&key, runner__loss_prelude);
+	hash__str(&key, runner__prelude);
 	err = cache__compiler_id(&tc, &key);
 	if (!err)
 		err = cache__vmlinux_dir(&tc, cache, vmdir, sizeof(vmdir), &key);

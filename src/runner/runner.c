@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "runner/btf_schema.h"
+#include "lib/containers.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
 #include "lib/options.h"
@@ -99,6 +100,8 @@ struct runtime {
 	struct sink *sink, *metrics;
 	struct output *raw;
 	struct cmdline cmdline;
+	bool ids; /* records carry their writer's cgroup id (ids.c) */
+	struct containers *containers; /* maps it to a container, when ids */
 };
 
 static void runtime__destroy(struct runtime *r)
@@ -121,6 +124,7 @@ static void runtime__destroy(struct runtime *r)
 	for (int i = 0; i < RUNNER_MAX_HEADERS; i++)
 		source__free(&r->headers[i]);
 	cmdline__free(&r->cmdline);
+	containers__free(r->containers);
 	free(r->obj_path);
 	free(r->name);
 	free(r->exported);
@@ -244,6 +248,7 @@ static int prepare(struct runtime *r, int argc, char **argv)
 		pr_err("%s has no BPF programs (no function in a SEC(\"...\") section)", o->prog);
 		return EXIT_USAGE;
 	}
+	r->ids = ids__enable(r->obj);
 	err = flags__collect(r->obj, &r->docs, &r->flags);
 	if (err)
 		return err == -EINVAL ? EXIT_USAGE : 1;
@@ -258,6 +263,7 @@ static int prepare(struct runtime *r, int argc, char **argv)
 static int event_schema(struct runtime *r)
 {
 	const struct btf *btf = bpf_object__btf(r->obj);
+	static const struct field container_fields[] = { HDR_CONTAINER_FIELDS };
 	struct btf_schema_opts so = { .type = EVENT_USER, .time_field = true,
 				      .base = sizeof(struct event_header) };
 	bool has_events = false;
@@ -300,6 +306,10 @@ static int event_schema(struct runtime *r)
 	so.name = btf__name_by_offset(btf, btf__type_by_id(btf, id)->name_off);
 	if (!so.name || !so.name[0])
 		so.name = "event";
+	if (r->ids) {
+		so.extra = container_fields;
+		so.nextra = sizeof(container_fields) / sizeof(container_fields[0]);
+	}
 	err = btf_schema__new(btf, id, &so, &r->schema);
 	if (err) {
 		pr_err("cannot describe the events of %s: %s", r->o.prog, strerror(-err));
@@ -327,7 +337,8 @@ static void warn_uncounted(struct runtime *r)
 /* The outputs and sources of the stream, once everything is attached. */
 static int open_outputs(struct runtime *r, struct stream_opts *so)
 {
-	struct render_opts ro = { .mono_to_real_ns = clock__mono_to_real_ns() };
+	struct render_opts ro = { .mono_to_real_ns = clock__mono_to_real_ns(),
+				  .containers = r->containers };
 	bool json = r->o.output == OUTPUT_JSON;
 
 	output__buffer_stdout();
@@ -343,7 +354,7 @@ static int open_outputs(struct runtime *r, struct stream_opts *so)
 	if (r->metrics)
 		so->sinks[so->nsinks++] = r->metrics;
 	if (r->schema) {
-		int err = buffers__source(r->obj, &r->buffers);
+		int err = buffers__source(r->obj, r->ids, &r->buffers);
 
 		if (err)
 			return err;
@@ -381,16 +392,21 @@ static int run(struct runtime *r)
 	struct stream_opts so = { .duration_s = r->o.duration, .watch_fd = STDOUT_FILENO,
 				  .detach = detach, .detach_ctx = r };
 	const struct schema *schemas[1];
+	struct render_opts ro = { 0 };
 	struct stream_stats stats;
 	int err;
 
 	err = event_schema(r);
 	if (err)
 		return err;
+	/* It maps cgroup ids to containers in the fields of JSON and metrics. */
+	if (r->ids && r->schema)
+		r->containers = containers__new();
+	ro.containers = r->containers;
 	/* Before anything loads: a port in use or an unknown label is a usage error. */
 	if (r->o.metrics.listen) {
 		schemas[0] = r->schema;
-		err = sink_metrics__new(&r->o.metrics, NULL, schemas, r->schema ? 1 : 0, &r->metrics);
+		err = sink_metrics__new(&r->o.metrics, &ro, schemas, r->schema ? 1 : 0, &r->metrics);
 		if (err)
 			return err == -ENOMEM ? 1 : EXIT_USAGE;
 	}

@@ -42,8 +42,11 @@ struct source_file {
  */
 int compile__program(const struct source_file *src, const struct source_file *headers,
 		     int nheaders, char **obj_path, bool *cached);
-/* The C that counts a program's ring buffer losses, put before its source (loss_prelude.c). */
-extern const char runner__loss_prelude[];
+/*
+ * The C put before a program's source (prelude.c): it counts the records its
+ * ring buffers refuse, and tags each record with its writer's cgroup (ids.c).
+ */
+extern const char runner__prelude[];
 /* Reads a whole file; 0 or -errno. */
 int source__read(const char *path, struct source_file *out);
 void source__free(struct source_file *f);
@@ -189,11 +192,32 @@ struct stream_source;
  * program compiled by procsnoop has it (compile.c wraps the helpers).
  */
 #define RUN_LOST_MAP "procsnoop_lost"
+
+/* ---- ids.c -------------------------------------------------------------- */
+
+/* The prelude's switch for the cgroup ids of records, alone in its section. */
+#define RUN_IDS_VAR "__procsnoop_ids" /* flags.c makes no flag of a __procsnoop name */
+#define RUN_IDS_SECTION ".rodata.procsnoop"
+/* Marks the ids a record carries (prelude.c says where). */
+#define RUN_IDS_MAGIC 0x73646970736e7270ull
+/*
+ * Before the load: switches the ids on when the object was compiled with the
+ * prelude and every program runs in a task's context (kprobes, tracepoints,
+ * fentry, perf_event, LSM), where the cgroup helper exists.  True when on.
+ */
+bool ids__enable(struct bpf_object *obj);
+/*
+ * A record of a program with the ids on: when it carries them, takes them
+ * off (*data and *size then describe the program's own bytes) and returns
+ * the cgroup id; else 0.  perf: a perf buffer's record, else a ring buffer's.
+ */
+uint64_t ids__take(const void **data, size_t *size, bool perf);
 /*
  * The ring buffer and perf event array maps of a loaded object, as one
- * stream source of EVENT_USER records; *out NULL when it has none.
+ * stream source of EVENT_USER records; *out NULL when it has none.  ids:
+ * ids__enable() switched the records' cgroup ids on.
  */
-int buffers__source(struct bpf_object *obj, struct stream_source **out);
+int buffers__source(struct bpf_object *obj, bool ids, struct stream_source **out);
 
 /* ---- trace_pipe.c ------------------------------------------------------- */
 

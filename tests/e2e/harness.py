@@ -10,6 +10,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
 # tests/run.py points this at the ASan+UBSan build for the sanitized pass.
 PROCSNOOP = os.environ.get("PROCSNOOP_BIN") or os.path.join(BUILD, "procsnoop")
+# The keys every JSON event has that name its container (null outside one).
+CONTAINER_KEYS = {"container_id", "container_name", "image", "container_runtime", "pod_uid"}
 
 
 def tool(name):

@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import Trace, assert_fields, usage_error
+from harness import ROOT, Trace, assert_fields, usage_error
 from test_metrics import Exporter
 
 TRACERS = ("sig", "open", "exec", "exit")
@@ -446,6 +446,60 @@ def test_container_filter_bad_input():
     assert usage_error("--container", "a" * 256).endswith(": longer than 255 characters")
     many = [a for i in range(17) for a in ("--container", f"c{i}")]
     assert usage_error(*many) == "procsnoop: at most 16 --container options"
+
+
+STORM = os.path.join(ROOT, "tests", "programs", "storm")
+SEED004 = os.path.join(ROOT, "tests", "programs", "seed004", "execsnoop.bpf.c")
+
+
+def getppid_events(cg, prog, *flags, n=3):
+    """procsnoop run PROG's events for n getppid() calls of a python3 inside cgroup cg."""
+    code = f"import os, sys\nsys.stdin.readline()\nfor _ in range({n}): os.getppid()\n"
+    p = subprocess.Popen(["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec python3 -c "$1"',
+                          cg.path, code], stdin=subprocess.PIPE)
+    try:
+        with Trace("run", os.path.join(STORM, prog), "--target", str(p.pid), *flags) as tr:
+            p.stdin.write(b"go\n")
+            p.stdin.flush()
+            assert p.wait(timeout=30) == 0
+            evs = tr.wait_for(lambda e: e["type"] == "event", count=n, timeout=10)
+            time.sleep(0.2)
+            assert tr.stop() == 0, tr.stderr()
+    finally:
+        p.kill()
+        p.wait()
+    assert len(tr.events()) == n and all(e["pid"] == p.pid for e in evs), tr.events()
+    return evs
+
+
+def test_run_records_name_their_writers_container():
+    """procsnoop run: a record reserved in a ring buffer, one sent with bpf_ringbuf_output and a
+    perf buffer sample each carry the cgroup of the task that wrote it, and name its container;
+    a task outside a container has null fields. The program's own fields are unchanged."""
+    cid = os.urandom(32).hex()
+    with Cgroup(f"procsnoop-e2e-{os.getpid()}.slice", f"libpod-{cid}.scope") as pod, \
+            Cgroup(f"procsnoop-e2e-{os.getpid()}.slice", "plain.scope", exists=1) as plain:
+        for prog, flags in (("ringstorm.bpf.c", ()), ("ringstorm.bpf.c", ("--", "--use_output")),
+                            ("perfstorm.bpf.c", ())):
+            for e in getppid_events(pod, prog, *flags):
+                assert_fields(e, container_id=cid, container_runtime="podman", pod_uid=None,
+                              container_name=None, image=None)
+                assert e["tid"] == e["pid"] and e["pad"] == "", e
+            for e in getppid_events(plain, prog, *flags):
+                assert_fields(e, container_id=None, container_runtime=None, pod_uid=None,
+                              container_name=None, image=None)
+
+
+def test_run_real_container_name_and_image():
+    """The tutorial's execsnoop (a perf buffer) under procsnoop run: a real podman container's
+    exec names the container as podman does."""
+    script = 'while [ ! -e /go ]; do sleep 0.05; done; while :; do cat /etc/hostname; sleep 0.2; done'
+    with Container(script) as c, Trace("run", SEED004) as tr:
+        open(f"/proc/{c.pid}/root/go", "w").close()
+        [e] = tr.wait_for(lambda e: e.get("container_name") == c.name, timeout=10)[:1]
+        assert_fields(e, container_id=c.id, image=IMAGE, container_runtime="podman",
+                      pod_uid=None, ppid=c.pid, comm="sh")
+        assert tr.stop() == 0
 
 
 # Run again with PROCSNOOP_FEATURES_OFF=all (tests/run.py): 5.10's ancestor cgroup, read with

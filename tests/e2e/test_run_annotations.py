@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import PROCSNOOP, Trace, run, tool, usage_error
+from harness import CONTAINER_KEYS, PROCSNOOP, Trace, run, tool, usage_error
 from test_sig import Target
 
 ACTOR = tool("sigactor")
@@ -122,7 +122,8 @@ def test_run_annotations_pid_filter_samples_clear_map_export():
     evs = tr.events()
     events = [e for e in evs if e["type"] != "map"]
     # @export picked struct sig_event over the header's first struct, sig_key.
-    assert events and all(set(e) == {"type", "time", "sender", "sig", "comm"} for e in events)
+    assert events and all(set(e) == {"type", "time", "sender", "sig", "comm", *CONTAINER_KEYS}
+                          for e in events)
     assert {e["sender"] for e in events} == {a.pid}
     assert {s: sum(1 for e in events if e["sig"] == s) for s in COUNTED} == COUNTED
     assert len(events) == sum(COUNTED.values())

@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import PROCSNOOP, ROOT, Trace, run, usage_error
+from harness import CONTAINER_KEYS, PROCSNOOP, ROOT, Trace, run, usage_error
 
 NET = os.path.join(ROOT, "tests", "programs", "net")
 TC = os.path.join(NET, "tc.bpf.c")
@@ -92,6 +92,8 @@ def check_tc_lo(sig, mode):
     for e in evs:
         assert (e["ifindex"], e["ingress"], e["ip_len"], e["udp_len"], e["dport"], e["ttl"]) \
             == (1, 1, 128, 108, PORT, 64), e
+        # A tc program runs in no task's context: no cgroup ids, no container keys.
+        assert not CONTAINER_KEYS & set(e), e
     err = tr.stderr()
     if mode == "clsact":
         assert ("procsnoop run: attached tc_ingress to lo (ifindex 1) ingress as a clsact tc "
