@@ -13,7 +13,7 @@ ACTOR_PATH = "/opt/guest_actor"
 OPEN_DIR = "/tmp/kdir"
 # Every check init.sh runs, in its order.
 CHECKS = ("sig", "open", "exec", "exit", "stream", "metrics", "container", "run", "run-seed001",
-          "run-tc", "run-xdp", "command", "nobtf")
+          "run-tc", "run-xdp", "run-ids", "command", "nobtf")
 # init.sh's fake podman container, made once procsnoop traces: --container 3f6d1e0b8c2a.
 CONTAINER_ID = "3f6d1e0b8c2a4f5e9d7c6b5a4938271605f4e3d2c1b0a9f8e7d6c5b4a3928170"
 
@@ -312,6 +312,21 @@ def udp_events(run, typ, attached):
     return evs, size
 
 
+def check_run_ids(run):
+    """ids.bpf.o, compiled with the runner's prelude: the actor's kill(SIGUSR1) comes three
+    ways (ring buffer reservation, bpf_ringbuf_output, perf buffer), each with the program's
+    own fields intact and the container of the actor's cgroup."""
+    traced(run)
+    pid = run.fact("pid")
+    evs = [e for e in run.events() if e.get("type") == "event" and e.get("pid") == pid]
+    if sorted(e.get("via") for e in evs) != ["VIA_OUTPUT", "VIA_PERF", "VIA_RESERVE"]:
+        run.fail(f"expected one event each way from pid {pid}, got {json.dumps(evs)[:400]}")
+    for e in evs:
+        run.expect(e, f"the event through {e['via']}", sig=10, comm=ACTOR_COMM[:11],
+                   container_id=CONTAINER_ID, container_runtime="podman", container_name=None,
+                   image=None, pod_uid=None)
+
+
 def check_run_tc(run):
     """tc through tcx from 6.6 on; before, a clsact filter, which needs the sch_ingress and
     cls_bpf modules this module-less guest lacks: one line that says so, exit status 1."""
@@ -414,6 +429,7 @@ JUDGES = {
     "run-seed001": check_run_seed001,
     "run-tc": check_run_tc,
     "run-xdp": check_run_xdp,
+    "run-ids": check_run_ids,
     "command": check_command,
     "nobtf": check_nobtf,
 }

@@ -17,6 +17,7 @@ SEED001=/opt/seed001.bpf.o
 # tests/programs/net: a tc and an xdp program, prebuilt (they take lo, interface 1).
 NET_TC=/opt/tc.bpf.o
 NET_XDP=/opt/xdp.bpf.o
+IDS=/opt/ids.bpf.o
 METRICS_ADDR=127.0.0.1:9545
 # Tenths of a second: loading every program under TCG takes a while on a slow host.
 TRACING_TIMEOUT=900
@@ -190,6 +191,14 @@ check run sig run "$SEED000" -o json
 check run-seed001 sig run "$SEED001" -o json
 check run-tc udp run "$NET_TC" --port 9999 --event-type packet -o json
 check run-xdp udp run "$NET_XDP" --port 9999 --event-type frame -o json
+# The records of a program compiled with the runner's prelude name the container their
+# writer is in: the actor in the podman-like cgroup of the container check.
+container_made() {
+	mkdir -p "$CONTAINER_CGROUP/sub"
+}
+BEFORE_ACTOR=container_made ACTOR_IN=in_container
+check run-ids sig run "$IDS" -o json
+BEFORE_ACTOR= ACTOR_IN=
 check_command
 
 # Without kernel BTF procsnoop has to refuse, in one line.

@@ -65,6 +65,7 @@ def inputs():
         "/opt/seed001.bpf.o": os.path.join(b, "kernels", "seed001.bpf.o"),
         "/opt/tc.bpf.o": os.path.join(b, "kernels", "tc.bpf.o"),
         "/opt/xdp.bpf.o": os.path.join(b, "kernels", "xdp.bpf.o"),
+        "/opt/ids.bpf.o": os.path.join(b, "kernels", "ids.bpf.o"),
     }
     for path in [procsnoop, *files.values()]:
         if not os.path.exists(path):
