@@ -11,6 +11,7 @@
 #include "lib/containers.h"
 #include "lib/json_read.h"
 #include "lib/parse.h"
+#include "lib/podman_state.h"
 
 /* The kernel's file handle type for kernfs (cgroup) nodes: the handle is the 8-byte id. */
 #define FILEID_KERNFS 0xfe
@@ -21,7 +22,6 @@
 #define WALK_MAX_DEPTH 32
 /* A runtime's state file larger than this is not read. */
 #define STATE_MAX (16u << 20)
-#define PODMAN_STORAGE "/var/lib/containers/storage"
 #define DOCKER_CONTAINERS "/var/lib/docker/containers"
 
 static const struct {
@@ -145,76 +145,12 @@ bool container__from_path(const char *path, struct container_info *out)
 	return out->id[0] != 0;
 }
 
-/* The JSON of a file under root, or NULL. */
-static struct json *read_json(const char *root, const char *path)
-{
-	char full[PATH_MAX];
-	struct json *v = NULL;
-	struct stat st;
-	char *buf;
-	int fd;
-
-	snprintf(full, sizeof(full), "%s%s", root, path);
-	fd = open(full, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= STATE_MAX &&
-	    (buf = malloc(st.st_size + 1))) {
-		ssize_t n = read(fd, buf, st.st_size);
-
-		if (n == st.st_size)
-			v = json__parse(buf, n);
-		free(buf);
-	}
-	close(fd);
-	return v;
-}
-
 static int set_text(char **dst, const char *src)
 {
 	if (!src || !*src || *dst)
 		return 0;
 	*dst = strdup(src);
 	return *dst ? 0 : -ENOMEM;
-}
-
-/* podman (root): the container's names and image in containers.json, the image's in images.json. */
-static int podman_names(const char *root, struct container_info *out)
-{
-	struct json *all = read_json(root, PODMAN_STORAGE "/overlay-containers/containers.json");
-	const struct json *c = NULL;
-	const char *image_id;
-	int err = 0;
-
-	for (size_t i = 0; all && (c = json__at(all, i)); i++)
-		if (json__str(json__get(c, "id")) && !strcmp(json__str(json__get(c, "id")), out->id))
-			break;
-	if (c) {
-		const char *meta = json__str(json__get(c, "metadata"));
-		struct json *m = meta ? json__parse(meta, strlen(meta)) : NULL;
-
-		err = set_text(&out->name, json__str(json__at(json__get(c, "names"), 0)));
-		if (!err)
-			err = set_text(&out->image, json__str(json__get(m, "image-name")));
-		json__free(m);
-		image_id = json__str(json__get(c, "image"));
-		if (!err && !out->image && image_id) {
-			struct json *imgs = read_json(root, PODMAN_STORAGE "/overlay-images/images.json");
-			const struct json *im;
-
-			for (size_t i = 0; (im = json__at(imgs, i)); i++) {
-				const char *iid = json__str(json__get(im, "id"));
-
-				if (iid && !strcmp(iid, image_id)) {
-					err = set_text(&out->image, json__str(json__at(json__get(im, "names"), 0)));
-					break;
-				}
-			}
-			json__free(imgs);
-		}
-	}
-	json__free(all);
-	return err;
 }
 
 /* docker: Name ("/web") and Config.Image of the container's config.v2.json. */
@@ -225,8 +161,8 @@ static int docker_names(const char *root, struct container_info *out)
 	const char *name;
 	int err;
 
-	snprintf(path, sizeof(path), DOCKER_CONTAINERS "/%s/config.v2.json", out->id);
-	c = read_json(root, path);
+	snprintf(path, sizeof(path), "%s" DOCKER_CONTAINERS "/%s/config.v2.json", root, out->id);
+	c = json__read_file(path, STATE_MAX);
 	name = json__str(json__get(c, "Name"));
 	err = set_text(&out->name, name && name[0] == '/' ? name + 1 : name);
 	if (!err)
@@ -239,8 +175,9 @@ int container__names(const char *root, struct container_info *out)
 {
 	if (!out->runtime)
 		return 0;
-	if (!strcmp(out->runtime, "podman"))
-		return podman_names(root, out);
+	/* CRI-O keeps its containers in containers/storage too, named k8s_... by the kubelet. */
+	if (!strcmp(out->runtime, "podman") || !strcmp(out->runtime, "cri-o"))
+		return podman_state__names(root, out->id, &out->name, &out->image);
 	if (!strcmp(out->runtime, "docker"))
 		return docker_names(root, out);
 	return 0;
@@ -310,6 +247,7 @@ void containers__free(struct containers *c)
 	cache_clear(c);
 	close(c->mount_fd);
 	free(c);
+	podman_state__forget();
 }
 
 /* The path of the directory open at fd, through /proc. */

@@ -12,9 +12,9 @@
  *   kubelet     .../kubepods-...-pod<uid>.slice/..., /kubepods/<qos>/pod<uid>/<id>
  *
  * An <id> is 64 lowercase hex digits.  The name and the image come from the
- * runtime's own state on disk where it is readable: podman's (as root)
- * containers.json and images.json, docker's config.v2.json.  Nothing is
- * executed and no runtime is asked.
+ * runtime's own state on disk where it is readable: podman's (as root) and
+ * CRI-O's containers.json and images.json (lib/podman_state.h), docker's
+ * config.v2.json.  Nothing is executed and no runtime is asked.
  */
 #ifndef PROCSNOOP_CONTAINERS_H
 #define PROCSNOOP_CONTAINERS_H

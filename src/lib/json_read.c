@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "lib/json_read.h"
 #include "lib/strbuf.h"
 
@@ -313,4 +316,25 @@ void json__free(struct json *v)
 	free(v->keys);
 	free(v->s);
 	free(v);
+}
+
+struct json *json__read_file(const char *path, size_t max)
+{
+	struct json *v = NULL;
+	struct stat st;
+	char *buf;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size <= max &&
+	    (buf = malloc(st.st_size + 1))) {
+		ssize_t n = read(fd, buf, st.st_size);
+
+		if (n == st.st_size)
+			v = json__parse(buf, n);
+		free(buf);
+	}
+	close(fd);
+	return v;
 }

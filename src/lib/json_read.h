@@ -34,5 +34,7 @@ const struct json *json__at(const struct json *arr, size_t i);
 /* The string, or NULL when v is not a string; NULL-safe. */
 const char *json__str(const struct json *v);
 void json__free(struct json *v);
+/* The tree of the regular file at path (at most max bytes), or NULL (missing, too big, not JSON). */
+struct json *json__read_file(const char *path, size_t max);
 
 #endif

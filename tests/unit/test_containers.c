@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "lib/containers.h"
+#include "lib/podman_state.h"
 #include "unit.h"
 
 #define ID "3f6d1e0b8c2a4f5e9d7c6b5a4938271605f4e3d2c1b0a9f8e7d6c5b4a3928170"
@@ -175,3 +176,88 @@ TEST(container_names_from_runtime_state)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	CHECK_INT(system(cmd), 0);
 }
+
+static const char *or_null(const char *s)
+{
+	return s ? s : "(null)";
+}
+
+/* The graphroot of storage.conf, CRI-O's containers in it, and a state file that changes. */
+TEST(container_names_graphroot_crio_and_changes)
+{
+	char root[] = "/tmp/procsnoop-unit-XXXXXX", cmd[600];
+	struct container_info c;
+
+	CHECK(mkdtemp(root) != NULL);
+	write_file(root, "/etc/containers/storage.conf",
+		   "# comment\n[storage]\ndriver = \"overlay\"\n  graphroot = \"/srv/store\"\n"
+		   "[storage.options]\ngraphroot = \"/elsewhere\"\n");
+	write_file(root, "/srv/store/overlay-containers/containers.json",
+		   "[{\"id\":\"" ID "\",\"names\":[\"k8s_web_pod-a_default_1\"],\"image\":\"i1\"}]");
+	write_file(root, "/srv/store/overlay-images/images.json",
+		   "[{\"id\":\"i1\",\"names\":[\"registry.k8s.io/pause:3.9\"]}]");
+	container__from_path("/kubepods.slice/kubepods-pod" POD_ ".slice/crio-" ID ".scope", &c);
+	CHECK_STR(c.runtime, "cri-o");
+	CHECK_INT(container__names(root, &c), 0);
+	CHECK_STR(or_null(c.name), "k8s_web_pod-a_default_1");
+	CHECK_STR(or_null(c.image), "registry.k8s.io/pause:3.9");
+	container__clear(&c);
+
+	/* The file changes (a container renamed, another added): read again. */
+	write_file(root, "/srv/store/overlay-containers/containers.json",
+		   "[{\"id\":\"" ID2 "\",\"names\":[\"second\"]},"
+		   "{\"id\":\"" ID "\",\"names\":[\"renamed\"],\"image\":\"i1\"}]");
+	container__from_path("/machine.slice/libpod-" ID ".scope", &c);
+	CHECK_INT(container__names(root, &c), 0);
+	CHECK_STR(or_null(c.name), "renamed");
+	container__clear(&c);
+
+	/* Without storage.conf, the default graphroot: not there, so nothing. */
+	snprintf(cmd, sizeof(cmd), "%s/etc/containers/storage.conf", root);
+	CHECK_INT(unlink(cmd), 0);
+	container__from_path("/machine.slice/libpod-" ID ".scope", &c);
+	CHECK_INT(container__names(root, &c), 0);
+	CHECK(c.name == NULL && c.image == NULL);
+	container__clear(&c);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	CHECK_INT(system(cmd), 0);
+	podman_state__forget();
+}
+
+/* A host with many containers: each one's names, from one index of the file. */
+TEST(container_names_many_containers)
+{
+	enum { N = 3000 };
+	char root[] = "/tmp/procsnoop-unit-XXXXXX", cmd[600], id[65], want[32];
+	size_t cap = (size_t)N * 160 + 16, len = 0;
+	char *text = malloc(cap);
+	struct container_info c;
+	int wrong = 0;
+
+	CHECK(mkdtemp(root) != NULL && text != NULL);
+	if (!text)
+		return;
+	len += snprintf(text + len, cap - len, "[");
+	for (int i = 0; i < N; i++)
+		len += snprintf(text + len, cap - len, "%s{\"id\":\"%064x\",\"names\":[\"c%d\"]}",
+				i ? "," : "", i * 7919, i);
+	snprintf(text + len, cap - len, "]");
+	write_file(root, "/var/lib/containers/storage/overlay-containers/containers.json", text);
+	free(text);
+	for (int i = N - 1; i >= 0; i--) {
+		snprintf(id, sizeof(id), "%064x", i * 7919);
+		snprintf(want, sizeof(want), "c%d", i);
+		memset(&c, 0, sizeof(c));
+		memcpy(c.id, id, sizeof(id));
+		c.runtime = "podman";
+		CHECK_INT(container__names(root, &c), 0);
+		wrong += !c.name || strcmp(c.name, want);
+		container__clear(&c);
+	}
+	CHECK_INT(wrong, 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	CHECK_INT(system(cmd), 0);
+	podman_state__forget();
+}
+
