@@ -5,6 +5,7 @@
 #                 and of a file (below) with every kind of type the schema walker meets
 #   http/         request heads the exporter's parser meets: good ones, and each way to be bad
 #   json/         runtime state files as podman and docker write them, and JSON's edge cases
+#   embed/        the section procsnoop run --build writes, for the programs and broken ones
 # Usage: fuzz/make-corpus.sh   (from anywhere; needs clang, llvm-objcopy and bpftool)
 set -eu
 cd "$(dirname "$0")/.."
@@ -20,8 +21,9 @@ doc=fuzz/corpus/doccomment
 btf=fuzz/corpus/btf_schema
 http=fuzz/corpus/http
 json=fuzz/corpus/json
-rm -rf "$doc" "$btf" "$http" "$json"
-mkdir -p "$doc" "$btf" "$http" "$json"
+embed=fuzz/corpus/embed
+rm -rf "$doc" "$btf" "$http" "$json" "$embed"
+mkdir -p "$doc" "$btf" "$http" "$json" "$embed"
 
 # ---- doc comments: the programs as written ----
 for f in $(find tests/programs -name '*.c' -o -name '*.h' | sort); do
@@ -199,6 +201,31 @@ js control-char "$(printf '["\001"]')"
 js duplicate-key '{"a":1,"a":2}'
 js spaces "$(printf ' \n\t {"k" : [ 1 , 2 ] } \r')"
 
+# ---- --build's section: as written for some programs, and each way to be broken ----
+section() { # NAME EVENT-TYPE SOURCE: the section for a program
+	printf 'procsnoop-run 1\nname %s\nsource-name %s.bpf.c\n' "$1" "$1"
+	[ -z "$2" ] || printf 'event-type %s\n' "$2"
+	printf 'source %s\n' "$(wc -c < "$3")"
+	cat "$3"
+}
+section features event tests/programs/features/features.bpf.c > "$embed/features"
+section annotations sig_event tests/programs/annotations/annotations.bpf.c > "$embed/annotations"
+section tc packet tests/programs/net/tc.bpf.c > "$embed/tc"
+section sigsnoop "" tests/programs/seed000/sigsnoop.bpf.c > "$embed/seed000"
+eb() { printf "$2" > "$embed/edge-$1"; }
+eb empty ''
+eb magic-only 'procsnoop-run 1\n'
+eb other-version 'procsnoop-run 2\nname x\nsource-name x.bpf.c\nsource 0\n'
+eb empty-source 'procsnoop-run 1\nname x\nsource-name x.bpf.c\nsource 0\n'
+eb size-too-big 'procsnoop-run 1\nname x\nsource-name x.bpf.c\nsource 99\nabc'
+eb size-too-small 'procsnoop-run 1\nname x\nsource-name x.bpf.c\nsource 1\nabc'
+eb size-negative 'procsnoop-run 1\nname x\nsource-name x.bpf.c\nsource -1\n'
+eb size-huge 'procsnoop-run 1\nname x\nsource-name x.bpf.c\nsource 18446744073709551616\n'
+eb no-source-name 'procsnoop-run 1\nname x\nsource 0\n'
+eb no-newline 'procsnoop-run 1\nname x'
+eb nul-in-name 'procsnoop-run 1\nname x\000y\nsource-name x.bpf.c\nsource 0\n'
+
+echo "make-corpus: $(ls "$embed" | wc -l) section inputs"
 echo "make-corpus: $(ls "$doc" | wc -l) doc-comment inputs, $(ls "$btf" | wc -l) BTF inputs," \
 	"$(ls "$http" | wc -l) HTTP inputs, $(ls "$json" | wc -l) JSON inputs," \
 	"$(du -sk fuzz/corpus | cut -f1) KiB"

@@ -16,7 +16,6 @@
 #include "lib/strbuf.h"
 #include "runner/compile.h"
 
-#define KERNEL_BTF "/sys/kernel/btf/vmlinux"
 #define ROOT_CACHE "/var/cache/procsnoop"
 
 static uint64_t rotl(uint64_t x, int r)
@@ -163,7 +162,7 @@ bool cache__file_ok(const char *path)
 
 /* cache/vmlinux-<btf hash>/vmlinux.h, made with bpftool when missing. */
 int cache__vmlinux_dir(struct toolchain *tc, const char *cache, char *dir, size_t len,
-		       struct hash *key)
+		       struct hash *key, const char *btf)
 {
 	char hex[33], hdr[PATH_MAX], tmp[PATH_MAX], errf[PATH_MAX];
 
@@ -172,10 +171,12 @@ int cache__vmlinux_dir(struct toolchain *tc, const char *cache, char *dir, size_
 	struct hash h = { 1, 2 };
 	int err;
 
-	err = hash__file(KERNEL_BTF, &h);
+	if (!btf)
+		btf = RUN_KERNEL_BTF;
+	err = hash__file(btf, &h);
 	if (err) {
-		pr_err("cannot read %s: %s (procsnoop run needs a kernel with BTF)", KERNEL_BTF,
-		       strerror(-err));
+		pr_err("cannot read %s: %s (procsnoop run needs a kernel with BTF, or --btf FILE)",
+		       btf, strerror(-err));
 		return err;
 	}
 	hash__add(key, &h, sizeof(h));
@@ -196,7 +197,7 @@ int cache__vmlinux_dir(struct toolchain *tc, const char *cache, char *dir, size_
 	snprintf(tmp, sizeof(tmp), "%.1100s/vmlinux.h.%d", dir, getpid());
 	snprintf(errf, sizeof(errf), "%.1100s/bpftool.%d.err", dir, getpid());
 	{
-		char *argv[] = { tc->bpftool, "btf", "dump", "file", KERNEL_BTF, "format", "c",
+		char *argv[] = { tc->bpftool, "btf", "dump", "file", (char *)btf, "format", "c",
 				 NULL };
 
 		err = toolchain__run(tc, argv, tmp, errf);

@@ -20,6 +20,8 @@ enum {
 	OPT_IFINDEX,
 	OPT_IFNAME,
 	OPT_TC_MODE,
+	OPT_BUILD,
+	OPT_BTF,
 	OPT_FLAG = 0x1000, /* + index of a program flag */
 	OPT_NO_FLAG = 0x3000, /* + index: --no-NAME and --disable-NAME of a bool */
 	OPT_YES_FLAG = 0x5000, /* + index: --enable-NAME of a bool */
@@ -43,6 +45,13 @@ static const struct argp_option runner_options[] = {
 	{ "tc-mode", OPT_TC_MODE, "MODE", 0,
 	  "How tc programs attach: auto (default: tcx where the kernel has it, Linux 6.6, "
 	  "else a clsact filter), tcx, or clsact", 1 },
+	{ "build", OPT_BUILD, NULL, 0,
+	  "Compile PROG.bpf.c into one object that carries its help, annotations and event "
+	  "type, write it (-O) and stop: procsnoop run runs that object as the source, without "
+	  "clang", 1 },
+	{ "object", 'O', "FILE", 0, "The object --build writes (default: NAME.bpf.o here)", 1 },
+	{ "btf", OPT_BTF, "FILE", 0,
+	  "The kernel's BTF from FILE, for a kernel without /sys/kernel/btf/vmlinux", 1 },
 	{ "quiet", 'q', NULL, 0, "No event output (with --metrics: a quiet exporter)", 1 },
 	{ "verbose", 'v', NULL, 0, "clang warnings and libbpf output; twice: libbpf debug", 1 },
 	{},
@@ -55,14 +64,15 @@ static const char footer[] =
 	"names (or --ifindex/--ifname); prints ring buffer and perf buffer events as a table (or JSON), "
 	"bpf_printk lines from trace_pipe, and the maps marked `/// @sample` every --interval. "
 	"Globals (const volatile ...) are flags; their `///` comments are the help. "
-	"Program flags may also follow `--`.\n"
+	"Program flags may also follow `--`. --build writes an object with all of it, which "
+	"runs the same where clang is missing.\n"
 	"Exit status: 0 on a clean stop, 1 on a runtime failure, 2 on bad input.";
 
 static bool takes_value(const char *a)
 {
-	static const char *const v[] = { "-o", "-d", "-i", "--output", "--duration",
+	static const char *const v[] = { "-o", "-d", "-i", "-O", "--output", "--duration",
 					 "--interval", "--event-type", "--metrics",
-					 "--ifindex", "--ifname", "--tc-mode",
+					 "--ifindex", "--ifname", "--tc-mode", "--object", "--btf",
 					 "--metrics-labels", "--metrics-max-series" };
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
@@ -162,6 +172,15 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		else
 			options__usage_error(state, "invalid --tc-mode '%s': auto, tcx or clsact",
 					     arg);
+		break;
+	case OPT_BUILD:
+		o->build = true;
+		break;
+	case 'O':
+		o->object_out = arg;
+		break;
+	case OPT_BTF:
+		o->btf = arg;
 		break;
 	case 'v':
 		o->verbosity++;
@@ -265,7 +284,7 @@ static struct argp_option *build_options(struct cmdline *cl, const struct flag_s
 static int check_taken(const struct flag_set *fs)
 {
 	static const char *const own_names[] = { "help", "usage", "version" };
-	static const char own_shorts[] = "odivqV?";
+	static const char own_shorts[] = "odiOvqV?";
 
 	for (int i = 0; i < fs->n; i++) {
 		const struct prog_flag *f = &fs->v[i];
@@ -310,6 +329,11 @@ void cmdline__prescan(int argc, char **argv, struct run_opts *o, bool *help)
 			o->verbosity++;
 		else if (a[0] == '-' && a[1] == 'v' && strspn(a + 1, "v") == strlen(a + 1))
 			o->verbosity += strlen(a + 1);
+		/* The BTF is needed to compile or open PROG, before the real parse. */
+		if (strcmp(a, "--btf") == 0 && i + 1 < argc)
+			o->btf = argv[i + 1];
+		else if (strncmp(a, "--btf=", 6) == 0)
+			o->btf = a + 6;
 		if (takes_value(a))
 			i++;
 		else if (a[0] != '-' && !o->prog)

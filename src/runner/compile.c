@@ -106,7 +106,7 @@ static int write_wrapper(const char *path, const struct source_file *src,
 }
 
 int compile__program(const struct source_file *src, const struct source_file *headers,
-		     int nheaders, char **obj_path, bool *cached)
+		     int nheaders, const char *btf, char **obj_path, bool *cached)
 {
 	char cache[PATH_MAX], vmdir[PATH_MAX], obj[PATH_MAX + 64], deps[PATH_MAX + 64],
 		wrapper[PATH_MAX + 64], tmpobj[PATH_MAX + 64], dfile[PATH_MAX + 64],
@@ -127,7 +127,7 @@ int compile__program(const struct source_file *src, const struct source_file *he
 	hash__str(&key, runner__prelude);
 	err = cache__compiler_id(&tc, &key);
 	if (!err)
-		err = cache__vmlinux_dir(&tc, cache, vmdir, sizeof(vmdir), &key);
+		err = cache__vmlinux_dir(&tc, cache, vmdir, sizeof(vmdir), &key, btf);
 	if (err)
 		return err;
 	srcdir = source__dir(src->path);

@@ -46,9 +46,12 @@ int cache__private_dir(const char *path);
 bool cache__file_ok(const char *path);
 /* Adds the identity of the compiler (its path, size and mtime) to h. */
 int cache__compiler_id(const struct toolchain *tc, struct hash *h);
-/* The directory of the vmlinux.h of the running kernel; its BTF's hash goes into key. */
+/*
+ * The directory of the vmlinux.h of the running kernel's BTF, or of the BTF
+ * file btf when not NULL (--btf); the BTF's hash goes into key.
+ */
 int cache__vmlinux_dir(struct toolchain *tc, const char *cache, char *dir, size_t len,
-		       struct hash *key) __attribute__((nonnull));
+		       struct hash *key, const char *btf) __attribute__((nonnull(1, 2, 3, 5)));
 /* Records the local headers of clang's -MD output (dfile) in the cache entry out. */
 int cache__write_deps(const char *dfile, const char *cache, const char *wrapper,
 		      const char *out);

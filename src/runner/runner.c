@@ -9,6 +9,7 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "runner/btf_schema.h"
@@ -100,6 +101,7 @@ struct runtime {
 	struct sink *sink, *metrics;
 	struct output *raw;
 	struct cmdline cmdline;
+	struct embed emb; /* what --build put in the object, when it is one */
 	bool ids; /* records carry their writer's cgroup id (ids.c) */
 	struct containers *containers; /* maps it to a container, when ids */
 };
@@ -125,6 +127,7 @@ static void runtime__destroy(struct runtime *r)
 		source__free(&r->headers[i]);
 	cmdline__free(&r->cmdline);
 	containers__free(r->containers);
+	embed__free(&r->emb);
 	free(r->obj_path);
 	free(r->name);
 	free(r->exported);
@@ -177,6 +180,51 @@ static int exported_type(struct runtime *r)
 	return err;
 }
 
+/* The /// comments of the source (or of the one --build put in the object): 0 or a status. */
+static int read_docs(struct runtime *r, const char *what)
+{
+	if (doccomment__parse(r->src.text, r->src.len, &r->docs))
+		return 1;
+	for (int i = 0; i < r->docs.nunknown; i++)
+		pr_warn("%s: unknown annotation @%s is ignored", what, r->docs.unknown[i]);
+	if (r->docs.error) {
+		pr_err("%s: %s", what, r->docs.error);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* An object --build wrote runs as its source: its docs from the source it carries. */
+static int embed_of_object(struct runtime *r)
+{
+	int err = embed__read(r->o.prog, &r->emb);
+
+	if (err == -ENOMEM)
+		return 1;
+	if (err) {
+		pr_err("%s: its %s section is not one procsnoop run --build wrote", r->o.prog,
+		       RUN_EMBED_SECTION);
+		return EXIT_USAGE;
+	}
+	if (!r->emb.present)
+		return 0;
+	r->src.path = strdup(r->emb.source_name);
+	r->src.text = strdup(r->emb.source);
+	r->src.len = r->emb.source_len;
+	if (!r->src.path || !r->src.text)
+		return 1;
+	return read_docs(r, r->src.path);
+}
+
+/* The kernel's BTF is there: a regular file (sysfs gives its size), not empty. */
+static bool kernel_btf_present(void)
+{
+	struct stat st;
+
+	return stat(RUN_KERNEL_BTF, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	       access(RUN_KERNEL_BTF, R_OK) == 0;
+}
+
 static int prepare(struct runtime *r, int argc, char **argv)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
@@ -190,6 +238,16 @@ static int prepare(struct runtime *r, int argc, char **argv)
 	err = classify(o->prog, &kind);
 	if (err)
 		return EXIT_USAGE;
+	if (o->btf && access(o->btf, R_OK)) {
+		pr_err("cannot read --btf %s: %s", o->btf, strerror(errno));
+		return EXIT_USAGE;
+	}
+	/* libbpf would fail the load in three lines that do not say what to do. */
+	if (!o->btf && kind == INPUT_OBJECT && !kernel_btf_present()) {
+		pr_err("this kernel has no BTF (%s): give its types with --btf FILE",
+		       RUN_KERNEL_BTF);
+		return EXIT_USAGE;
+	}
 	for (int i = 0; i < o->nheaders; i++) {
 		err = source__read(o->headers[i], &r->headers[i]);
 		if (err) {
@@ -207,7 +265,8 @@ static int prepare(struct runtime *r, int argc, char **argv)
 			pr_err("%s is neither C source nor a BPF object", o->prog);
 			return EXIT_USAGE;
 		}
-		err = compile__program(&r->src, r->headers, o->nheaders, &r->obj_path, &cached);
+		err = compile__program(&r->src, r->headers, o->nheaders, o->btf, &r->obj_path,
+				       &cached);
 		if (err == -EINVAL) {
 			pr_err("%s does not compile (clang's messages are above)", o->prog);
 			return EXIT_USAGE;
@@ -215,26 +274,25 @@ static int prepare(struct runtime *r, int argc, char **argv)
 		if (err)
 			return 1;
 		pr_info("%s %s in %.2fs", cached ? "found" : "compiled", o->prog, now_s() - t0);
-		if (doccomment__parse(r->src.text, r->src.len, &r->docs))
-			return 1;
-		for (int i = 0; i < r->docs.nunknown; i++)
-			pr_warn("%s: unknown annotation @%s is ignored", o->prog, r->docs.unknown[i]);
-		if (r->docs.error) {
-			pr_err("%s: %s", o->prog, r->docs.error);
-			return EXIT_USAGE;
-		}
-		err = exported_type(r);
+		err = read_docs(r, o->prog);
+		if (!err)
+			err = exported_type(r);
 		if (err)
 			return err;
+		r->name = prog_name(o->prog);
 	} else {
 		r->obj_path = strdup(o->prog);
 		if (!r->obj_path)
 			return 1;
+		err = embed_of_object(r);
+		if (err)
+			return err;
+		r->name = r->emb.present ? strdup(r->emb.name) : prog_name(o->prog);
 	}
-	r->name = prog_name(o->prog);
 	if (!r->name)
 		return 1;
 	oo.object_name = r->name;
+	oo.btf_custom_path = o->btf;
 	r->obj = bpf_object__open_file(r->obj_path, &oo);
 	if (!r->obj) {
 		err = -errno;
@@ -259,19 +317,18 @@ static int prepare(struct runtime *r, int argc, char **argv)
 	return 0;
 }
 
-/* The schema of the program's events, when it has ring or perf buffers: 0 or an exit status. */
-static int event_schema(struct runtime *r)
+/*
+ * The BTF id of the event struct: *id 0 when the program has no ring or perf
+ * buffer.  0, or EXIT_USAGE when it has and the type is unknown (said).
+ */
+static int event_type(struct runtime *r, __u32 *id)
 {
 	const struct btf *btf = bpf_object__btf(r->obj);
-	static const struct field container_fields[] = { HDR_CONTAINER_FIELDS };
-	struct btf_schema_opts so = { .type = EVENT_USER, .time_field = true,
-				      .base = sizeof(struct event_header) };
+	const char *name = NULL, *why = NULL;
 	bool has_events = false;
-	const char *why = NULL;
 	struct bpf_map *map;
-	__u32 id = 0;
-	int err;
 
+	*id = 0;
 	bpf_object__for_each_map(map, r->obj) {
 		enum bpf_map_type t = bpf_map__type(map);
 
@@ -279,30 +336,49 @@ static int event_schema(struct runtime *r)
 	}
 	if (!has_events)
 		return 0;
-	if (r->o.event_type && btf) {
-		int i = btf__find_by_name_kind(btf, r->o.event_type, BTF_KIND_STRUCT);
-
-		id = i > 0 ? i : 0;
+	if (r->o.event_type) {
+		name = r->o.event_type;
 		why = "--event-type names no struct of the program";
 	} else if (r->export_conflict) {
 		pr_err("%s: @export marks %s: mark one, or choose with --event-type", r->o.prog,
 		       r->export_conflict);
 		return EXIT_USAGE;
-	} else if (r->exported && btf) {
-		int i = btf__find_by_name_kind(btf, r->exported, BTF_KIND_STRUCT);
-
-		id = i > 0 ? i : 0;
+	} else if (r->exported) {
+		name = r->exported;
 		why = "the struct marked @export is not in the program's BTF";
-	} else {
-		id = events__find_type(btf, r->src.text ? &r->src : NULL, r->headers,
-				       r->o.nheaders, &why);
+	} else if (r->emb.event_type) {
+		name = r->emb.event_type;
+		why = "the struct --build chose is not in the program's BTF";
 	}
-	if (!id) {
+	if (name && btf) {
+		int i = btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT);
+
+		*id = i > 0 ? i : 0;
+	} else if (!name) {
+		*id = events__find_type(btf, r->src.text ? &r->src : NULL, r->headers,
+					r->o.nheaders, &why);
+	}
+	if (!*id) {
 		pr_err("%s submits events but their type is unknown: %s", r->o.prog,
 		       why ? why : "name the header that defines the event struct, or "
 				   "--event-type STRUCT");
 		return EXIT_USAGE;
 	}
+	return 0;
+}
+
+/* The schema of the program's events, when it has ring or perf buffers: 0 or an exit status. */
+static int event_schema(struct runtime *r)
+{
+	const struct btf *btf = bpf_object__btf(r->obj);
+	static const struct field container_fields[] = { HDR_CONTAINER_FIELDS };
+	struct btf_schema_opts so = { .type = EVENT_USER, .time_field = true,
+				      .base = sizeof(struct event_header) };
+	__u32 id;
+	int err = event_type(r, &id);
+
+	if (err || !id)
+		return err;
 	so.name = btf__name_by_offset(btf, btf__type_by_id(btf, id)->name_off);
 	if (!so.name || !so.name[0])
 		so.name = "event";
@@ -438,6 +514,46 @@ static int run(struct runtime *r)
 	return err ? 1 : 0;
 }
 
+/* --build: the compiled object, with what a run takes from the source, at -O. */
+static int build(struct runtime *r)
+{
+	const struct btf *btf = bpf_object__btf(r->obj);
+	struct embed e = { .name = r->name, .source = r->src.text, .source_len = r->src.len };
+	char *out = NULL, *copy;
+	__u32 id;
+	int err;
+
+	if (r->emb.present || !r->src.text) {
+		pr_err("--build takes a C source, and %s is an object already", r->o.prog);
+		return EXIT_USAGE;
+	}
+	err = event_type(r, &id);
+	if (err)
+		return err;
+	if (id)
+		e.event_type = (char *)btf__name_by_offset(btf, btf__type_by_id(btf, id)->name_off);
+	copy = strdup(r->o.prog);
+	e.source_name = copy ? basename(copy) : NULL;
+	if (r->o.object_out)
+		out = strdup(r->o.object_out);
+	else if (asprintf(&out, "%s.bpf.o", r->name) < 0)
+		out = NULL;
+	if (!out || !e.source_name) {
+		free(copy);
+		free(out);
+		return 1;
+	}
+	err = embed__write(r->obj_path, out, &e);
+	if (err)
+		pr_err("cannot write %s: %s", out, strerror(-err));
+	else
+		fprintf(stderr, "%s: wrote %s: procsnoop run %s runs it as %s, without clang\n",
+			RUNNER_NAME, out, out, r->o.prog);
+	free(copy);
+	free(out);
+	return err ? 1 : 0;
+}
+
 int runner__main(int argc, char **argv)
 {
 	struct runtime r = {};
@@ -459,7 +575,7 @@ int runner__main(int argc, char **argv)
 	if (!status)
 		status = cmdline__parse(&r.cmdline, &r.o, r.name, &r.docs, argc, argv);
 	if (!status)
-		status = run(&r);
+		status = r.o.build ? build(&r) : run(&r);
 	runtime__destroy(&r);
 	return status;
 }

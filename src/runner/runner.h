@@ -23,6 +23,8 @@
 
 #define RUNNER_NAME "procsnoop run"
 #define RUNNER_MAX_HEADERS 16
+/* The running kernel's types, unless --btf names a file. */
+#define RUN_KERNEL_BTF "/sys/kernel/btf/vmlinux"
 
 /* Entry point from main.c; argv[0] is "run".  Returns the exit status. */
 int runner__main(int argc, char **argv);
@@ -36,12 +38,12 @@ struct source_file {
 };
 
 /*
- * Compiles the program into the cache (or finds it there); *obj_path is
- * malloc'ed.  0; -EINVAL when clang rejected the code (its diagnostics are
+ * Compiles the program into the cache (or finds it there), against the
+ * running kernel's BTF or the file btf (--btf); *obj_path is malloc'ed.  0; -EINVAL when clang rejected the code (its diagnostics are
  * printed); another -errno when the toolchain could not run.
  */
 int compile__program(const struct source_file *src, const struct source_file *headers,
-		     int nheaders, char **obj_path, bool *cached);
+		     int nheaders, const char *btf, char **obj_path, bool *cached);
 /*
  * The C put before a program's source (prelude.c): it counts the records its
  * ring buffers refuse, and tags each record with its writer's cgroup (ids.c).
@@ -132,6 +134,9 @@ struct run_opts {
 	struct metrics_opts metrics;
 	struct net_opts net;
 	const char *event_type;
+	bool build; /* --build: write an object that runs alone, and stop */
+	const char *object_out; /* -O: the object --build writes */
+	const char *btf; /* --btf: the kernel's BTF from this file */
 	const char *prog;
 	const char *headers[RUNNER_MAX_HEADERS];
 	int nheaders;
@@ -183,6 +188,28 @@ bool attach__uses_printk(struct bpf_object *obj);
 /* The BTF type id of the event struct, or 0 (*why says why not). */
 __u32 events__find_type(const struct btf *btf, const struct source_file *src,
 			const struct source_file *headers, int nheaders, const char **why);
+
+/* ---- embed.c ------------------------------------------------------------ */
+
+/* The section of an object `--build` wrote: what a run takes from the source. */
+#define RUN_EMBED_SECTION ".procsnoop.run"
+
+struct embed {
+	bool present; /* the object has the section */
+	char *name; /* the program's */
+	char *source_name; /* the source's file name */
+	char *event_type; /* the event struct, or NULL */
+	char *source; /* NUL-terminated */
+	size_t source_len;
+};
+
+/* Writes obj with e in its section to out (through a file beside it); 0 or -errno. */
+int embed__write(const char *obj, const char *out, const struct embed *e);
+/* The section of obj into *e (e->present false without one); 0, or -EINVAL when unreadable. */
+int embed__read(const char *obj, struct embed *e);
+/* The section's bytes (untrusted) into *e: 0, -EINVAL (e left empty) or -ENOMEM. */
+int embed__parse(const char *bytes, size_t len, struct embed *e);
+void embed__free(struct embed *e);
 
 /* ---- buffers.c ---------------------------------------------------------- */
 
