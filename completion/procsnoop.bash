@@ -24,7 +24,7 @@ _procsnoop_exec="-c --cgroup --failed -l --line --max-args -n --name -q --quote
 	-t --timestamp -T --time -U --print-uid -x --fails"
 _procsnoop_exit="-c --cgroup -t --timestamp -T --threaded -x --failed"
 _procsnoop_run="-o --output -d --duration -i --interval --event-type --ifindex --ifname
-	--tc-mode --build -O --object --btf -q --quiet
+	--tc-mode --uprobe-target --uprobe-pid --build -O --object --btf -q --quiet
 	-v --verbose --metrics --metrics-labels --metrics-max-series --help --usage
 	-V --version"
 
@@ -36,7 +36,7 @@ _procsnoop_valued_open="-c -n --name --prefix -t"
 _procsnoop_valued_exec="-c --cgroup -l --line --max-args -n --name"
 _procsnoop_valued_exit="-c --cgroup"
 _procsnoop_valued_run="-o --output -d --duration -i --interval --event-type --ifindex
-	--ifname --tc-mode -O --object --btf --metrics
+	--ifname --tc-mode --uprobe-target --uprobe-pid -O --object --btf --metrics
 	--metrics-labels --metrics-max-series"
 
 # The tracer a word names: itself, or the one tracer it is a prefix of (run is never shortened).
@@ -204,7 +204,8 @@ _procsnoop_run()
 		case $opt in
 		-o | --output) COMPREPLY=($(compgen -W "table json" -- "$cur")) ;;
 		--tc-mode) COMPREPLY=($(compgen -W "auto tcx clsact" -- "$cur")) ;;
-		-O | --object | --btf) COMPREPLY=($(compgen -f -- "$cur")) ;;
+		-O | --object | --btf | --uprobe-target) COMPREPLY=($(compgen -f -- "$cur")) ;;
+		--uprobe-pid) COMPREPLY=($(compgen -W "$(ls /proc | grep '^[0-9]')" -- "$cur")) ;;
 		--ifname) COMPREPLY=($(compgen -W "$(ls /sys/class/net 2>/dev/null)" -- "$cur")) ;;
 		--ifindex)
 			COMPREPLY=($(compgen -W "$(cat /sys/class/net/*/ifindex 2>/dev/null)" -- "$cur"))

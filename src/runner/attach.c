@@ -109,7 +109,8 @@ int attach__load(struct bpf_object *obj, const char *what)
 	return err;
 }
 
-int attach__all(struct bpf_object *obj, const struct netattach *na, struct attach_set *out)
+int attach__all(struct bpf_object *obj, const struct netattach *na,
+		const struct uprobe_opts *uo, struct attach_set *out)
 {
 	struct bpf_program *prog;
 	int n = 0;
@@ -126,6 +127,15 @@ int attach__all(struct bpf_object *obj, const struct netattach *na, struct attac
 
 		if (!bpf_program__autoload(prog) || netattach__owns(na, prog))
 			continue;
+		if (uprobe__owns(prog, uo)) {
+			err = uprobe__attach(prog, uo, &link);
+			if (err) {
+				attach__destroy(out);
+				return err;
+			}
+			out->links[out->n++] = link;
+			continue;
+		}
 		log__reset_libbpf();
 		link = bpf_program__attach(prog);
 		if (link) {

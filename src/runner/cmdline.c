@@ -7,6 +7,7 @@
 #include <argp.h>
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,8 @@ enum {
 	OPT_TC_MODE,
 	OPT_BUILD,
 	OPT_BTF,
+	OPT_UPROBE_TARGET,
+	OPT_UPROBE_PID,
 	OPT_FLAG = 0x1000, /* + index of a program flag */
 	OPT_NO_FLAG = 0x3000, /* + index: --no-NAME and --disable-NAME of a bool */
 	OPT_YES_FLAG = 0x5000, /* + index: --enable-NAME of a bool */
@@ -45,6 +48,12 @@ static const struct argp_option runner_options[] = {
 	{ "tc-mode", OPT_TC_MODE, "MODE", 0,
 	  "How tc programs attach: auto (default: tcx where the kernel has it, Linux 6.6, "
 	  "else a clsact filter), tcx, or clsact", 1 },
+	{ "uprobe-target", OPT_UPROBE_TARGET, "PATH", 0,
+	  "The binary (or library) of the uprobes whose section names none: SEC(\"uprobe\") "
+	  "probes the function named as the program, SEC(\"uprobe/FUNC\") FUNC", 1 },
+	{ "uprobe-pid", OPT_UPROBE_PID, "PID", 0,
+	  "Uprobes only in this process (its executable, unless --uprobe-target names another "
+	  "binary)", 1 },
 	{ "build", OPT_BUILD, NULL, 0,
 	  "Compile PROG.bpf.c into one object that carries its help, annotations and event "
 	  "type, write it (-O) and stop: procsnoop run runs that object as the source, without "
@@ -73,6 +82,7 @@ static bool takes_value(const char *a)
 	static const char *const v[] = { "-o", "-d", "-i", "-O", "--output", "--duration",
 					 "--interval", "--event-type", "--metrics",
 					 "--ifindex", "--ifname", "--tc-mode", "--object", "--btf",
+					 "--uprobe-target", "--uprobe-pid",
 					 "--metrics-labels", "--metrics-max-series" };
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
@@ -173,6 +183,22 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			options__usage_error(state, "invalid --tc-mode '%s': auto, tcx or clsact",
 					     arg);
 		break;
+	case OPT_UPROBE_TARGET:
+		o->uprobe.target = arg;
+		break;
+	case OPT_UPROBE_PID: {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || *end || end == arg || v <= 0 || v > INT_MAX)
+			options__usage_error(state, "invalid --uprobe-pid '%s': a process id", arg);
+		if (kill(v, 0) && errno == ESRCH)
+			options__usage_error(state, "--uprobe-pid %ld: no such process", v);
+		o->uprobe.pid = v;
+		break;
+	}
 	case OPT_BUILD:
 		o->build = true;
 		break;

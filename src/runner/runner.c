@@ -495,7 +495,8 @@ static int run(struct runtime *r)
 	err = netattach__prepare(r->obj, &r->docs, &r->o.net, &r->net);
 	if (err)
 		return err == -ENOMEM ? 1 : EXIT_USAGE;
-	if (attach__load(r->obj, r->o.prog) || attach__all(r->obj, r->net, &r->links))
+	if (attach__load(r->obj, r->o.prog) ||
+	    attach__all(r->obj, r->net, &r->o.uprobe, &r->links))
 		return EXIT_USAGE;
 	if (netattach__attach(r->net))
 		return 1;

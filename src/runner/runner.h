@@ -125,6 +125,12 @@ bool netattach__is_tag(const char *word, size_t n);
 
 /* ---- cmdline.c ---------------------------------------------------------- */
 
+/* --uprobe-target and --uprobe-pid (uprobe.c). */
+struct uprobe_opts {
+	const char *target; /* the binary, or NULL */
+	int pid; /* the process, or 0 */
+};
+
 struct run_opts {
 	enum output_format output;
 	double duration, interval;
@@ -137,6 +143,7 @@ struct run_opts {
 	bool build; /* --build: write an object that runs alone, and stop */
 	const char *object_out; /* -O: the object --build writes */
 	const char *btf; /* --btf: the kernel's BTF from this file */
+	struct uprobe_opts uprobe;
 	const char *prog;
 	const char *headers[RUNNER_MAX_HEADERS];
 	int nheaders;
@@ -178,7 +185,18 @@ int attach__load(struct bpf_object *obj, const char *what);
  * Attaches every program by its section name, except those na attaches; one
  * line naming any that cannot.
  */
-int attach__all(struct bpf_object *obj, const struct netattach *na, struct attach_set *out);
+int attach__all(struct bpf_object *obj, const struct netattach *na,
+		const struct uprobe_opts *uo, struct attach_set *out);
+
+/* ---- uprobe.c ----------------------------------------------------------- */
+
+/*
+ * A uprobe whose binary comes from the command line (SEC("uprobe"),
+ * SEC("uprobe/FUNC")), or any uprobe with --uprobe-pid: uprobe__attach's.
+ */
+bool uprobe__owns(const struct bpf_program *prog, const struct uprobe_opts *o);
+/* Attaches it and says where on stderr; 0, or -EINVAL when it cannot (said in one line). */
+int uprobe__attach(struct bpf_program *prog, const struct uprobe_opts *o, struct bpf_link **out);
 void attach__destroy(struct attach_set *as);
 /* True when some program calls bpf_trace_printk or bpf_trace_vprintk. */
 bool attach__uses_printk(struct bpf_object *obj);
