@@ -24,7 +24,7 @@ _procsnoop_exec="-c --cgroup --failed -l --line --max-args -n --name -q --quote
 	-t --timestamp -T --time -U --print-uid -x --fails"
 _procsnoop_exit="-c --cgroup -t --timestamp -T --threaded -x --failed"
 _procsnoop_run="-o --output -d --duration -i --interval --event-type --ifindex --ifname
-	--tc-mode --uprobe-target --uprobe-pid --build -O --object --btf -q --quiet
+	--tc-mode --freq --uprobe-target --uprobe-pid --build -O --object --btf -q --quiet
 	-v --verbose --metrics --metrics-labels --metrics-max-series --help --usage
 	-V --version"
 
@@ -36,7 +36,7 @@ _procsnoop_valued_open="-c -n --name --prefix -t"
 _procsnoop_valued_exec="-c --cgroup -l --line --max-args -n --name"
 _procsnoop_valued_exit="-c --cgroup"
 _procsnoop_valued_run="-o --output -d --duration -i --interval --event-type --ifindex
-	--ifname --tc-mode --uprobe-target --uprobe-pid -O --object --btf --metrics
+	--ifname --tc-mode --freq --uprobe-target --uprobe-pid -O --object --btf --metrics
 	--metrics-labels --metrics-max-series"
 
 # The tracer a word names: itself, or the one tracer it is a prefix of (run is never shortened).

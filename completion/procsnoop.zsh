@@ -140,6 +140,7 @@ _procsnoop_run_opts=(
 	'(--ifname)--ifindex=[attach tc and xdp programs to this interface index]:interface index:($(cat /sys/class/net/*/ifindex 2>/dev/null))'
 	'(--ifindex)--ifname=[attach tc and xdp programs to this interface]:interface:_net_interfaces'
 	'--tc-mode=[how tc programs attach]:mode:(auto tcx clsact)'
+	'--freq=[samples a second of perf_event programs]:hz'
 	'--uprobe-target=[the binary of uprobes whose section names none]:binary:_files'
 	'--uprobe-pid=[uprobes only in this process]:process:_pids'
 	'--build[write one object that runs without clang, and stop]'
@@ -176,7 +177,7 @@ _procsnoop_run() {
 	local prog i
 	for (( i = 3; i < CURRENT; i++ )); do
 		[[ $words[i] == -* ]] && continue
-		[[ $words[i-1] == (-o|-d|-i|-O|--output|--duration|--interval|--event-type|--ifindex|--ifname|--tc-mode|--object|--btf|--uprobe-target|--uprobe-pid|--metrics|--metrics-labels|--metrics-max-series) ]] && continue
+		[[ $words[i-1] == (-o|-d|-i|-O|--output|--duration|--interval|--event-type|--ifindex|--ifname|--tc-mode|--object|--btf|--freq|--uprobe-target|--uprobe-pid|--metrics|--metrics-labels|--metrics-max-series) ]] && continue
 		prog=$words[i]
 		break
 	done

@@ -97,6 +97,7 @@ struct field {
 	const char *const *names; /* FK_ENUM */
 	int nnames;
 	field_format_fn format; /* FK_CUSTOM */
+	void *arg; /* FK_CUSTOM: what its format callback keeps, owned by the schema */
 };
 
 struct schema {

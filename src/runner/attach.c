@@ -109,37 +109,53 @@ int attach__load(struct bpf_object *obj, const char *what)
 	return err;
 }
 
+int attach__keep(struct attach_set *as, struct bpf_link *link)
+{
+	if (as->n == as->cap) {
+		int cap = as->cap ? as->cap * 2 : 16;
+		struct bpf_link **v = realloc(as->links, cap * sizeof(*v));
+
+		if (!v) {
+			bpf_link__destroy(link);
+			return -ENOMEM;
+		}
+		as->links = v;
+		as->cap = cap;
+	}
+	as->links[as->n++] = link;
+	return 0;
+}
+
 int attach__all(struct bpf_object *obj, const struct netattach *na,
-		const struct uprobe_opts *uo, struct attach_set *out)
+		const struct uprobe_opts *uo, unsigned int freq, struct attach_set *out)
 {
 	struct bpf_program *prog;
-	int n = 0;
+	int err = 0;
 
 	memset(out, 0, sizeof(*out));
-	bpf_object__for_each_program(prog, obj)
-		n++;
-	out->links = calloc(n ? n : 1, sizeof(*out->links));
-	if (!out->links)
-		return -ENOMEM;
 	bpf_object__for_each_program(prog, obj) {
-		struct bpf_link *link;
-		int err;
+		struct bpf_link *link = NULL;
 
 		if (!bpf_program__autoload(prog) || netattach__owns(na, prog))
 			continue;
+		if (perfattach__owns(prog)) {
+			err = perfattach__attach(prog, freq, out);
+			if (err)
+				break;
+			continue;
+		}
 		if (uprobe__owns(prog, uo)) {
 			err = uprobe__attach(prog, uo, &link);
-			if (err) {
-				attach__destroy(out);
-				return err;
-			}
-			out->links[out->n++] = link;
+			if (err || (err = attach__keep(out, link)))
+				break;
 			continue;
 		}
 		log__reset_libbpf();
 		link = bpf_program__attach(prog);
 		if (link) {
-			out->links[out->n++] = link;
+			err = attach__keep(out, link);
+			if (err)
+				break;
 			continue;
 		}
 		err = -errno;
@@ -155,11 +171,12 @@ int attach__all(struct bpf_object *obj, const struct netattach *na,
 		else
 			pr_err("program %s cannot attach to SEC(\"%s\"): %s", bpf_program__name(prog),
 			       bpf_program__section_name(prog), strerror(-err));
-		attach__destroy(out);
-		return err;
+		break;
 	}
 	log__reset_libbpf();
-	return 0;
+	if (err)
+		attach__destroy(out);
+	return err;
 }
 
 void attach__destroy(struct attach_set *as)

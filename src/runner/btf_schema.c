@@ -5,13 +5,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include "runner/btf_schema.h"
+#include "runner/symbols.h"
 #include "lib/strbuf.h"
 
 #define MAX_DEPTH 8
 #define MAX_ENUM_NAMES 1024
+/* Stack fields a struct may have; more are shown as numbers. */
+#define STACKS_MAX 8
+
+struct stack_field;
 
 struct owned_schema {
 	struct schema sc; /* first: the public pointer */
+	struct symbols *symbols; /* for stack fields, made with the first */
+	struct stack_field *stacks[STACKS_MAX];
+	int nstacks;
 	struct field *fields;
 	int cap;
 	/* Strings and names arrays the fields point to. */
@@ -176,6 +184,163 @@ static void add_hex_bytes(struct walk *w, const char *key, size_t off, size_t si
 	}
 }
 
+/*
+ * A stack trace: an array of 8-byte addresses whose name says which stack
+ * (kstack, kernel_stack, ustack, user_stack and the like), as bpf_get_stack()
+ * fills it.  Each address is shown as a symbol: a list in JSON, innermost
+ * first; frames joined by ';' in the table.  Its length comes from a field
+ * named NAME_sz or NAME_size (bytes, as bpf_get_stack returns them; negative:
+ * no stack), else the stack ends at its first zero.  A user stack's addresses
+ * are those of the process in the struct's pid (or tgid) field.
+ */
+struct stack_field {
+	bool kernel;
+	int len_off, len_size; /* the length field, or len_size 0 */
+	int pid_off, pid_size; /* the pid field, or pid_size 0 */
+	struct symbols *symbols;
+	struct strbuf out; /* the frames, each with its NUL */
+};
+
+static int stack_kind(const char *key)
+{
+	const char *name = strrchr(key, '.') ? strrchr(key, '.') + 1 : key;
+	static const char *const kernel[] = { "kstack", "kernel_stack", "kern_stack", "kstack_trace" };
+	static const char *const user[] = { "ustack", "user_stack", "ustack_trace" };
+
+	for (size_t i = 0; i < sizeof(kernel) / sizeof(kernel[0]); i++)
+		if (!strcmp(name, kernel[i]))
+			return 1;
+	for (size_t i = 0; i < sizeof(user) / sizeof(user[0]); i++)
+		if (!strcmp(name, user[i]))
+			return 2;
+	return 0;
+}
+
+static int64_t read_int(const char *p, int size)
+{
+	switch (size) {
+	case 1: return *(const int8_t *)p;
+	case 2: { int16_t v; memcpy(&v, p, 2); return v; }
+	case 4: { int32_t v; memcpy(&v, p, 4); return v; }
+	default: { int64_t v; memcpy(&v, p, 8); return v; }
+	}
+}
+
+static void format_stack(const struct field *f, const struct field_ctx *c, struct value *v)
+{
+	struct stack_field *sf = f->arg;
+	const char *rec = c->ev;
+	size_t n = f->size / 8;
+	int pid = 0;
+	char frame[512];
+
+	if ((size_t)f->offset + f->size > c->size)
+		return;
+	if (sf->len_size) {
+		int64_t len;
+
+		if ((size_t)sf->len_off + sf->len_size > c->size)
+			return;
+		len = read_int(rec + sf->len_off, sf->len_size);
+		if (len < 0)
+			return; /* bpf_get_stack's error: no stack */
+		if ((uint64_t)len / 8 < n)
+			n = len / 8;
+	}
+	if (sf->pid_size && (size_t)sf->pid_off + sf->pid_size <= c->size)
+		pid = read_int(rec + sf->pid_off, sf->pid_size);
+	sf->out.len = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t addr;
+
+		memcpy(&addr, rec + f->offset + i * 8, 8);
+		if (!addr)
+			break;
+		if (sf->kernel)
+			symbols__kernel(sf->symbols, addr, frame, sizeof(frame));
+		else
+			symbols__user(sf->symbols, pid, addr, frame, sizeof(frame));
+		if (!c->json && sf->out.len)
+			strbuf__add(&sf->out, ";", 1);
+		strbuf__add(&sf->out, frame, strlen(frame) + (c->json ? 1 : 0));
+	}
+	if (c->json)
+		value__strlist(v, sf->out.buf ? sf->out.buf : "", sf->out.len, 0);
+	else
+		value__bytes(v, sf->out.buf ? sf->out.buf : "", sf->out.len);
+}
+
+static void free_stack_field(void *p)
+{
+	struct stack_field *sf = p;
+
+	strbuf__free(&sf->out);
+	free(sf);
+}
+
+static void add_stack(struct walk *w, const char *key, size_t off, size_t size, bool kernel)
+{
+	struct field *f = add_field(w, key, FK_CUSTOM, off, size);
+	struct stack_field *sf;
+
+	if (!f)
+		return;
+	if (!w->os->symbols && !(w->os->symbols = symbols__new())) {
+		w->err = -ENOMEM;
+		return;
+	}
+	sf = calloc(1, sizeof(*sf));
+	if (!sf) {
+		w->err = -ENOMEM;
+		return;
+	}
+	sf->kernel = kernel;
+	sf->symbols = w->os->symbols;
+	if (w->os->nstacks == STACKS_MAX) {
+		free(sf);
+		f->kind = FK_HEX; /* beyond the bound: shown raw */
+		return;
+	}
+	w->os->stacks[w->os->nstacks++] = sf;
+	f->format = format_stack;
+	f->arg = sf;
+	f->flags |= F_LEFT;
+	set_width(f, 40);
+}
+
+/* Each stack field's length and pid fields, by name, wherever they are in the struct. */
+static void link_stacks(struct owned_schema *os)
+{
+	for (int i = 0; i < os->sc.nfields; i++) {
+		struct field *f = &os->fields[i];
+		struct stack_field *sf = f->arg;
+		const char *dot = strrchr(f->key, '.');
+		size_t plen = dot ? (size_t)(dot - f->key + 1) : 0;
+
+		if (f->format != format_stack)
+			continue;
+		for (int j = 0; j < os->sc.nfields; j++) {
+			const struct field *g = &os->fields[j];
+			size_t klen = strlen(f->key);
+			bool int_field = g->kind == FK_INT || g->kind == FK_UINT;
+
+			if (!int_field)
+				continue;
+			if (!strncmp(g->key, f->key, klen) &&
+			    (!strcmp(g->key + klen, "_sz") || !strcmp(g->key + klen, "_size"))) {
+				sf->len_off = g->offset;
+				sf->len_size = g->size;
+			}
+			if (!strncmp(g->key, f->key, plen) &&
+			    (!strcmp(g->key + plen, "pid") || !strcmp(g->key + plen, "tgid")) &&
+			    !sf->pid_size) {
+				sf->pid_off = g->offset;
+				sf->pid_size = g->size;
+			}
+		}
+	}
+}
+
 static bool is_char(const struct btf *btf, const struct btf_type *t)
 {
 	const char *name = btf__name_by_offset(btf, t->name_off);
@@ -333,7 +498,9 @@ static void walk_type(struct walk *w, const char *key, __u32 id, size_t off, int
 		if (esz <= 0 || esz > 0xffff || a->nelems > 0xffff ||
 		    (size_t)esz * a->nelems > 0xffff)
 			return;
-		if (is_char(w->btf, et)) {
+		if (esz == 8 && btf_is_int(et) && a->nelems >= 2 && stack_kind(key)) {
+			add_stack(w, key, off, esz * a->nelems, stack_kind(key) == 1);
+		} else if (is_char(w->btf, et)) {
 			f = add_field(w, key, FK_STR, off, a->nelems);
 			if (f) {
 				f->flags |= F_LEFT;
@@ -401,6 +568,7 @@ int btf_schema__new(const struct btf *btf, __u32 id, const struct btf_schema_opt
 	walk_type(&w, opts->key_prefix && opts->key_prefix[0] ? opts->key_prefix : NULL, id, 0, 0);
 	for (int i = 0; i < opts->nextra && !w.err; i++)
 		add_extra(&w, &opts->extra[i]);
+	link_stacks(os);
 	if (w.err) {
 		btf_schema__free(&os->sc);
 		return w.err;
@@ -417,6 +585,9 @@ void btf_schema__free(struct schema *sc)
 		return;
 	for (int i = 0; i < os->nallocs; i++)
 		free(os->allocs[i]);
+	for (int i = 0; i < os->nstacks; i++)
+		free_stack_field(os->stacks[i]);
+	symbols__free(os->symbols);
 	free(os->allocs);
 	free(os->fields);
 	free(os);

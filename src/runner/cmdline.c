@@ -15,14 +15,16 @@
 #include "lib/parse.h"
 #include "runner/runner.h"
 
+/* Keys of our own: 0x100 up are the common options' (lib/options.c), --metrics among them. */
 enum {
 	OPT_INTERVAL = 'i',
-	OPT_EVENT_TYPE = 0x100,
+	OPT_EVENT_TYPE = 0x200,
 	OPT_IFINDEX,
 	OPT_IFNAME,
 	OPT_TC_MODE,
 	OPT_BUILD,
 	OPT_BTF,
+	OPT_FREQ,
 	OPT_UPROBE_TARGET,
 	OPT_UPROBE_PID,
 	OPT_FLAG = 0x1000, /* + index of a program flag */
@@ -48,6 +50,8 @@ static const struct argp_option runner_options[] = {
 	{ "tc-mode", OPT_TC_MODE, "MODE", 0,
 	  "How tc programs attach: auto (default: tcx where the kernel has it, Linux 6.6, "
 	  "else a clsact filter), tcx, or clsact", 1 },
+	{ "freq", OPT_FREQ, "HZ", 0,
+	  "Samples a second on each CPU for SEC(\"perf_event\") programs (default 49)", 1 },
 	{ "uprobe-target", OPT_UPROBE_TARGET, "PATH", 0,
 	  "The binary (or library) of the uprobes whose section names none: SEC(\"uprobe\") "
 	  "probes the function named as the program, SEC(\"uprobe/FUNC\") FUNC", 1 },
@@ -82,7 +86,7 @@ static bool takes_value(const char *a)
 	static const char *const v[] = { "-o", "-d", "-i", "-O", "--output", "--duration",
 					 "--interval", "--event-type", "--metrics",
 					 "--ifindex", "--ifname", "--tc-mode", "--object", "--btf",
-					 "--uprobe-target", "--uprobe-pid",
+					 "--uprobe-target", "--uprobe-pid", "--freq",
 					 "--metrics-labels", "--metrics-max-series" };
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
@@ -183,6 +187,18 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			options__usage_error(state, "invalid --tc-mode '%s': auto, tcx or clsact",
 					     arg);
 		break;
+	case OPT_FREQ: {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || *end || end == arg || v <= 0 || v > 1000000)
+			options__usage_error(state, "invalid --freq '%s': samples a second, from 1 to "
+					     "1000000", arg);
+		o->freq = v;
+		break;
+	}
 	case OPT_UPROBE_TARGET:
 		o->uprobe.target = arg;
 		break;

@@ -496,7 +496,7 @@ static int run(struct runtime *r)
 	if (err)
 		return err == -ENOMEM ? 1 : EXIT_USAGE;
 	if (attach__load(r->obj, r->o.prog) ||
-	    attach__all(r->obj, r->net, &r->o.uprobe, &r->links))
+	    attach__all(r->obj, r->net, &r->o.uprobe, r->o.freq, &r->links))
 		return EXIT_USAGE;
 	if (netattach__attach(r->net))
 		return 1;
@@ -567,6 +567,7 @@ int runner__main(int argc, char **argv)
 	log__init(RUNNER_NAME, r.o.verbosity);
 	r.o.flags = &r.flags;
 	r.o.interval = 1;
+	r.o.freq = 49;
 	if (!r.o.prog && !help) {
 		fprintf(stderr, "%s: no program given (procsnoop run PROG.bpf.c [HEADER.h ...] "
 				"[-- FLAGS]; --help for more)\n", RUNNER_NAME);

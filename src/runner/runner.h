@@ -144,6 +144,7 @@ struct run_opts {
 	const char *object_out; /* -O: the object --build writes */
 	const char *btf; /* --btf: the kernel's BTF from this file */
 	struct uprobe_opts uprobe;
+	unsigned int freq; /* --freq: samples a second of perf_event programs */
 	const char *prog;
 	const char *headers[RUNNER_MAX_HEADERS];
 	int nheaders;
@@ -176,8 +177,11 @@ void cmdline__free(struct cmdline *cl);
 
 struct attach_set {
 	struct bpf_link **links;
-	int n;
+	int n, cap;
 };
+
+/* Keeps link in the set (destroyed with it); 0, or -ENOMEM (link destroyed). */
+int attach__keep(struct attach_set *as, struct bpf_link *link);
 
 /* Loads the object; on failure prints why in the verifier's words.  0 or -errno. */
 int attach__load(struct bpf_object *obj, const char *what);
@@ -186,7 +190,14 @@ int attach__load(struct bpf_object *obj, const char *what);
  * line naming any that cannot.
  */
 int attach__all(struct bpf_object *obj, const struct netattach *na,
-		const struct uprobe_opts *uo, struct attach_set *out);
+		const struct uprobe_opts *uo, unsigned int freq, struct attach_set *out);
+
+/* ---- perfattach.c ------------------------------------------------------- */
+
+/* A SEC("perf_event") program: perfattach__attach's. */
+bool perfattach__owns(const struct bpf_program *prog);
+/* One CPU clock perf event per online CPU, freq samples a second; 0 or -errno (said). */
+int perfattach__attach(struct bpf_program *prog, unsigned int freq, struct attach_set *as);
 
 /* ---- uprobe.c ----------------------------------------------------------- */
 

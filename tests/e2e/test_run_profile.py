@@ -1,0 +1,78 @@
+"""procsnoop run of SEC("perf_event") programs: one CPU clock perf event per online CPU at
+--freq, and stack traces (kstack/ustack arrays as bpf_get_stack fills them) shown as symbols:
+the kernel's from /proc/kallsyms, a process's from the ELF symbols of the files it maps. A test
+binary spins in a function of its own and in read(2) of /dev/zero."""
+import os
+import re
+import subprocess
+
+from harness import BUILD, ROOT, Trace, usage_error
+
+PROG = os.path.join(ROOT, "tests", "programs", "profile", "profile.bpf.c")
+ACTOR = os.path.join(BUILD, "tests", "uprobeactor")
+
+
+def online_cpus():
+    n = 0
+    with open("/sys/devices/system/cpu/online") as f:
+        for part in f.read().strip().split(","):
+            a, _, b = part.partition("-")
+            n += int(b or a) - int(a) + 1
+    return n
+
+
+def profiled(*args, json_output=True):
+    """Samples of the actor spinning for 1.5 s under procsnoop run ARGS."""
+    spin = subprocess.Popen([ACTOR, "spin", "1500"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(spin.stdout.readline().split()[1])
+        with Trace("run", PROG, "--target", str(pid), *args, json_output=json_output) as tr:
+            spin.communicate("go\n", timeout=30)
+            assert spin.returncode == 0
+            assert tr.stop() == 0, tr.stderr()
+    finally:
+        if spin.poll() is None:
+            spin.kill()
+            spin.wait()
+    return pid, tr
+
+
+def test_profile_stacks_with_symbols():
+    pid, tr = profiled("--freq", "499")
+    evs = [e for e in tr.events() if e["type"] == "stacktrace_event"]
+    assert evs and all(e["pid"] == pid and e["comm"] == "uprobeactor" for e in evs), evs[:2]
+    frame = re.compile(r"^[\w.@]+\+0x[0-9a-f]+$")
+    user = [f for e in evs for f in e["ustack"]]
+    kernel = [f for e in evs for f in e["kstack"]]
+    # The actor's own function, by name, in its own binary; libc's read.
+    assert any(re.fullmatch(r"procsnoop_spin\+0x[0-9a-f]+ \(uprobeactor\)", f) for f in user), \
+        sorted(set(user))[:20]
+    assert any(f.endswith(" (libc.so.6)") and not f.startswith("0x") for f in user), \
+        sorted(set(user))[:20]
+    # read(2) of /dev/zero, in the kernel's words.
+    assert any(f.startswith("read_zero+0x") for f in kernel), sorted(set(kernel))[:20]
+    assert any(f.startswith("ksys_read+0x") for f in kernel), sorted(set(kernel))[:20]
+    assert all(frame.match(f) for f in kernel), [f for f in kernel if not frame.match(f)][:5]
+    # A stack's length is its _sz field's bytes.
+    assert all(len(e["kstack"]) == e["kstack_sz"] // 8 for e in evs), evs[:2]
+    assert (f"procsnoop run: attached profile to a CPU clock on {online_cpus()} CPUs, 499 "
+            "samples a second each\n" in tr.stderr()), tr.stderr()
+    assert "0 lost" in tr.stderr()
+
+
+def test_profile_table_frames_joined():
+    pid, tr = profiled(json_output=False)
+    lines = tr.text().splitlines()
+    header = lines[0].split()
+    assert header[:3] == ["TIME", "PID", "CPU_ID"] and "USTACK" in header, header
+    assert any(re.search(r"procsnoop_spin\+0x[0-9a-f]+ \(uprobeactor\)", l) for l in lines[1:])
+    assert any(re.search(r"read_zero\+0x[0-9a-f]+;vfs_read\+0x", l) for l in lines[1:]), \
+        lines[:5]
+    assert "49 samples a second each" in tr.stderr(), tr.stderr()
+
+
+def test_profile_bad_freq():
+    for bad in ("0", "x", "1000001", "-5"):
+        assert usage_error("run", PROG, "--freq", bad) == (
+            f"procsnoop run: invalid --freq '{bad}': samples a second, from 1 to 1000000")
