@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/bpf.h>
 #include "runner/btf_schema.h"
 #include "runner/symbols.h"
 #include "lib/strbuf.h"
@@ -12,6 +13,8 @@
 #define MAX_ENUM_NAMES 1024
 /* Stack fields a struct may have; more are shown as numbers. */
 #define STACKS_MAX 8
+/* The largest stack trace map value read for a stack id (127 frames, the kernel's default max). */
+#define STACK_ID_MAX_BYTES (256 * 8)
 
 struct stack_field;
 
@@ -29,6 +32,7 @@ struct owned_schema {
 
 struct walk {
 	const struct btf *btf;
+	const struct bpf_map *stack_map; /* for stack id fields, or NULL */
 	struct owned_schema *os;
 	size_t base;
 	int err;
@@ -199,6 +203,8 @@ struct stack_field {
 	int pid_off, pid_size; /* the pid field, or pid_size 0 */
 	struct symbols *symbols;
 	struct strbuf out; /* the frames, each with its NUL */
+	const struct bpf_map *map; /* a stack id's: the stack trace map */
+	__u64 *frames; /* a stack id's: the map's value */
 };
 
 static int stack_kind(const char *key)
@@ -206,6 +212,17 @@ static int stack_kind(const char *key)
 	const char *name = strrchr(key, '.') ? strrchr(key, '.') + 1 : key;
 	static const char *const kernel[] = { "kstack", "kernel_stack", "kern_stack", "kstack_trace" };
 	static const char *const user[] = { "ustack", "user_stack", "ustack_trace" };
+	static const char *const kernel_id[] = { "kstack_id", "kern_stack_id", "kernel_stack_id",
+						 "kstackid", "kernel_stackid" };
+	static const char *const user_id[] = { "ustack_id", "user_stack_id", "ustackid",
+					       "user_stackid" };
+
+	for (size_t i = 0; i < sizeof(kernel_id) / sizeof(kernel_id[0]); i++)
+		if (!strcmp(name, kernel_id[i]))
+			return 3;
+	for (size_t i = 0; i < sizeof(user_id) / sizeof(user_id[0]); i++)
+		if (!strcmp(name, user_id[i]))
+			return 4;
 
 	for (size_t i = 0; i < sizeof(kernel) / sizeof(kernel[0]); i++)
 		if (!strcmp(name, kernel[i]))
@@ -226,13 +243,14 @@ static int64_t read_int(const char *p, int size)
 	}
 }
 
+static void render_frames(struct stack_field *sf, const struct field_ctx *c, const char *addrs,
+			  size_t n, struct value *v);
+
 static void format_stack(const struct field *f, const struct field_ctx *c, struct value *v)
 {
 	struct stack_field *sf = f->arg;
 	const char *rec = c->ev;
 	size_t n = f->size / 8;
-	int pid = 0;
-	char frame[512];
 
 	if ((size_t)f->offset + f->size > c->size)
 		return;
@@ -247,13 +265,47 @@ static void format_stack(const struct field *f, const struct field_ctx *c, struc
 		if ((uint64_t)len / 8 < n)
 			n = len / 8;
 	}
+	render_frames(sf, c, rec + f->offset, n, v);
+}
+
+/*
+ * A stack id into the program's stack trace map (bpf_get_stackid's; negative:
+ * none): the map's entry, shown as format_stack shows an array.
+ */
+static void format_stack_id(const struct field *f, const struct field_ctx *c, struct value *v)
+{
+	struct stack_field *sf = f->arg;
+	__u32 value_size = bpf_map__value_size(sf->map), key;
+	int64_t id;
+	int fd = bpf_map__fd(sf->map);
+
+	if ((size_t)f->offset + f->size > c->size || fd < 0 || value_size > STACK_ID_MAX_BYTES)
+		return;
+	id = read_int((const char *)c->ev + f->offset, f->size);
+	if (id < 0 || id > UINT32_MAX)
+		return;
+	key = id;
+	memset(sf->frames, 0, value_size);
+	if (bpf_map_lookup_elem(fd, &key, sf->frames))
+		return; /* gone from the map, or never there */
+	render_frames(sf, c, (const char *)sf->frames, value_size / 8, v);
+}
+
+/* n addresses at addrs (the first zero ends them) as the value of a stack field. */
+static void render_frames(struct stack_field *sf, const struct field_ctx *c, const char *addrs,
+			  size_t n, struct value *v)
+{
+	const char *rec = c->ev;
+	char frame[512];
+	int pid = 0;
+
 	if (sf->pid_size && (size_t)sf->pid_off + sf->pid_size <= c->size)
 		pid = read_int(rec + sf->pid_off, sf->pid_size);
 	sf->out.len = 0;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t addr;
 
-		memcpy(&addr, rec + f->offset + i * 8, 8);
+		memcpy(&addr, addrs + i * 8, 8);
 		if (!addr)
 			break;
 		if (sf->kernel)
@@ -274,15 +326,29 @@ static void free_stack_field(void *p)
 {
 	struct stack_field *sf = p;
 
+	free(sf->frames);
 	strbuf__free(&sf->out);
 	free(sf);
 }
 
-static void add_stack(struct walk *w, const char *key, size_t off, size_t size, bool kernel)
+/*
+ * A stack field: an array of addresses (map NULL), or a stack id into map.
+ * Beyond STACKS_MAX of them, the rest are plain numbers.
+ */
+static void add_stack(struct walk *w, const char *key, size_t off, size_t size, bool kernel,
+		      const struct bpf_map *map)
 {
-	struct field *f = add_field(w, key, FK_CUSTOM, off, size);
 	struct stack_field *sf;
+	struct field *f;
 
+	if (w->os->nstacks == STACKS_MAX) {
+		if (map)
+			add_field(w, key, FK_INT, off, size);
+		else
+			add_hex_bytes(w, key, off, size);
+		return;
+	}
+	f = add_field(w, key, FK_CUSTOM, off, size);
 	if (!f)
 		return;
 	if (!w->os->symbols && !(w->os->symbols = symbols__new())) {
@@ -296,13 +362,14 @@ static void add_stack(struct walk *w, const char *key, size_t off, size_t size, 
 	}
 	sf->kernel = kernel;
 	sf->symbols = w->os->symbols;
-	if (w->os->nstacks == STACKS_MAX) {
+	sf->map = map;
+	if (map && !(sf->frames = malloc(STACK_ID_MAX_BYTES))) {
 		free(sf);
-		f->kind = FK_HEX; /* beyond the bound: shown raw */
+		w->err = -ENOMEM;
 		return;
 	}
 	w->os->stacks[w->os->nstacks++] = sf;
-	f->format = format_stack;
+	f->format = map ? format_stack_id : format_stack;
 	f->arg = sf;
 	f->flags |= F_LEFT;
 	set_width(f, 40);
@@ -317,7 +384,7 @@ static void link_stacks(struct owned_schema *os)
 		const char *dot = strrchr(f->key, '.');
 		size_t plen = dot ? (size_t)(dot - f->key + 1) : 0;
 
-		if (f->format != format_stack)
+		if (f->format != format_stack && f->format != format_stack_id)
 			continue;
 		for (int j = 0; j < os->sc.nfields; j++) {
 			const struct field *g = &os->fields[j];
@@ -455,6 +522,10 @@ static void walk_type(struct walk *w, const char *key, __u32 id, size_t off, int
 
 		if (btf_int_offset(t) || (btf_int_bits(t) != t->size * 8))
 			return;
+		if (w->stack_map && (t->size == 4 || t->size == 8) && stack_kind(key) >= 3) {
+			add_stack(w, key, off, t->size, stack_kind(key) == 3, w->stack_map);
+			return;
+		}
 		if (enc & BTF_INT_BOOL) {
 			f = add_field(w, key, FK_BOOL, off, t->size);
 			set_width(f, 5);
@@ -498,8 +569,9 @@ static void walk_type(struct walk *w, const char *key, __u32 id, size_t off, int
 		if (esz <= 0 || esz > 0xffff || a->nelems > 0xffff ||
 		    (size_t)esz * a->nelems > 0xffff)
 			return;
-		if (esz == 8 && btf_is_int(et) && a->nelems >= 2 && stack_kind(key)) {
-			add_stack(w, key, off, esz * a->nelems, stack_kind(key) == 1);
+		if (esz == 8 && btf_is_int(et) && a->nelems >= 2 &&
+		    (stack_kind(key) == 1 || stack_kind(key) == 2)) {
+			add_stack(w, key, off, esz * a->nelems, stack_kind(key) == 1, NULL);
 		} else if (is_char(w->btf, et)) {
 			f = add_field(w, key, FK_STR, off, a->nelems);
 			if (f) {
@@ -543,7 +615,7 @@ int btf_schema__new(const struct btf *btf, __u32 id, const struct btf_schema_opt
 {
 	struct owned_schema *os;
 	const struct btf_type *t;
-	struct walk w = { .btf = btf, .base = opts->base };
+	struct walk w = { .btf = btf, .base = opts->base, .stack_map = opts->stack_map };
 	char *name;
 
 	*out = NULL;

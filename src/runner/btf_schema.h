@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <bpf/btf.h>
+#include <bpf/libbpf.h>
 #include "lib/schema.h"
 
 #define BTF_SCHEMA_MAX_FIELDS 256
@@ -24,6 +25,8 @@ struct btf_schema_opts {
 	size_t base; /* the struct starts this many bytes into a record */
 	const char *key_prefix; /* every key under this one: "key" gives "key.pid" */
 	bool time_field; /* a TIME field from the event_header comes first */
+	/* The stack trace map that fields named kstack_id, user_stack_id... index, or NULL. */
+	const struct bpf_map *stack_map;
 	/* Fields of the whole record put after the struct's, but for a key the struct has. */
 	const struct field *extra;
 	int nextra;

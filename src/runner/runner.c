@@ -374,6 +374,7 @@ static int event_schema(struct runtime *r)
 	static const struct field container_fields[] = { HDR_CONTAINER_FIELDS };
 	struct btf_schema_opts so = { .type = EVENT_USER, .time_field = true,
 				      .base = sizeof(struct event_header) };
+	struct bpf_map *map;
 	__u32 id;
 	int err = event_type(r, &id);
 
@@ -382,6 +383,9 @@ static int event_schema(struct runtime *r)
 	so.name = btf__name_by_offset(btf, btf__type_by_id(btf, id)->name_off);
 	if (!so.name || !so.name[0])
 		so.name = "event";
+	bpf_object__for_each_map(map, r->obj)
+		if (bpf_map__type(map) == BPF_MAP_TYPE_STACK_TRACE && !so.stack_map)
+			so.stack_map = map;
 	if (r->ids) {
 		so.extra = container_fields;
 		so.nextra = sizeof(container_fields) / sizeof(container_fields[0]);

@@ -9,6 +9,7 @@ import subprocess
 from harness import BUILD, ROOT, Trace, usage_error
 
 PROG = os.path.join(ROOT, "tests", "programs", "profile", "profile.bpf.c")
+PROG_IDS = os.path.join(ROOT, "tests", "programs", "profile", "profile_ids.bpf.c")
 ACTOR = os.path.join(BUILD, "tests", "uprobeactor")
 
 
@@ -21,13 +22,13 @@ def online_cpus():
     return n
 
 
-def profiled(*args, json_output=True):
+def profiled(*args, json_output=True, prog=PROG):
     """Samples of the actor spinning for 1.5 s under procsnoop run ARGS."""
     spin = subprocess.Popen([ACTOR, "spin", "1500"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True)
     try:
         pid = int(spin.stdout.readline().split()[1])
-        with Trace("run", PROG, "--target", str(pid), *args, json_output=json_output) as tr:
+        with Trace("run", prog, "--target", str(pid), *args, json_output=json_output) as tr:
             spin.communicate("go\n", timeout=30)
             assert spin.returncode == 0
             assert tr.stop() == 0, tr.stderr()
@@ -59,6 +60,21 @@ def test_profile_stacks_with_symbols():
     assert (f"procsnoop run: attached profile to a CPU clock on {online_cpus()} CPUs, 499 "
             "samples a second each\n" in tr.stderr()), tr.stderr()
     assert "0 lost" in tr.stderr()
+
+
+def test_profile_stack_ids_into_a_stack_trace_map():
+    """bcc's way: bpf_get_stackid into a BPF_MAP_TYPE_STACK_TRACE map, the event holding ids;
+    procsnoop reads each id's stack from the map. A negative id (no stack) is null."""
+    pid, tr = profiled("--freq", "499", prog=PROG_IDS)
+    evs = [e for e in tr.events() if e["type"] == "stack_sample"]
+    assert evs and all(e["pid"] == pid for e in evs), evs[:2]
+    user = [f for e in evs for f in e["user_stack_id"] or []]
+    kernel = [f for e in evs for f in e["kernel_stack_id"] or []]
+    assert any(re.fullmatch(r"procsnoop_spin\+0x[0-9a-f]+ \(uprobeactor\)", f) for f in user), \
+        sorted(set(user))[:20]
+    assert any(f.startswith("read_zero+0x") for f in kernel), sorted(set(kernel))[:20]
+    # Samples taken in user space have no kernel stack: bpf_get_stackid said -EFAULT.
+    assert any(e["kernel_stack_id"] is None for e in evs), evs[:3]
 
 
 def test_profile_table_frames_joined():
