@@ -32,6 +32,7 @@ struct owned_schema {
 
 struct walk {
 	const struct btf *btf;
+	const struct btf_schema_opts *opts;
 	const struct bpf_map *stack_map; /* for stack id fields, or NULL */
 	struct owned_schema *os;
 	size_t base;
@@ -199,6 +200,7 @@ static void add_hex_bytes(struct walk *w, const char *key, size_t off, size_t si
  */
 struct stack_field {
 	bool kernel;
+	bool raw; /* addresses, not symbols */
 	int len_off, len_size; /* the length field, or len_size 0 */
 	int pid_off, pid_size; /* the pid field, or pid_size 0 */
 	struct symbols *symbols;
@@ -207,9 +209,17 @@ struct stack_field {
 	__u64 *frames; /* a stack id's: the map's value */
 };
 
-static int stack_kind(const char *key)
+static int stack_kind(const struct walk *w, const char *key)
 {
 	const char *name = strrchr(key, '.') ? strrchr(key, '.') + 1 : key;
+
+	/* Named by @intepreter: those fields, and no others of the array forms. */
+	if (w->opts->stack_names.kstack || w->opts->stack_names.ustack) {
+		if (w->opts->stack_names.kstack && !strcmp(key, w->opts->stack_names.kstack))
+			return 1;
+		if (w->opts->stack_names.ustack && !strcmp(key, w->opts->stack_names.ustack))
+			return 2;
+	}
 	static const char *const kernel[] = { "kstack", "kernel_stack", "kern_stack", "kstack_trace" };
 	static const char *const user[] = { "ustack", "user_stack", "ustack_trace" };
 	static const char *const kernel_id[] = { "kstack_id", "kern_stack_id", "kernel_stack_id",
@@ -308,7 +318,9 @@ static void render_frames(struct stack_field *sf, const struct field_ctx *c, con
 		memcpy(&addr, addrs + i * 8, 8);
 		if (!addr)
 			break;
-		if (sf->kernel)
+		if (sf->raw)
+			snprintf(frame, sizeof(frame), "0x%llx", (unsigned long long)addr);
+		else if (sf->kernel)
 			symbols__kernel(sf->symbols, addr, frame, sizeof(frame));
 		else
 			symbols__user(sf->symbols, pid, addr, frame, sizeof(frame));
@@ -361,6 +373,7 @@ static void add_stack(struct walk *w, const char *key, size_t off, size_t size, 
 		return;
 	}
 	sf->kernel = kernel;
+	sf->raw = w->opts->stack_names.raw;
 	sf->symbols = w->os->symbols;
 	sf->map = map;
 	if (map && !(sf->frames = malloc(STACK_ID_MAX_BYTES))) {
@@ -375,8 +388,11 @@ static void add_stack(struct walk *w, const char *key, size_t off, size_t size, 
 	set_width(f, 40);
 }
 
-/* Each stack field's length and pid fields, by name, wherever they are in the struct. */
-static void link_stacks(struct owned_schema *os)
+/*
+ * Each stack field's length and pid fields, by name (@intepreter's, else
+ * NAME_sz or NAME_size, and pid or tgid), wherever they are in the struct.
+ */
+static void link_stacks(struct owned_schema *os, const struct btf_schema_opts *o)
 {
 	for (int i = 0; i < os->sc.nfields; i++) {
 		struct field *f = &os->fields[i];
@@ -393,13 +409,20 @@ static void link_stacks(struct owned_schema *os)
 
 			if (!int_field)
 				continue;
-			if (!strncmp(g->key, f->key, klen) &&
-			    (!strcmp(g->key + klen, "_sz") || !strcmp(g->key + klen, "_size"))) {
+			const char *len_name = sf->kernel ? o->stack_names.kstack_sz
+							  : o->stack_names.ustack_sz;
+
+			if (len_name ? !strcmp(g->key, len_name)
+				     : !strncmp(g->key, f->key, klen) &&
+					       (!strcmp(g->key + klen, "_sz") ||
+						!strcmp(g->key + klen, "_size"))) {
 				sf->len_off = g->offset;
 				sf->len_size = g->size;
 			}
-			if (!strncmp(g->key, f->key, plen) &&
-			    (!strcmp(g->key + plen, "pid") || !strcmp(g->key + plen, "tgid")) &&
+			if ((o->stack_names.pid ? !strcmp(g->key, o->stack_names.pid)
+						: !strncmp(g->key, f->key, plen) &&
+							  (!strcmp(g->key + plen, "pid") ||
+							   !strcmp(g->key + plen, "tgid"))) &&
 			    !sf->pid_size) {
 				sf->pid_off = g->offset;
 				sf->pid_size = g->size;
@@ -522,8 +545,8 @@ static void walk_type(struct walk *w, const char *key, __u32 id, size_t off, int
 
 		if (btf_int_offset(t) || (btf_int_bits(t) != t->size * 8))
 			return;
-		if (w->stack_map && (t->size == 4 || t->size == 8) && stack_kind(key) >= 3) {
-			add_stack(w, key, off, t->size, stack_kind(key) == 3, w->stack_map);
+		if (w->stack_map && (t->size == 4 || t->size == 8) && stack_kind(w, key) >= 3) {
+			add_stack(w, key, off, t->size, stack_kind(w, key) == 3, w->stack_map);
 			return;
 		}
 		if (enc & BTF_INT_BOOL) {
@@ -570,8 +593,8 @@ static void walk_type(struct walk *w, const char *key, __u32 id, size_t off, int
 		    (size_t)esz * a->nelems > 0xffff)
 			return;
 		if (esz == 8 && btf_is_int(et) && a->nelems >= 2 &&
-		    (stack_kind(key) == 1 || stack_kind(key) == 2)) {
-			add_stack(w, key, off, esz * a->nelems, stack_kind(key) == 1, NULL);
+		    (stack_kind(w, key) == 1 || stack_kind(w, key) == 2)) {
+			add_stack(w, key, off, esz * a->nelems, stack_kind(w, key) == 1, NULL);
 		} else if (is_char(w->btf, et)) {
 			f = add_field(w, key, FK_STR, off, a->nelems);
 			if (f) {
@@ -615,7 +638,8 @@ int btf_schema__new(const struct btf *btf, __u32 id, const struct btf_schema_opt
 {
 	struct owned_schema *os;
 	const struct btf_type *t;
-	struct walk w = { .btf = btf, .base = opts->base, .stack_map = opts->stack_map };
+	struct walk w = { .btf = btf, .opts = opts, .base = opts->base,
+			  .stack_map = opts->stack_map };
 	char *name;
 
 	*out = NULL;
@@ -640,7 +664,7 @@ int btf_schema__new(const struct btf *btf, __u32 id, const struct btf_schema_opt
 	walk_type(&w, opts->key_prefix && opts->key_prefix[0] ? opts->key_prefix : NULL, id, 0, 0);
 	for (int i = 0; i < opts->nextra && !w.err; i++)
 		add_extra(&w, &opts->extra[i]);
-	link_stacks(os);
+	link_stacks(os, opts);
 	if (w.err) {
 		btf_schema__free(&os->sc);
 		return w.err;

@@ -25,6 +25,15 @@ struct btf_schema_opts {
 	size_t base; /* the struct starts this many bytes into a record */
 	const char *key_prefix; /* every key under this one: "key" gives "key.pid" */
 	bool time_field; /* a TIME field from the event_header comes first */
+	/*
+	 * The fields of a stack trace record, from ecli's @intepreter {"stack_trace":
+	 * {"field_map": {...}}}: each name, NULL for the default; raw: addresses
+	 * without symbols ("with_symbols": false).
+	 */
+	struct {
+		const char *kstack, *ustack, *kstack_sz, *ustack_sz, *pid;
+		bool raw;
+	} stack_names;
 	/* The stack trace map that fields named kstack_id, user_stack_id... index, or NULL. */
 	const struct bpf_map *stack_map;
 	/* Fields of the whole record put after the struct's, but for a key the struct has. */

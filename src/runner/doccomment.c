@@ -213,6 +213,8 @@ static const struct {
 	/* tc and xdp attachment: read by the attacher */
 	{ "tchook", ARG_JSON },      { "tcopts", ARG_JSON },    { "xdpopts", ARG_JSON },
 	{ "ifindex", ARG_WORD },     { "flags", ARG_WORD },
+	/* how a buffer map's records read: by the event schema (runner.c) */
+	{ "intepreter", ARG_JSON },
 };
 
 struct parse_ctx {

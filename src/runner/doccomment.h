@@ -11,7 +11,8 @@
  * option), `@sample [{JSON}]` (a map printed every interval), `@unit WORD`,
  * `@export` (the event struct), and on LICENSE `@brief TEXT`, `@details TEXT`
  * and `@version WORD`.  The tags of tc and xdp attachment (`@tchook`,
- * `@tcopts`, `@ifindex`, `@flags`, `@xdpopts`) are kept as raw text.  The
+ * `@tcopts`, `@ifindex`, `@flags`, `@xdpopts`) and `@intepreter` (ecli's
+ * spelling: how a buffer map's records read) are kept as raw text.  The
  * comment above LICENSE, else a block standing alone (a blank line below
  * it), describes the program.  The input is untrusted: any bytes are
  * accepted; what is malformed is described in `error`, never fatal here.

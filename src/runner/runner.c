@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "runner/btf_schema.h"
 #include "lib/containers.h"
+#include "lib/json_read.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
 #include "lib/options.h"
@@ -367,6 +368,82 @@ static int event_type(struct runtime *r, __u32 *id)
 	return 0;
 }
 
+/* One line for a malformed @intepreter of a map; EXIT_USAGE. */
+static int intepreter_error(const struct doc_entry *e, const char *why)
+{
+	pr_err("@intepreter of %s (line %d): %s", e->name, e->line, why);
+	return EXIT_USAGE;
+}
+
+/*
+ * ecli's `/// @intepreter {"stack_trace": {"field_map": {...}, "with_symbols": B}}`
+ * on a ring or perf buffer map: which fields hold the stacks, their lengths and
+ * the pid (names that stay in *tree), and whether to name the addresses.
+ * `{"default_struct": {}}` is the default.  0 or EXIT_USAGE (said).
+ */
+static int intepreter(struct runtime *r, struct btf_schema_opts *so, struct json **tree)
+{
+	static const char *const keys[] = { "pid", "cpu_id", "comm", "kstack_sz", "ustack_sz",
+					    "kstack", "ustack" };
+	struct bpf_map *map;
+
+	*tree = NULL;
+	bpf_object__for_each_map(map, r->obj) {
+		enum bpf_map_type t = bpf_map__type(map);
+		const struct doc_entry *e = doccomment__find(&r->docs, bpf_map__name(map));
+		const char *text = e ? doccomment__tag(e, "intepreter") : NULL;
+		const struct json *st, *fm, *ws;
+
+		if (!text || (t != BPF_MAP_TYPE_RINGBUF && t != BPF_MAP_TYPE_PERF_EVENT_ARRAY))
+			continue;
+		*tree = json__parse(text, strlen(text));
+		if (!*tree || (*tree)->type != JSON_OBJECT || (*tree)->len != 1)
+			return intepreter_error(e, "expected {\"stack_trace\": {...}} or "
+						   "{\"default_struct\": {}}");
+		if (json__get(*tree, "default_struct"))
+			return 0;
+		st = json__get(*tree, "stack_trace");
+		if (!st || st->type != JSON_OBJECT)
+			return intepreter_error(e, "expected {\"stack_trace\": {...}} or "
+						   "{\"default_struct\": {}}");
+		for (size_t i = 0; i < st->len; i++)
+			if (strcmp(st->keys[i], "field_map") && strcmp(st->keys[i], "with_symbols"))
+				return intepreter_error(e, "\"stack_trace\" takes \"field_map\" and "
+							   "\"with_symbols\"");
+		ws = json__get(st, "with_symbols");
+		if (ws && ws->type != JSON_BOOL)
+			return intepreter_error(e, "\"with_symbols\" is true or false");
+		so->stack_names.raw = ws && !ws->b;
+		fm = json__get(st, "field_map");
+		if (fm && fm->type != JSON_OBJECT)
+			return intepreter_error(e, "\"field_map\" is an object of field names");
+		for (size_t i = 0; fm && i < fm->len; i++) {
+			const char *v = json__str(fm->items[i]);
+			size_t k;
+
+			for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+				if (!strcmp(fm->keys[i], keys[k]))
+					break;
+			if (k == sizeof(keys) / sizeof(keys[0]) || !v)
+				return intepreter_error(e, "\"field_map\" maps pid, cpu_id, comm, "
+							   "kstack_sz, ustack_sz, kstack and ustack to "
+							   "field names");
+		}
+		so->stack_names.kstack = json__str(json__get(fm, "kstack"));
+		so->stack_names.ustack = json__str(json__get(fm, "ustack"));
+		so->stack_names.kstack_sz = json__str(json__get(fm, "kstack_sz"));
+		so->stack_names.ustack_sz = json__str(json__get(fm, "ustack_sz"));
+		so->stack_names.pid = json__str(json__get(fm, "pid"));
+		/* Only one name given: the other keeps its default. */
+		if (so->stack_names.kstack && !so->stack_names.ustack)
+			so->stack_names.ustack = "ustack";
+		if (so->stack_names.ustack && !so->stack_names.kstack)
+			so->stack_names.kstack = "kstack";
+		return 0;
+	}
+	return 0;
+}
+
 /* The schema of the program's events, when it has ring or perf buffers: 0 or an exit status. */
 static int event_schema(struct runtime *r)
 {
@@ -375,11 +452,17 @@ static int event_schema(struct runtime *r)
 	struct btf_schema_opts so = { .type = EVENT_USER, .time_field = true,
 				      .base = sizeof(struct event_header) };
 	struct bpf_map *map;
+	struct json *tree;
 	__u32 id;
 	int err = event_type(r, &id);
 
 	if (err || !id)
 		return err;
+	err = intepreter(r, &so, &tree);
+	if (err) {
+		json__free(tree);
+		return err;
+	}
 	so.name = btf__name_by_offset(btf, btf__type_by_id(btf, id)->name_off);
 	if (!so.name || !so.name[0])
 		so.name = "event";
@@ -392,9 +475,26 @@ static int event_schema(struct runtime *r)
 	}
 	err = btf_schema__new(btf, id, &so, &r->schema);
 	if (err) {
+		json__free(tree);
 		pr_err("cannot describe the events of %s: %s", r->o.prog, strerror(-err));
 		return 1;
 	}
+	/* The fields @intepreter names must be there. */
+	for (int k = 0; k < 2 && so.stack_names.kstack; k++) {
+		const char *want = k ? so.stack_names.ustack : so.stack_names.kstack;
+		bool found = false;
+
+		for (int i = 0; i < r->schema->nfields; i++)
+			found |= !strcmp(r->schema->fields[i].key, want) &&
+				 r->schema->fields[i].kind == FK_CUSTOM;
+		if (!found) {
+			pr_err("@intepreter of %s: struct %s has no stack field %s (an array of "
+			       "8-byte addresses)", r->o.prog, so.name, want);
+			json__free(tree);
+			return EXIT_USAGE;
+		}
+	}
+	json__free(tree);
 	return 0;
 }
 

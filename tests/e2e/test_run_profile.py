@@ -5,6 +5,7 @@ binary spins in a function of its own and in read(2) of /dev/zero."""
 import os
 import re
 import subprocess
+import tempfile
 
 from harness import BUILD, ROOT, Trace, usage_error
 
@@ -60,6 +61,62 @@ def test_profile_stacks_with_symbols():
     assert (f"procsnoop run: attached profile to a CPU clock on {online_cpus()} CPUs, 499 "
             "samples a second each\n" in tr.stderr()), tr.stderr()
     assert "0 lost" in tr.stderr()
+    # ecli's @intepreter {"stack_trace": {}} on the map is known: no warning.
+    assert "unknown annotation" not in tr.stderr(), tr.stderr()
+
+
+def renamed(tmp, annotation):
+    """profile.bpf.c with its stack fields renamed and the map's @intepreter replaced."""
+    with open(PROG) as f:
+        text = f.read()
+    for old, new in (("kstack_sz", "klen"), ("ustack_sz", "ulen"), ("e->kstack", "e->kst"),
+                     ("e->ustack", "e->ust"), ("stack_trace_t kstack", "stack_trace_t kst"),
+                     ("stack_trace_t ustack", "stack_trace_t ust"), ("e->pid", "e->who"),
+                     ("__u32 pid;\n\t__u32 cpu_id", "__u32 who;\n\t__u32 cpu_id"),
+                     ('{"stack_trace": {}}', annotation)):
+        assert old in text, old
+        text = text.replace(old, new)
+    path = os.path.join(tmp, "renamed.bpf.c")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def test_intepreter_field_map_and_without_symbols():
+    """@intepreter's field_map names the stack, length and pid fields; "with_symbols": false
+    shows the addresses."""
+    with tempfile.TemporaryDirectory() as tmp:
+        prog = renamed(tmp, '{"stack_trace": {"field_map": {"kstack": "kst", "ustack": "ust", '
+                            '"kstack_sz": "klen", "ustack_sz": "ulen", "pid": "who"}, '
+                            '"with_symbols": false}}')
+        pid, tr = profiled("--freq", "499", prog=prog)
+    evs = [e for e in tr.events() if e["type"] == "stacktrace_event"]
+    assert evs and all(e["who"] == pid for e in evs), evs[:2]
+    assert all(len(e["kst"]) == e["klen"] // 8 and len(e["ust"]) == e["ulen"] // 8
+               for e in evs), evs[:2]
+    frames = [f for e in evs for f in e["kst"] + e["ust"]]
+    assert frames and all(re.fullmatch(r"0x[0-9a-f]+", f) for f in frames), frames[:5]
+
+
+def test_intepreter_bad_input():
+    with tempfile.TemporaryDirectory() as tmp:
+        for annotation, why in (
+                ('{"stack_tree": {}}',
+                 'expected {"stack_trace": {...}} or {"default_struct": {}}'),
+                ('{"stack_trace": {"symbols": true}}',
+                 '"stack_trace" takes "field_map" and "with_symbols"'),
+                ('{"stack_trace": {"with_symbols": 1}}', '"with_symbols" is true or false'),
+                ('{"stack_trace": {"field_map": {"kstack": 3}}}',
+                 '"field_map" maps pid, cpu_id, comm, kstack_sz, ustack_sz, kstack and ustack '
+                 'to field names')):
+            prog = renamed(tmp, annotation)
+            line = usage_error("run", prog, "--target", "1")
+            assert re.fullmatch(r"procsnoop run: @intepreter of events \(line \d+\): "
+                                + re.escape(why), line), line
+        prog = renamed(tmp, '{"stack_trace": {"field_map": {"kstack": "nothere"}}}')
+        assert usage_error("run", prog, "--target", "1") == (
+            f"procsnoop run: @intepreter of {prog}: struct stacktrace_event has no stack field "
+            "nothere (an array of 8-byte addresses)")
 
 
 def test_profile_stack_ids_into_a_stack_trace_map():

@@ -22,6 +22,7 @@ struct stacktrace_event {
 /// The process to sample (0: every process)
 const volatile __u32 target = 0;
 
+/// @intepreter {"stack_trace": {}}
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 20);
