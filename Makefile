@@ -229,7 +229,8 @@ $(BUILD)/tests/soakcount: tests/soak/soakcount.c | $(DEPS_READY)
 # against this host's vmlinux.h (CO-RE relocates them to each guest kernel).
 KERNEL_DEPS := $(BUILD)/procsnoop $(BUILD)/tests/guest_actor \
 	$(BUILD)/kernels/seed000.bpf.o $(BUILD)/kernels/seed001.bpf.o \
-	$(BUILD)/kernels/tc.bpf.o $(BUILD)/kernels/xdp.bpf.o $(BUILD)/kernels/ids.bpf.o
+	$(BUILD)/kernels/tc.bpf.o $(BUILD)/kernels/xdp.bpf.o $(BUILD)/kernels/ids.bpf.o \
+	$(BUILD)/kernels/profile.bpf.o
 $(BUILD)/tests/guest_actor: tests/kernels/guest_actor.c | $(DEPS_READY)
 	@mkdir -p $(@D)
 	$(call msg,CC,$<)
@@ -247,21 +248,16 @@ $(BUILD)/kernels/%.bpf.o: tests/programs/net/%.bpf.c $(BUILD)/vmlinux.h | $(DEPS
 	$(Q)$(CLANG) -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -fno-color-diagnostics -Wno-everything \
 		-I$(<D) -I$(BUILD) -c $< -o $@
 
-# ids.bpf.o with the runner's prelude before it, as procsnoop run compiles a source: its
-# records carry their writer's cgroup id on every kernel of the matrix.
-$(BUILD)/tests/prelude: tests/kernels/prelude.c $(LIBRUNNER) | $(DEPS_READY)
+# Programs procsnoop run --build compiles here and the guests run without clang: ids.bpf.o,
+# whose records carry their writer's cgroup id, and profile.bpf.o, a perf_event program
+# with stacks and ecli's @intepreter.
+$(BUILD)/kernels/ids.bpf.o: tests/programs/ids/ids.bpf.c
+$(BUILD)/kernels/profile.bpf.o: tests/programs/profile/profile.bpf.c
+$(BUILD)/kernels/ids.bpf.o $(BUILD)/kernels/profile.bpf.o: $(BUILD)/procsnoop | $(DEPS_READY)
 	@mkdir -p $(@D)
-	$(call msg,CC,$<)
-	$(Q)$(CC) -O1 -g -std=gnu11 -Wall -Werror $< $(LIBRUNNER) -o $@
-
-$(BUILD)/kernels/ids.bpf.o: tests/programs/ids/ids.bpf.c $(BUILD)/tests/prelude $(BUILD)/vmlinux.h \
-		| $(DEPS_READY)
-	@mkdir -p $(@D)
-	$(call msg,BPF,$<)
-	$(Q)$(BUILD)/tests/prelude > $(BUILD)/kernels/ids.wrap.c
-	$(Q)echo '#include "$(abspath $<)"' >> $(BUILD)/kernels/ids.wrap.c
-	$(Q)$(CLANG) -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -fno-color-diagnostics -Wno-everything \
-		-I$(<D) -I$(BUILD) -c $(BUILD)/kernels/ids.wrap.c -o $@
+	$(call msg,BUILD,$(filter %.bpf.c,$^))
+	$(Q)$(BUILD)/procsnoop run --build $(filter %.bpf.c,$^) -O $@ 2>$@.log || \
+		{ cat $@.log; exit 1; }
 
 # libFuzzer targets of the parsers of untrusted input (procsnoop run, the exporter's requests);
 # make test runs them briefly.

@@ -13,7 +13,7 @@ ACTOR_PATH = "/opt/guest_actor"
 OPEN_DIR = "/tmp/kdir"
 # Every check init.sh runs, in its order.
 CHECKS = ("sig", "open", "exec", "exit", "stream", "metrics", "container", "run", "run-seed001",
-          "run-tc", "run-xdp", "run-ids", "command", "nobtf")
+          "run-tc", "run-xdp", "run-ids", "run-profile", "command", "nobtf")
 # init.sh's fake podman container, made once procsnoop traces: --container 3f6d1e0b8c2a.
 CONTAINER_ID = "3f6d1e0b8c2a4f5e9d7c6b5a4938271605f4e3d2c1b0a9f8e7d6c5b4a3928170"
 
@@ -327,6 +327,24 @@ def check_run_ids(run):
                    image=None, pod_uid=None)
 
 
+def check_run_profile(run):
+    """profile.bpf.o (procsnoop run --build's, with ecli's @intepreter): a perf_event program
+    on every CPU, sampling the actor spinning in procsnoop_spin and in read() of /dev/zero;
+    its stacks named from the guest's kallsyms and the actor's own symbols."""
+    traced(run, extra_stderr=[r"procsnoop run: attached profile to a CPU clock on \d+ CPUs, "
+                              r"99 samples a second each$"])
+    pid = run.fact("pid")
+    evs = [e for e in run.events() if e.get("type") == "stacktrace_event" and e["pid"] == pid]
+    user = {f for e in evs for f in e["ustack"]}
+    kernel = {f for e in evs for f in e["kstack"]}
+    if not any(re.fullmatch(r"procsnoop_spin\+0x[0-9a-f]+ \(guest_actor\)", f) for f in user):
+        run.fail(f"{len(evs)} samples of pid {pid}; no procsnoop_spin in their user stacks: "
+                 f"{sorted(user)[:8]}")
+    if not any(f.startswith("read_zero+0x") for f in kernel):
+        run.fail(f"{len(evs)} samples of pid {pid}; no read_zero in their kernel stacks: "
+                 f"{sorted(kernel)[:8]}")
+
+
 def check_run_tc(run):
     """tc through tcx from 6.6 on; before, a clsact filter, which needs the sch_ingress and
     cls_bpf modules this module-less guest lacks: one line that says so, exit status 1."""
@@ -430,6 +448,7 @@ JUDGES = {
     "run-tc": check_run_tc,
     "run-xdp": check_run_xdp,
     "run-ids": check_run_ids,
+    "run-profile": check_run_profile,
     "command": check_command,
     "nobtf": check_nobtf,
 }

@@ -9,6 +9,7 @@
  *   guest_actor all                  all four, in that order, in one process
  *   guest_actor noop ...             exits 0 (what the exec workload runs)
  *   guest_actor udp                  UDP datagrams to 127.0.0.1 (tc and xdp programs)
+ *   guest_actor spin                 a second in procsnoop_spin (perf_event programs)
  *
  * Every step is done by this process (pid=), or by a child whose pid is
  * printed, so the host can match events by pid without guessing.
@@ -26,6 +27,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define OPEN_DIR "/tmp/kdir"
@@ -251,6 +253,27 @@ static void do_udp(void)
 	fact("udp_count", UDP_COUNT);
 }
 
+/* Busy in user space and in read(2) of /dev/zero by turns for ms: samples land in both. */
+__attribute__((noinline, used)) unsigned long procsnoop_spin(long ms)
+{
+	static char buf[1 << 16];
+	volatile unsigned long x = 0;
+	struct timespec start, now;
+	int fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		for (int i = 0; i < 20000; i++)
+			x += i;
+		if (fd >= 0 && read(fd, buf, sizeof(buf)) < 0)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 < ms);
+	if (fd >= 0)
+		close(fd);
+	return x;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -258,6 +281,14 @@ int main(int argc, char **argv)
 
 	if (!strcmp(mode, "noop"))
 		return 0;
+	if (!strcmp(mode, "spin")) {
+		fact("pid", getpid());
+		procsnoop_spin(1000);
+		/* A stack is named from the process's maps: still there when procsnoop reads them. */
+		sleep(2);
+		fact_str("done", mode);
+		return 0;
+	}
 	if (!strcmp(mode, "udp")) {
 		fact("pid", getpid());
 		do_udp();
@@ -266,7 +297,7 @@ int main(int argc, char **argv)
 	}
 	if (!all && strcmp(mode, "sig") && strcmp(mode, "open") && strcmp(mode, "exec") &&
 	    strcmp(mode, "exit")) {
-		fprintf(stderr, "usage: guest_actor sig|open|exec|exit|all|noop|udp\n");
+		fprintf(stderr, "usage: guest_actor sig|open|exec|exit|all|noop|udp|spin\n");
 		return 2;
 	}
 	fact("pid", getpid());

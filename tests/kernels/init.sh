@@ -18,6 +18,7 @@ SEED001=/opt/seed001.bpf.o
 NET_TC=/opt/tc.bpf.o
 NET_XDP=/opt/xdp.bpf.o
 IDS=/opt/ids.bpf.o
+PROFILE=/opt/profile.bpf.o
 METRICS_ADDR=127.0.0.1:9545
 # Tenths of a second: loading every program under TCG takes a while on a slow host.
 TRACING_TIMEOUT=900
@@ -199,6 +200,7 @@ container_made() {
 BEFORE_ACTOR=container_made ACTOR_IN=in_container
 check run-ids sig run "$IDS" -o json
 BEFORE_ACTOR= ACTOR_IN=
+check run-profile spin run "$PROFILE" --freq 99 -o json
 check_command
 
 # Without kernel BTF procsnoop has to refuse, in one line.

@@ -66,6 +66,7 @@ def inputs():
         "/opt/tc.bpf.o": os.path.join(b, "kernels", "tc.bpf.o"),
         "/opt/xdp.bpf.o": os.path.join(b, "kernels", "xdp.bpf.o"),
         "/opt/ids.bpf.o": os.path.join(b, "kernels", "ids.bpf.o"),
+        "/opt/profile.bpf.o": os.path.join(b, "kernels", "profile.bpf.o"),
     }
     for path in [procsnoop, *files.values()]:
         if not os.path.exists(path):
