@@ -112,7 +112,7 @@ static const char ecli[] =
 	"SEC(\"xdp\") int xdp_pass(void *ctx) { return 0; }\n"
 	"/// @flags\n/// @xdpopts {\"old_prog_fd\": 3}\n"
 	"SEC(\"xdp\") int xdp_next(void *ctx) { return 0; }\n"
-	"/// @intepreter {\"stack_trace\": {\"a\": \"@b\"}} described @flag here @intepreter\n"
+	"/// @interpreter {\"stack_trace\": {\"a\": \"@b\"}} described @flag here @interpreter\n"
 	"int other;\n"
 	"/// @brief   Counts things.\n"
 	"/// @details Line one\n"
@@ -167,11 +167,11 @@ TEST(doccomment_ecli_annotations)
 	CHECK_STR(doccomment__tag(e, "flags"), "");
 	CHECK_STR(doccomment__tag(e, "xdpopts"), "{\"old_prog_fd\": 3}");
 	CHECK_STR(e->text, "");
-	/* Unknown tags: named once each; their JSON is no description. */
+	/* Unknown tags, named once each (ecli spells it @intepreter); their JSON is no text. */
 	e = doccomment__find(&d, "other");
 	CHECK_STR(e->text, "described here");
 	CHECK_INT(d.nunknown, 2);
-	CHECK_STR(d.unknown[0], "intepreter");
+	CHECK_STR(d.unknown[0], "interpreter");
 	CHECK_STR(d.unknown[1], "flag");
 	CHECK_STR(d.program, "Counts things.");
 	CHECK_STR(d.details, "Line one\nline two.");
