@@ -47,7 +47,9 @@ def run_unit(binary, label, patterns):
     if not os.path.exists(binary):
         record(label, False, f"{binary} was not built")
         return
-    proc = subprocess.run([binary], capture_output=True, text=True, timeout=300)
+    # A failing check may print the bytes it got, valid UTF-8 or not.
+    proc = subprocess.run([binary], capture_output=True, text=True, errors="replace",
+                          timeout=300)
     seen = 0
     for line in proc.stdout.splitlines():
         if line.startswith("ok ") or line.startswith("not ok "):
