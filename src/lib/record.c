@@ -7,7 +7,7 @@
 #include "lib/names.h"
 #include "lib/schema.h"
 
-static int64_t read_int(const void *p, size_t size)
+int64_t record__int(const void *p, size_t size)
 {
 	switch (size) {
 	case 1: return *(const int8_t *)p;
@@ -17,7 +17,7 @@ static int64_t read_int(const void *p, size_t size)
 	}
 }
 
-static uint64_t read_uint(const void *p, size_t size)
+uint64_t record__uint(const void *p, size_t size)
 {
 	switch (size) {
 	case 1: return *(const uint8_t *)p;
@@ -111,43 +111,43 @@ void field__value(const struct field *f, const struct field_ctx *c, struct value
 		return;
 	switch (f->kind) {
 	case FK_INT:
-		value__int(v, read_int(p, f->size));
+		value__int(v, record__int(p, f->size));
 		break;
 	case FK_UINT:
-		value__uint(v, read_uint(p, f->size));
+		value__uint(v, record__uint(p, f->size));
 		break;
 	case FK_HEX:
 		if (c->json)
-			value__uint(v, read_uint(p, f->size));
+			value__uint(v, record__uint(p, f->size));
 		else
-			value__printf(v, c, "0x%llx", (unsigned long long)read_uint(p, f->size));
+			value__printf(v, c, "0x%llx", (unsigned long long)record__uint(p, f->size));
 		break;
 	case FK_BOOL:
-		value__bool(v, read_uint(p, f->size));
+		value__bool(v, record__uint(p, f->size));
 		break;
 	case FK_STR:
 		value__bytes(v, p, strnlen(p, f->size));
 		break;
 	case FK_TIME:
-		format_time(read_uint(p, f->size), c->ro, c->json, c->scratch, c->scratch_len);
+		format_time(record__uint(p, f->size), c->ro, c->json, c->scratch, c->scratch_len);
 		value__text(v, c->scratch);
 		break;
 	case FK_SIGNAL:
-		i = read_int(p, f->size);
+		i = record__int(p, f->size);
 		if (c->ro->numeric && !c->json)
 			value__int(v, i);
 		else
 			value__text(v, signal__format((int)i, c->scratch, c->scratch_len));
 		break;
 	case FK_RET:
-		i = read_int(p, f->size);
+		i = record__int(p, f->size);
 		if (!c->json && i < 0 && (name = errno__name((int)-i)))
 			value__text(v, name);
 		else
 			value__int(v, i);
 		break;
 	case FK_ERRNO:
-		i = read_int(p, f->size);
+		i = record__int(p, f->size);
 		if (i >= 0)
 			break;
 		if ((name = errno__name((int)-i)))
@@ -156,7 +156,7 @@ void field__value(const struct field *f, const struct field_ctx *c, struct value
 			value__printf(v, c, "%lld", (long long)-i);
 		break;
 	case FK_ENUM:
-		i = read_int(p, f->size);
+		i = record__int(p, f->size);
 		if (i >= 0 && i < f->nnames && f->names[i])
 			value__text(v, f->names[i]);
 		else if (i >= 0)

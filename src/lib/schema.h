@@ -157,6 +157,9 @@ static inline void value__strlist(struct value *v, const char *s, size_t len, ui
 }
 
 /* Plain ASCII text printed into c->scratch. */
+/* An integer field of size 1, 2, 4 or 8 bytes at p (unaligned), sign- or zero-extended. */
+int64_t record__int(const void *p, size_t size);
+uint64_t record__uint(const void *p, size_t size);
 void value__printf(struct value *v, const struct field_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -243,16 +243,6 @@ static int stack_kind(const struct walk *w, const char *key)
 	return 0;
 }
 
-static int64_t read_int(const char *p, int size)
-{
-	switch (size) {
-	case 1: return *(const int8_t *)p;
-	case 2: { int16_t v; memcpy(&v, p, 2); return v; }
-	case 4: { int32_t v; memcpy(&v, p, 4); return v; }
-	default: { int64_t v; memcpy(&v, p, 8); return v; }
-	}
-}
-
 static void render_frames(struct stack_field *sf, const struct field_ctx *c, const char *addrs,
 			  size_t n, struct value *v);
 
@@ -269,7 +259,7 @@ static void format_stack(const struct field *f, const struct field_ctx *c, struc
 
 		if ((size_t)sf->len_off + sf->len_size > c->size)
 			return;
-		len = read_int(rec + sf->len_off, sf->len_size);
+		len = record__int(rec + sf->len_off, sf->len_size);
 		if (len < 0)
 			return; /* bpf_get_stack's error: no stack */
 		if ((uint64_t)len / 8 < n)
@@ -291,7 +281,7 @@ static void format_stack_id(const struct field *f, const struct field_ctx *c, st
 
 	if ((size_t)f->offset + f->size > c->size || fd < 0 || value_size > STACK_ID_MAX_BYTES)
 		return;
-	id = read_int((const char *)c->ev + f->offset, f->size);
+	id = record__int((const char *)c->ev + f->offset, f->size);
 	if (id < 0 || id > UINT32_MAX)
 		return;
 	key = id;
@@ -310,7 +300,7 @@ static void render_frames(struct stack_field *sf, const struct field_ctx *c, con
 	int pid = 0;
 
 	if (sf->pid_size && (size_t)sf->pid_off + sf->pid_size <= c->size)
-		pid = read_int(rec + sf->pid_off, sf->pid_size);
+		pid = record__int(rec + sf->pid_off, sf->pid_size);
 	sf->out.len = 0;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t addr;

@@ -203,16 +203,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->uprobe.target = arg;
 		break;
 	case OPT_UPROBE_PID: {
-		char *end;
-		long v;
+		uint32_t pid;
 
-		errno = 0;
-		v = strtol(arg, &end, 10);
-		if (errno || *end || end == arg || v <= 0 || v > INT_MAX)
-			options__usage_error(state, "invalid --uprobe-pid '%s': a process id", arg);
-		if (kill(v, 0) && errno == ESRCH)
-			options__usage_error(state, "--uprobe-pid %ld: no such process", v);
-		o->uprobe.pid = v;
+		if (parse__pid(arg, &pid, &why))
+			options__usage_error(state, "invalid --uprobe-pid '%s': %s", arg, why);
+		if (kill(pid, 0) && errno == ESRCH)
+			options__usage_error(state, "--uprobe-pid %u: no such process", pid);
+		o->uprobe.pid = pid;
 		break;
 	}
 	case OPT_BUILD:

@@ -69,26 +69,6 @@ static const char *enum_name_of(const struct btf *btf, const struct btf_type *t,
 	return NULL;
 }
 
-static long long read_signed(const void *p, unsigned size)
-{
-	switch (size) {
-	case 1: return *(const int8_t *)p;
-	case 2: { int16_t v; memcpy(&v, p, 2); return v; }
-	case 4: { int32_t v; memcpy(&v, p, 4); return v; }
-	default: { int64_t v; memcpy(&v, p, 8); return v; }
-	}
-}
-
-static unsigned long long read_unsigned(const void *p, unsigned size)
-{
-	switch (size) {
-	case 1: return *(const uint8_t *)p;
-	case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
-	case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
-	default: { uint64_t v; memcpy(&v, p, 8); return v; }
-	}
-}
-
 static void write_int(void *p, unsigned size, unsigned long long v)
 {
 	uint8_t b = v;
@@ -122,16 +102,16 @@ static void describe(const struct flag_set *fs, struct prog_flag *f, const char 
 	strbuf__adds(&sb, sb.len ? " (default " : "(default ");
 	switch (f->kind) {
 	case FLAG_INT:
-		strbuf__addf(&sb, "%lld", read_signed(f->data, f->size));
+		strbuf__addf(&sb, "%lld", (long long)record__int(f->data, f->size));
 		break;
 	case FLAG_UINT:
-		strbuf__addf(&sb, "%llu", read_unsigned(f->data, f->size));
+		strbuf__addf(&sb, "%llu", (unsigned long long)record__uint(f->data, f->size));
 		break;
 	case FLAG_BOOL:
-		strbuf__adds(&sb, read_unsigned(f->data, f->size) ? "true" : "false");
+		strbuf__adds(&sb, record__uint(f->data, f->size) ? "true" : "false");
 		break;
 	case FLAG_ENUM: {
-		long long v = read_signed(f->data, f->size);
+		long long v = record__int(f->data, f->size);
 		const char *n = enum_name_of(fs->btf, f->enum_type, v);
 
 		if (n)
@@ -275,7 +255,7 @@ static int add_var(struct flag_set *fs, const struct doc_set *docs, const char *
 		}
 	}
 	if (f.kind == FLAG_BOOL)
-		f.bool_default = read_unsigned(f.data, f.size) != 0;
+		f.bool_default = record__uint(f.data, f.size) != 0;
 	describe(fs, &f, doc && doc->cmdarg.help ? doc->cmdarg.help : doc ? doc->text : NULL);
 	if (!f.help)
 		goto oom;

@@ -78,9 +78,11 @@ def test_uprobe_bad_input():
         "procsnoop run: program procsnoop_probe_me cannot attach: /nonexistent/binary: No such "
         "file or directory")
     assert usage_error("run", PROG, "--uprobe-pid", "x1") == (
-        "procsnoop run: invalid --uprobe-pid 'x1': a process id")
+        "procsnoop run: invalid --uprobe-pid 'x1': not a number")
     assert usage_error("run", PROG, "--uprobe-pid", "999999999") == (
-        "procsnoop run: --uprobe-pid 999999999: no such process")
+        "procsnoop run: invalid --uprobe-pid '999999999': out of range (1 to 4194304)")
+    assert usage_error("run", PROG, "--uprobe-pid", "4194304") == (
+        "procsnoop run: --uprobe-pid 4194304: no such process")
 
 
 def test_section_with_binary_limited_by_uprobe_pid():
