@@ -106,11 +106,11 @@ static __always_inline bool comm_contains(void)
 }
 
 /* The filters known before the path is read: the flags, the process. */
-static __always_inline bool opener_wanted(__u64 flags)
+static __always_inline bool opener_wanted(__u64 flags, __u64 pid_tgid)
 {
 	if (write_only && !is_write(flags))
 		return false;
-	return filter_pass(bpf_get_current_pid_tgid()) && (!name_len || comm_contains());
+	return filter_pass(pid_tgid) && (!name_len || comm_contains());
 }
 
 static __always_inline int on_enter(__u16 sc, int dirfd, __u64 fname, __u64 flags, __u32 mode,
@@ -119,7 +119,7 @@ static __always_inline int on_enter(__u16 sc, int dirfd, __u64 fname, __u64 flag
 	__u64 id = bpf_get_current_pid_tgid();
 	struct inflight *f, init = {};
 
-	if (!opener_wanted(flags))
+	if (!opener_wanted(flags, id))
 		return 0;
 	f = thread_state_enter(&inflight, (__u32)id, &init, EVENT_OPEN);
 	if (!f)
@@ -223,7 +223,7 @@ static __always_inline bool prefix_matches(const char *str)
 }
 
 /* The event of a finished syscall whose arguments are in *f. */
-static __always_inline int emit(struct inflight *f, long ret, const bool direct)
+static __always_inline int emit(struct inflight *f, long ret, __u64 pid_tgid, const bool direct)
 {
 	struct open_event *e;
 	struct scratch *s;
@@ -263,7 +263,7 @@ static __always_inline int emit(struct inflight *f, long ret, const bool direct)
 	}
 	if (size > sizeof(*e))
 		return 0;
-	header_fill(&e->h, EVENT_OPEN, size, bpf_get_current_pid_tgid());
+	header_fill(&e->h, EVENT_OPEN, size, pid_tgid);
 	e->ret = ret;
 	e->dirfd = f->dirfd;
 	e->flags = f->flags;
@@ -311,12 +311,12 @@ int creat_enter(struct trace_event_raw_sys_enter *ctx)
 /* The compat exits: the entry's state, a bounded walk. */
 static __always_inline int exit_from_state(long ret)
 {
+	__u64 id = bpf_get_current_pid_tgid();
 	struct inflight st;
 
-	if (!thread_state_take(&inflight, (__u32)bpf_get_current_pid_tgid(), &st) ||
-	    (failed_only && ret >= 0))
+	if (!thread_state_take(&inflight, (__u32)id, &st) || (failed_only && ret >= 0))
 		return 0;
-	return emit(&st, ret, false);
+	return emit(&st, ret, id, false);
 }
 
 SYS_EXIT_PROG(open, open_exit_compat, exit_from_state(ctx->ret))
@@ -331,6 +331,7 @@ SYS_EXIT_PROG(creat, creat_exit_compat, exit_from_state(ctx->ret))
  */
 static __always_inline int exit_from_regs(long ret, __u16 sc)
 {
+	__u64 id = bpf_get_current_pid_tgid();
 	struct pt_regs *regs;
 	struct inflight f = {};
 
@@ -362,9 +363,9 @@ static __always_inline int exit_from_regs(long ret, __u16 sc)
 			f.resolve = how.resolve;
 		}
 	}
-	if (!opener_wanted(f.flags))
+	if (!opener_wanted(f.flags, id))
 		return 0;
-	return emit(&f, ret, true);
+	return emit(&f, ret, id, true);
 }
 
 SYS_EXIT_PROG(open, open_exit, exit_from_regs(ctx->ret, OPEN_SYS_OPEN))
