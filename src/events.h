@@ -25,7 +25,7 @@ enum event_type {
 
 /* Every event of a built-in tracer starts with this header. */
 struct event_header {
-	__u64 ts_ns; /* CLOCK_MONOTONIC, bpf_ktime_get_ns() */
+	__u64 ts_ns; /* CLOCK_MONOTONIC, bpf_ktime_get_ns(); 0 unless filter_config.timestamps */
 	__u64 cgroup_id;
 	__u32 pid; /* tgid */
 	__u32 tid;
@@ -89,6 +89,11 @@ struct filter_config {
 	__u8 ns_ids;
 	/* `-- CMD`: only the processes in the session's `followed` map (CMD's tree) */
 	__u8 follow;
+	/*
+	 * Stamp the header's ts_ns: an output shows the time.  Else it is 0, and
+	 * each event saves a clock read (~35 ns in a VM whose clock is the TSC).
+	 */
+	__u8 timestamps;
 	/*
 	 * --container where tracing programs lack bpf_get_current_ancestor_cgroup_id
 	 * (5.10): the byte offsets, found by user space in the kernel's BTF, of what

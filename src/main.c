@@ -181,6 +181,13 @@ static int run_tracers(const struct tracer *const *sel, int nsel, int nshown,
 	common->filter.ns_ids = common->output == OUTPUT_JSON && !common->quiet;
 	err = session__new(&common->session, &s);
 	for (int i = 0; !err && i < nsel; i++) {
+		/*
+		 * The clock read, only for the time an output shows: JSON's, the
+		 * combined table's TIME column, a tracer's -T.
+		 */
+		common->filter.timestamps =
+			i < nshown && !common->quiet &&
+			(common->output == OUTPUT_JSON || nshown > 1 || schema__table_shows_time(&run[i]));
 		err = sel[i]->open(s, common, opts[i]);
 		so.schemas[run[i].type] = &run[i];
 		so.accept[run[i].type] = sel[i]->accept;

@@ -565,7 +565,7 @@ static __always_inline void header_fill(struct event_header *h, __u16 type, __u1
 					__u64 pid_tgid)
 {
 	header_namespaces(h, pid_tgid);
-	h->ts_ns = bpf_ktime_get_ns();
+	h->ts_ns = cfg.timestamps ? bpf_ktime_get_ns() : 0;
 	h->pid = pid_tgid >> 32;
 	h->tid = (__u32)pid_tgid;
 	header_task(h);

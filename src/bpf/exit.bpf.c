@@ -113,7 +113,8 @@ static __always_inline int on_exit(struct task_struct *task, bool group_dead)
 		goto forget;
 	header_fill(&e->h, EVENT_EXIT, sizeof(*e), id);
 	start = group_dead ? task->group_leader->start_time : task->start_time;
-	e->age_ns = e->h.ts_ns - start;
+	/* The age needs the time when no output shows it too. */
+	e->age_ns = (cfg.timestamps ? e->h.ts_ns : bpf_ktime_get_ns()) - start;
 	e->status = status;
 	e->flags = (status & 0x7f) && (status & 0x80) ? EXIT_CORE_DUMPED : 0;
 	if (!group_dead)

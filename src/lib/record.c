@@ -96,6 +96,17 @@ static void format_time(uint64_t mono_ns, const struct render_opts *ro, bool jso
 	*p = 0;
 }
 
+bool schema__table_shows_time(const struct schema *sc)
+{
+	for (int i = 0; i < sc->nfields; i++) {
+		const struct field *f = &sc->fields[i];
+
+		if (field__in_table(sc, f) && (f->kind == FK_TIME || (f->flags & F_TIME)))
+			return true;
+	}
+	return false;
+}
+
 void field__value(const struct field *f, const struct field_ctx *c, struct value *v)
 {
 	const char *p = (const char *)c->ev + f->offset;

@@ -34,6 +34,11 @@ enum field_kind {
 #define F_LEFT 0x4  /* left-aligned table column */
 /* A bounded value (a signal name, a result, an errno name) fit for a metric label. */
 #define F_LABEL 0x8
+/*
+ * An FK_CUSTOM field whose formatter reads the event's time (FK_TIME fields
+ * do too): the kernel stamps events only when an output shows one.
+ */
+#define F_TIME 0x10
 
 /* Table column groups a tracer can switch on; G_BASE is always on. */
 #define G_BASE 0x1u
@@ -156,15 +161,24 @@ static inline void value__strlist(struct value *v, const char *s, size_t len, ui
 	*v = (struct value){ .kind = V_STRLIST, .s = s, .len = len, .flags = flags };
 }
 
-/* Plain ASCII text printed into c->scratch. */
 /* An integer field of size 1, 2, 4 or 8 bytes at p (unaligned), sign- or zero-extended. */
 int64_t record__int(const void *p, size_t size);
 uint64_t record__uint(const void *p, size_t size);
+/* Plain ASCII text printed into c->scratch. */
 void value__printf(struct value *v, const struct field_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* One field of c->ev as a value, valid while the record and c->scratch are. */
 void field__value(const struct field *f, const struct field_ctx *c, struct value *v);
+
+/* Whether f is a column of sc's table, with the groups sc's run switched on. */
+static inline bool field__in_table(const struct schema *sc, const struct field *f)
+{
+	return (f->flags & F_TABLE) && (f->groups & (sc->groups | G_BASE));
+}
+
+/* Whether a column of sc's table shows the event's time: FK_TIME, or marked F_TIME. */
+bool schema__table_shows_time(const struct schema *sc);
 
 /* Field table entries for the common header. */
 #define HDR_FIELD(k, h, kind_, member, w, fl, grp)                                        \

@@ -21,11 +21,6 @@ struct table_sink {
 	char scratch[256];
 };
 
-static bool shown(const struct schema *sc, const struct field *f)
-{
-	return (f->flags & F_TABLE) && (f->groups & (sc->groups | G_BASE));
-}
-
 /* Of several schemas: what the fixed columns show, or leave out, rather than DETAILS. */
 static bool in_fixed_columns(const struct field *f)
 {
@@ -105,7 +100,7 @@ static int last_shown(const struct schema *sc)
 	int last = -1;
 
 	for (int i = 0; i < sc->nfields; i++)
-		if (shown(sc, &sc->fields[i]))
+		if (field__in_table(sc, &sc->fields[i]))
 			last = i;
 	return last;
 }
@@ -120,7 +115,7 @@ static void print_header_single(struct table_sink *t)
 		struct value v;
 
 		value__text(&v, f->header);
-		if (shown(sc, f))
+		if (field__in_table(sc, f))
 			add_cell(t, f, &v, i == last);
 	}
 }
@@ -157,7 +152,7 @@ static void row_single(struct table_sink *t, const struct schema *sc, const void
 		const struct field *f = &sc->fields[i];
 		struct value v;
 
-		if (!shown(sc, f))
+		if (!field__in_table(sc, f))
 			continue;
 		field__value(f, &c, &v);
 		add_cell(t, f, &v, i == last);
@@ -182,7 +177,7 @@ static void row_multi(struct table_sink *t, const struct schema *sc, const void 
 	for (int i = 0; i < sc->nfields; i++) {
 		const struct field *f = &sc->fields[i];
 
-		if (!shown(sc, f) || in_fixed_columns(f))
+		if (!field__in_table(sc, f) || in_fixed_columns(f))
 			continue;
 		field__value(f, &c, &v);
 		if (!first)

@@ -347,7 +347,7 @@ static const char *const syscall_names[EXEC_SYS_MAX] = {
 
 static const struct field exec_fields[] = {
 	HDR_FIELD("time", "TIME", FK_TIME, ts_ns, 15, F_BOTH | F_LEFT, G_TIME),
-	EV_CUSTOM("elapsed", "TIME(s)", f_elapsed, 8, F_TABLE | F_LEFT, G_TS),
+	EV_CUSTOM("elapsed", "TIME(s)", f_elapsed, 8, F_TABLE | F_LEFT | F_TIME, G_TS),
 	HDR_FIELD("ts_ns", "TS", FK_UINT, ts_ns, 0, F_JSON, G_BASE),
 	HDR_FIELD("uid", "UID", FK_UINT, uid, 6, F_BOTH | F_LEFT, G_UID),
 	HDR_FIELD("comm", "COMM", FK_STR, comm, 16, F_BOTH | F_LEFT, G_BASE),

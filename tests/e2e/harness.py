@@ -184,6 +184,16 @@ def assert_fields(event, **expected):
         assert event[k] == v, f"{k}: expected {v!r}, got {event[k]!r} in {event}"
 
 
+def assert_recent_clock(cell, within=120):
+    """Asserts that a table TIME cell (HH:MM:SS.ffffff, local time) is within `within` seconds
+    of now: the kernel stamped the event, rather than leaving the stamp at 0."""
+    h, m, s = cell.split(":")
+    shown = int(h) * 3600 + int(m) * 60 + float(s)
+    now = time.localtime()
+    diff = abs(now.tm_hour * 3600 + now.tm_min * 60 + now.tm_sec - shown)
+    assert min(diff, 86400 - diff) < within, f"time {cell} is not now ({time.strftime('%T')})"
+
+
 def stalled_reader(args, cause, event_type, timeout=60):
     """Runs procsnoop ARGS (JSON output) with nobody reading its stdout while cause() makes a
     storm; then reads everything and stops it with SIGINT. Returns (events of event_type,

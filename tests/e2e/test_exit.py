@@ -4,7 +4,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import Trace, assert_fields, tool
+from harness import Trace, assert_fields, assert_recent_clock, tool
 
 ACTOR = tool("execactor")
 ME = os.getpid()
@@ -72,8 +72,24 @@ def test_codes_and_signals_table():
             args, shown = want[pid]
             assert cols[1] == "execactor" and cols[3] == str(ME) and cols[4] == str(pid), cols
             assert 0 <= float(cols[5]) < 20, cols
+            assert_recent_clock(cols[0])
             rest = " ".join(cols[6:])
             assert rest == f"{shown} {ACTOR} {' '.join(args)}", rest
+
+
+def test_age_without_time_column():
+    """The table without -t shows no time, so the events carry no stamp (filter_config
+    .timestamps); the age still comes from the kernel's clock."""
+    with Trace("exit", "--ppid", str(ME), json_output=False) as tr:
+        p = subprocess.Popen(["sleep", "0.3"])
+        p.wait(timeout=30)
+        [row] = tr.wait_for(lambda l: f" {p.pid} " in l)
+        assert tr.text().splitlines()[0].split() == ["COMM", "PID", "PPID", "TID", "AGE(s)",
+                                                     "EXIT", "ARGS"]
+        cols = row.split()
+        assert cols[:4] == ["sleep", str(p.pid), str(ME), str(p.pid)], cols
+        assert 0.3 <= float(cols[4]) < 20, cols
+        assert cols[5:] == ["0", "sleep", "0.3"], cols
 
 
 def test_failed_only():

@@ -7,7 +7,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import PROCSNOOP, Trace, assert_fields, run, tool, usage_error
+from harness import PROCSNOOP, Trace, assert_fields, assert_recent_clock, run, tool, usage_error
 
 ACTOR = tool("openactor")
 
@@ -179,6 +179,7 @@ def test_every_syscall_and_path_table():
                                "-" if r >= 0 else errno_name(-r), flags, mode or "-",
                                resolve or "-", shown], (row, case)
             assert row[1] == row[2]
+            assert_recent_clock(row[0])
         assert tr.stop() == 0
 
 

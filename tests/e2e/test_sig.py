@@ -4,7 +4,7 @@ import signal
 import subprocess
 import time
 
-from harness import PROCSNOOP, Trace, assert_fields, run, tool, usage_error
+from harness import PROCSNOOP, Trace, assert_fields, assert_recent_clock, run, tool, usage_error
 
 ACTOR = tool("sigactor")
 
@@ -91,6 +91,7 @@ def test_each_syscall_table():
                                 str(target.pid) if has_tid else "0", "sigactor", source, "0",
                                 "delivered"], cols
             assert cols[1] == cols[2]
+            assert_recent_clock(cols[0])
         assert tr.stop() == 0
 
 

@@ -3,7 +3,7 @@ import os
 import subprocess
 import tempfile
 
-from harness import Trace, tool
+from harness import Trace, assert_recent_clock, tool
 
 ACTOR = tool("execactor")
 ME = os.getpid()
@@ -58,6 +58,8 @@ def test_every_type_table():
         assert f"exit=0 args={ACTOR} mix {f.name}" in xt[5], xt
         assert not any("container" in r[5] for r in rows), rows
         assert [r[0] for r in rows] == sorted(r[0] for r in rows)
+        for r in rows:
+            assert_recent_clock(r[0])
 
 
 def test_named_subset():

@@ -305,3 +305,29 @@ TEST(value_helpers_set_the_whole_value)
 	CHECK(v.kind == V_TEXT && v.s == scratch && v.len == 6);
 	CHECK_STR(v.s, "0644|x");
 }
+
+/* What decides whether the kernel stamps events (filter_config.timestamps) in a table run. */
+TEST(table_shows_time_of_time_columns_in_shown_groups)
+{
+	const struct field fields[] = {
+		EV_FIELD(struct kinds_event, "u32", "U32", FK_UINT, u32, 0, F_BOTH, G_BASE),
+		/* JSON only: the table never reads it. */
+		EV_FIELD(struct kinds_event, "t", "T", FK_TIME, time, 0, F_JSON, G_BASE),
+		/* A column of group 0x2. */
+		EV_FIELD(struct kinds_event, "time", "TIME", FK_TIME, time, 0, F_BOTH, 0x2),
+		/* A formatter that reads the time, in group 0x4. */
+		EV_CUSTOM("elapsed", "ELAPSED", f_custom, 0, F_TABLE | F_TIME, 0x4),
+	};
+	struct schema sc = { .name = "k", .type = EVENT_USER, .fields = fields, .nfields = 4 };
+
+	CHECK(!schema__table_shows_time(&sc));
+	sc.groups = 0x2;
+	CHECK(schema__table_shows_time(&sc));
+	sc.groups = 0x4;
+	CHECK(schema__table_shows_time(&sc));
+	sc.groups = 0x8;
+	CHECK(!schema__table_shows_time(&sc));
+	sc.nfields = 1;
+	sc.groups = 0x2 | 0x4;
+	CHECK(!schema__table_shows_time(&sc));
+}

@@ -117,6 +117,22 @@ TEST(open_table_groups)
 	CHECK_INT(open_opts__table_groups(&o), G_OPEN_TIME | G_OPEN_UID | G_OPEN_EXT | G_OPEN_FULL);
 }
 
+/* The default table shows no time, so the kernel does not read the clock; -T does. */
+TEST(open_table_time_only_with_T)
+{
+	struct open_opts o = {};
+	struct schema sc = open_schema;
+
+	sc.groups = open_opts__table_groups(&o);
+	CHECK(!schema__table_shows_time(&sc));
+	o.full_path = o.show_uid = o.extended = true;
+	sc.groups = open_opts__table_groups(&o);
+	CHECK(!schema__table_shows_time(&sc));
+	o.show_time = true;
+	sc.groups = open_opts__table_groups(&o);
+	CHECK(schema__table_shows_time(&sc));
+}
+
 /* An event as the kernel half builds it; full == NULL: no full path. */
 static size_t make_event(struct open_event *e, const char *path, size_t plen, const char *full,
 			 uint16_t status)
