@@ -155,7 +155,7 @@ static long walk_step(__u64 i, void *vctx)
 static __always_inline __u32 resolve_full(struct scratch *s, struct inflight *f, __u32 plen,
 					  const bool direct)
 {
-	struct task_struct *task = current_task();
+	struct task_struct *task = direct ? current_task_loads() : current_task();
 	struct open_event *e = &s->ev;
 	struct walk_ctx c = {};
 	__u32 end, total, pos;
@@ -168,7 +168,12 @@ static __always_inline __u32 resolve_full(struct scratch *s, struct inflight *f,
 		e->full_len = plen;
 		return 0;
 	}
-	if (f->dirfd == AT_FDCWD) {
+	if (f->dirfd == AT_FDCWD && direct) {
+		struct fs_struct *fs = task->fs;
+
+		d = (__u64)fs->pwd.dentry;
+		vm = (__u64)fs->pwd.mnt;
+	} else if (f->dirfd == AT_FDCWD) {
 		d = (__u64)BPF_CORE_READ(task, fs, pwd.dentry);
 		vm = (__u64)BPF_CORE_READ(task, fs, pwd.mnt);
 	} else {

@@ -29,7 +29,6 @@ static __always_inline struct file *fd_file(struct task_struct *task, int fd)
  * dentries are read with direct loads (a faulting load reads zero), which
  * cost a fraction of a bpf_probe_read_kernel call: the walk does one helper
  * call per component, to copy its name.  Without it, with helper reads.
- * Mounts, crossed rarely, are read with helpers.
  *
  * The state lives where the caller puts it: on the stack, or in a map value
  * for a bounded loop whose iterations the verifier should not tell apart.
@@ -45,29 +44,46 @@ struct path_walk {
 	__u32 done; /* it reached the root: the path is whole */
 };
 
-static __always_inline void path_walk_mount(struct path_walk *c, __u64 vm)
+/* A kernel address as a BTF pointer of type `type`, for direct loads (6.2). */
+#define kernel_ptr(type, addr) \
+	((type *)bpf_rdonly_cast((void *)(addr), bpf_core_type_id_kernel(type)))
+
+static __always_inline void path_walk_mount(struct path_walk *c, __u64 vm, const bool direct)
 {
 	c->vm = vm;
 	c->mnt = vm - bpf_core_field_offset(struct mount, mnt);
-	c->mnt_root = (__u64)BPF_CORE_READ((struct vfsmount *)vm, mnt_root);
+	if (direct)
+		c->mnt_root = (__u64)kernel_ptr(struct vfsmount, vm)->mnt_root;
+	else
+		c->mnt_root = (__u64)BPF_CORE_READ((struct vfsmount *)vm, mnt_root);
 }
 
 /* A dentry of the walk: a BTF pointer for direct loads, or an address for helper reads. */
 static __always_inline struct dentry *path_walk_dentry(__u64 addr, const bool direct)
 {
 	if (direct)
-		return bpf_rdonly_cast((void *)addr, bpf_core_type_id_kernel(struct dentry));
+		return kernel_ptr(struct dentry, addr);
 	return (struct dentry *)addr;
 }
 
-/* A walk from the dentry d of the mount vm to task's root; the path is to end at buf[end]. */
+/*
+ * A walk from the dentry d of the mount vm to task's root; the path is to end
+ * at buf[end].  With `direct`, task is current_task_loads().
+ */
 static __always_inline void path_walk_start(struct path_walk *c, struct task_struct *task, __u64 d,
 					    __u64 vm, __u32 end, const bool direct)
 {
 	c->d = path_walk_dentry(d, direct);
-	path_walk_mount(c, vm);
-	c->root_d = (__u64)BPF_CORE_READ(task, fs, root.dentry);
-	c->root_vm = (__u64)BPF_CORE_READ(task, fs, root.mnt);
+	path_walk_mount(c, vm, direct);
+	if (direct) {
+		struct fs_struct *fs = task->fs;
+
+		c->root_d = (__u64)fs->root.dentry;
+		c->root_vm = (__u64)fs->root.mnt;
+	} else {
+		c->root_d = (__u64)BPF_CORE_READ(task, fs, root.dentry);
+		c->root_vm = (__u64)BPF_CORE_READ(task, fs, root.mnt);
+	}
 	c->pos = end;
 	c->done = 0;
 }
@@ -89,13 +105,21 @@ static __always_inline long path_walk_step(struct path_walk *c, char *buf, const
 		goto done;
 	if ((__u64)d == c->mnt_root) {
 		struct mount *mnt = (struct mount *)c->mnt;
-		__u64 up = (__u64)BPF_CORE_READ(mnt, mnt_parent);
+		__u64 up, mountpoint;
 
+		if (direct) {
+			mnt = kernel_ptr(struct mount, mnt);
+			up = (__u64)mnt->mnt_parent;
+			mountpoint = (__u64)mnt->mnt_mountpoint;
+		} else {
+			up = (__u64)BPF_CORE_READ(mnt, mnt_parent);
+			mountpoint = (__u64)BPF_CORE_READ(mnt, mnt_mountpoint);
+		}
 		/* The root of the namespace, or a detached mount. */
 		if (!up || up == c->mnt)
 			goto done;
-		c->d = path_walk_dentry((__u64)BPF_CORE_READ(mnt, mnt_mountpoint), direct);
-		path_walk_mount(c, up + bpf_core_field_offset(struct mount, mnt));
+		c->d = path_walk_dentry(mountpoint, direct);
+		path_walk_mount(c, up + bpf_core_field_offset(struct mount, mnt), direct);
 		return 0;
 	}
 	if (direct) {
