@@ -3,7 +3,8 @@
 # mntns, exec_id and parent_exec_id, which the kernel half reads only when an output shows
 # them.  An openat storm pinned to CPU 0 under procsnoop open on CPU 1, as a table and as
 # JSON (to /dev/null), in this pid namespace and in a new one (unshare --pid --fork), with
-# kernel.bpf_stats_enabled on.  The difference is what the fields cost an event.
+# kernel.bpf_stats_enabled on.  The table has its TIME column (-T), so that both read the
+# clock, which the default table does not.  The difference is what the fields cost an event.
 source "$(dirname "$0")/lib.sh"
 N=${IDENTITY_BENCH_CALLS:-1000000}
 STORM=$BENCH_BIN/open_storm
@@ -18,7 +19,9 @@ measure() {
 	local wrap=$1 lost
 	shift
 	prog_stats >"$OUT/old"
-	# start_tracer keeps stderr to itself: the summary's loss count is wanted here.
+	# start_tracer keeps stderr to itself: the summary's loss count is wanted here.  The
+	# last run's file goes first, or its "tracing" line could start this storm too early.
+	rm -f "$OUT/err"
 	taskset -c 1 "$PROCSNOOP" open -b 64M "$@" >/dev/null 2>"$OUT/err" &
 	TRACER_PID=$!
 	for _ in $(seq 1 300); do
@@ -42,13 +45,13 @@ measure() {
 
 median3() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
 
-printf "%-26s %8s %8s %8s  %s\n" "openat+close, BPF ns/call" table json added "lost (table/json)"
+printf "%-26s %8s %8s %8s  %s\n" "openat+close, BPF ns/call" "table -T" json added "lost (table/json)"
 for where in host nested; do
 	wrap=-
 	[ "$where" = nested ] && wrap=unshare
 	tt=() jj=() tl=0 jl=0
 	for _ in 1 2 3; do
-		read -r t l < <(measure $wrap)
+		read -r t l < <(measure $wrap -T)
 		tt+=("$t") tl=$((tl + l))
 		read -r j l < <(measure $wrap -o json)
 		jj+=("$j") jl=$((jl + l))
