@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 #include "lib/names.h"
+#include "lib/strbuf.h"
 
 /* Standard signals of Linux on x86, arm64 and most other architectures. */
 static const char *const std_names[32] = {
@@ -56,9 +57,17 @@ const char *signal__format(int sig, char *buf, size_t len)
 {
 	const char *name = signal__name(sig);
 
+	char *p = buf;
+
 	if (name)
 		return name;
-	snprintf(buf, len, "%d", sig);
+	/* Without snprintf: kill(pid, 0) storms format signal 0 millions of times a second. */
+	if (len < 13)
+		return "?";
+	if (sig < 0)
+		*p++ = '-';
+	p = decimal__put(p, sig < 0 ? -(long long)sig : sig);
+	*p = 0;
 	return buf;
 }
 

@@ -15,6 +15,7 @@ struct table_sink {
 	struct render_opts ro;
 	const struct schema *const *schemas;
 	int nschemas;
+	int last; /* of one schema: the index of its last column (last_shown) */
 	bool container_col; /* of several schemas: a CONTAINER column */
 	struct strbuf line;
 	struct strbuf cell; /* a right-aligned cell, before its padding */
@@ -43,27 +44,50 @@ static void pad(struct strbuf *sb, size_t cols, int width)
 		strbuf__pad(sb, ' ', width - cols);
 }
 
-/* Appends a value's table text to sb; returns its display width. */
-static size_t add_value(struct strbuf *sb, const struct value *v)
+/*
+ * The text of a value the table shows as it is (all but V_BYTES and
+ * V_STRLIST, which are escaped), with its length: its display width.
+ */
+static const char *plain_text(const struct value *v, char num[24], size_t *len)
 {
-	size_t start = sb->len;
+	char *p = num;
 
 	switch (v->kind) {
 	case V_NULL:
-		strbuf__addc(sb, '-');
-		return 1;
-	case V_INT:
-		strbuf__add_i64(sb, v->i);
-		return sb->len - start;
-	case V_UINT:
-		strbuf__add_u64(sb, v->u);
-		return sb->len - start;
+		*len = 1;
+		return "-";
 	case V_TEXT:
-		strbuf__add(sb, v->s, v->len);
-		return v->len;
-	case V_BYTES:
+		*len = v->len;
+		return v->s;
+	case V_INT:
+		if (v->i < 0)
+			*p++ = '-';
+		p = decimal__put(p, v->i < 0 ? -(unsigned long long)v->i : (unsigned long long)v->i);
+		break;
+	case V_UINT:
+		p = decimal__put(p, v->u);
+		break;
+	default:
+		return NULL;
+	}
+	*len = p - num;
+	return num;
+}
+
+/* Appends a value's table text to sb; returns its display width. */
+static size_t add_value(struct strbuf *sb, const struct value *v)
+{
+	char num[24];
+	const char *text;
+	size_t len;
+
+	if ((text = plain_text(v, num, &len))) {
+		strbuf__add(sb, text, len);
+		return len;
+	}
+	if (v->kind == V_BYTES)
 		return escape__table(sb, v->s, v->len);
-	case V_STRLIST: {
+	if (v->kind == V_STRLIST) {
 		size_t cols = strlist__table(sb, v->s, v->len, v->flags & VF_QUOTE);
 
 		if (v->flags & VF_MORE) {
@@ -72,19 +96,24 @@ static size_t add_value(struct strbuf *sb, const struct value *v)
 		}
 		return cols;
 	}
-	}
 	return 0;
 }
 
 static void add_cell(struct table_sink *t, const struct field *f, const struct value *v, bool last)
 {
+	char num[24];
+	const char *text;
 	size_t cols;
 
 	if (f->flags & F_LEFT || last) {
 		cols = add_value(&t->line, v);
 		if (!last)
 			pad(&t->line, cols, f->width);
+	} else if ((text = plain_text(v, num, &cols))) {
+		pad(&t->line, cols, f->width);
+		strbuf__add(&t->line, text, cols);
 	} else {
+		/* Right-aligned escaped text: its width is known once it is escaped. */
 		strbuf__reset(&t->cell);
 		cols = add_value(&t->cell, v);
 		pad(&t->line, cols, f->width);
@@ -108,7 +137,7 @@ static int last_shown(const struct schema *sc)
 static void print_header_single(struct table_sink *t)
 {
 	const struct schema *sc = t->schemas[0];
-	int last = last_shown(sc);
+	int last = t->last;
 
 	for (int i = 0; i <= last; i++) {
 		const struct field *f = &sc->fields[i];
@@ -146,7 +175,7 @@ static void print_header_multi(struct table_sink *t)
 static void row_single(struct table_sink *t, const struct schema *sc, const void *ev, size_t size)
 {
 	struct field_ctx c = ctx_of(t, sc, ev, size);
-	int last = last_shown(sc);
+	int last = t->last;
 
 	for (int i = 0; i <= last; i++) {
 		const struct field *f = &sc->fields[i];
@@ -271,8 +300,10 @@ struct sink *sink_table__new(FILE *out, const struct render_opts *ro,
 	t->nschemas = nschemas;
 	for (int i = 0; i < nschemas; i++)
 		t->container_col |= (schemas[i]->groups & G_CONTAINER) != 0;
-	if (nschemas == 1)
+	if (nschemas == 1) {
+		t->last = last_shown(schemas[0]);
 		print_header_single(t);
+	}
 	else
 		print_header_multi(t);
 	emit_line(t);

@@ -5,7 +5,7 @@
 #include <string.h>
 #include "lib/strbuf.h"
 
-static bool grow(struct strbuf *sb, size_t extra)
+bool strbuf__grow(struct strbuf *sb, size_t extra)
 {
 	size_t want = sb->len + extra + 1;
 	char *p;
@@ -57,23 +57,6 @@ void strbuf__free(struct strbuf *sb)
 	memset(sb, 0, sizeof(*sb));
 }
 
-void strbuf__add(struct strbuf *sb, const char *s, size_t n)
-{
-	if (!grow(sb, n))
-		return;
-	memcpy(sb->buf + sb->len, s, n);
-	sb->len += n;
-	sb->buf[sb->len] = 0;
-}
-
-void strbuf__addc(struct strbuf *sb, char c)
-{
-	if (sb->len + 2 > sb->cap && !grow(sb, 1))
-		return;
-	sb->buf[sb->len++] = c;
-	sb->buf[sb->len] = 0;
-}
-
 void strbuf__adds(struct strbuf *sb, const char *s)
 {
 	strbuf__add(sb, s, strlen(s));
@@ -87,7 +70,7 @@ void strbuf__addf(struct strbuf *sb, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0 || !grow(sb, n))
+	if (n < 0 || !strbuf__grow(sb, n))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(sb->buf + sb->len, n + 1, fmt, ap);
@@ -95,16 +78,25 @@ void strbuf__addf(struct strbuf *sb, const char *fmt, ...)
 	sb->len += n;
 }
 
-void strbuf__add_u64(struct strbuf *sb, unsigned long long v)
+char *decimal__put(char *p, unsigned long long v)
 {
-	char buf[24];
-	char *p = buf + sizeof(buf);
+	char tmp[20];
+	int n = 0;
 
 	do {
-		*--p = '0' + v % 10;
+		tmp[n++] = '0' + v % 10;
 		v /= 10;
 	} while (v);
-	strbuf__add(sb, p, buf + sizeof(buf) - p);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+void strbuf__add_u64(struct strbuf *sb, unsigned long long v)
+{
+	char buf[20];
+
+	strbuf__add(sb, buf, decimal__put(buf, v) - buf);
 }
 
 void strbuf__add_i64(struct strbuf *sb, long long v)
@@ -115,15 +107,6 @@ void strbuf__add_i64(struct strbuf *sb, long long v)
 	} else {
 		strbuf__add_u64(sb, v);
 	}
-}
-
-void strbuf__pad(struct strbuf *sb, char c, size_t n)
-{
-	if (!n || !grow(sb, n))
-		return;
-	memset(sb->buf + sb->len, c, n);
-	sb->len += n;
-	sb->buf[sb->len] = 0;
 }
 
 size_t utf8__seq_len(const unsigned char *s, size_t n)
@@ -160,14 +143,34 @@ size_t utf8__seq_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* The length of the run of printable ASCII at p other than `a` and `b`: bytes kept as they are. */
+static size_t plain_run(const unsigned char *p, size_t n, unsigned char a, unsigned char b)
+{
+	size_t i = 0;
+
+	while (i < n && p[i] >= 0x20 && p[i] < 0x7f && p[i] != a && p[i] != b)
+		i++;
+	return i;
+}
+
 size_t escape__table(struct strbuf *sb, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t cols = 0;
 
 	for (size_t i = 0; i < n;) {
-		unsigned char c = p[i];
-		size_t len = utf8__seq_len(p + i, n - i);
+		size_t run = plain_run(p + i, n - i, '\\', '\\');
+		unsigned char c;
+		size_t len;
+
+		if (run) {
+			strbuf__add(sb, s + i, run);
+			cols += run;
+			i += run;
+			continue;
+		}
+		c = p[i];
+		len = utf8__seq_len(p + i, n - i);
 
 		if (len > 1) {
 			strbuf__add(sb, s + i, len);
@@ -200,9 +203,17 @@ bool escape__json(struct strbuf *sb, const char *s, size_t n)
 	bool invalid = false;
 
 	for (size_t i = 0; i < n;) {
-		unsigned char c = p[i];
-		size_t len = utf8__seq_len(p + i, n - i);
+		size_t run = plain_run(p + i, n - i, '"', '\\');
+		unsigned char c;
+		size_t len;
 
+		if (run) {
+			strbuf__add(sb, s + i, run);
+			i += run;
+			continue;
+		}
+		c = p[i];
+		len = utf8__seq_len(p + i, n - i);
 		if (len > 1) {
 			strbuf__add(sb, s + i, len);
 			i += len;

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 struct strbuf {
 	char *buf;
@@ -16,15 +17,46 @@ void strbuf__reset(struct strbuf *sb);
 /* Gives back what the buffer holds beyond cap bytes (never less than it uses). */
 void strbuf__shrink(struct strbuf *sb, size_t cap);
 void strbuf__free(struct strbuf *sb);
-void strbuf__add(struct strbuf *sb, const char *s, size_t n);
-void strbuf__addc(struct strbuf *sb, char c);
+/* Room for extra more bytes and the NUL; false (and oom set) when there is none. */
+bool strbuf__grow(struct strbuf *sb, size_t extra);
+
+/* Inline: a table row or JSON line makes dozens of these calls. */
+static inline void strbuf__add(struct strbuf *sb, const char *s, size_t n)
+{
+	if (sb->len + n + 1 > sb->cap && !strbuf__grow(sb, n))
+		return;
+	memcpy(sb->buf + sb->len, s, n);
+	sb->len += n;
+	sb->buf[sb->len] = 0;
+}
+
+static inline void strbuf__addc(struct strbuf *sb, char c)
+{
+	if (sb->len + 2 > sb->cap && !strbuf__grow(sb, 1))
+		return;
+	sb->buf[sb->len++] = c;
+	sb->buf[sb->len] = 0;
+}
+
 void strbuf__adds(struct strbuf *sb, const char *s);
 void strbuf__addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * v in decimal at p, which has room for 20 bytes, without a NUL; returns the
+ * end.  Numbers without printf, which dominated the per-event cost.
+ */
+char *decimal__put(char *p, unsigned long long v);
 /* Decimal numbers without printf, which dominated the per-event cost. */
 void strbuf__add_u64(struct strbuf *sb, unsigned long long v);
 void strbuf__add_i64(struct strbuf *sb, long long v);
 /* n copies of c */
-void strbuf__pad(struct strbuf *sb, char c, size_t n);
+static inline void strbuf__pad(struct strbuf *sb, char c, size_t n)
+{
+	if (!n || (sb->len + n + 1 > sb->cap && !strbuf__grow(sb, n)))
+		return;
+	memset(sb->buf + sb->len, c, n);
+	sb->len += n;
+	sb->buf[sb->len] = 0;
+}
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 when the byte starts none. */
 size_t utf8__seq_len(const unsigned char *s, size_t n);

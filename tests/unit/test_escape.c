@@ -40,6 +40,13 @@ TEST(table_escaping)
 	CHECK_STR(table("\xe2\x82", 2, &cols), "\\xe2\\x82");
 	CHECK_STR(table("\xc0\xaf", 2, &cols), "\\xc0\\xaf");
 	CHECK_STR(table("\xed\xa0\x80", 3, &cols), "\\xed\\xa0\\x80");
+	/* Runs of plain bytes end at n, at a NUL, and at each byte that is escaped. */
+	CHECK_STR(table("abcdef", 3, &cols), "abc");
+	CHECK_INT(cols, 3);
+	CHECK_STR(table("ab\0cd", 5, &cols), "ab\\x00cd");
+	CHECK_INT(cols, 8);
+	CHECK_STR(table("x\x01yz\\w\xc3\xa9!", 9, &cols), "x\\x01yz\\\\w\xc3\xa9!");
+	CHECK_INT(cols, 12);
 }
 
 TEST(json_escaping)
@@ -57,6 +64,9 @@ TEST(json_escaping)
 	CHECK_STR(json("a\xff", 2, &invalid), "a\\ufffd");
 	CHECK(invalid);
 	CHECK_STR(json("\xf0\x9f\x98\x80", 4, &invalid), "\xf0\x9f\x98\x80");
+	CHECK(!invalid);
+	CHECK_STR(json("a\"bc", 2, &invalid), "a\\\"");
+	CHECK_STR(json("ab\0~\x7f", 5, &invalid), "ab\\u0000~\\u007f");
 	CHECK(!invalid);
 	CHECK_STR(json("\xf4\x90\x80\x80", 4, &invalid), "\\ufffd\\ufffd\\ufffd\\ufffd");
 }

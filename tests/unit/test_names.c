@@ -17,6 +17,9 @@ TEST(signal_names_both_ways)
 	CHECK(signal__name(65) == NULL);
 	CHECK_STR(signal__format(32, buf, sizeof(buf)), "32");
 	CHECK_STR(signal__format(0, buf, sizeof(buf)), "0");
+	CHECK_STR(signal__format(-7, buf, sizeof(buf)), "-7");
+	CHECK_STR(signal__format(1234567, buf, sizeof(buf)), "1234567");
+	CHECK_STR(signal__format(-2147483647 - 1, buf, sizeof(buf)), "-2147483648");
 	for (int sig = 1; sig <= 64; sig++)
 		if (signal__name(sig))
 			CHECK_INT(signal__parse(signal__name(sig)), sig);
