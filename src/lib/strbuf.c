@@ -143,13 +143,20 @@ size_t utf8__seq_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-/* The length of the run of printable ASCII at p other than `a` and `b`: bytes kept as they are. */
-static size_t plain_run(const unsigned char *p, size_t n, unsigned char a, unsigned char b)
+/*
+ * Adds the run of printable ASCII at s other than `a` and `b`, bytes the
+ * escapers keep as they are, to sb at once; returns its length.
+ */
+static size_t add_plain_run(struct strbuf *sb, const char *s, size_t n, unsigned char a,
+			    unsigned char b)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0;
 
-	while (i < n && p[i] >= 0x20 && p[i] < 0x7f && p[i] != a && p[i] != b)
+	while (i < n && u[i] >= 0x20 && u[i] < 0x7f && u[i] != a && u[i] != b)
 		i++;
+	if (i)
+		strbuf__add(sb, s, i);
 	return i;
 }
 
@@ -159,12 +166,11 @@ size_t escape__table(struct strbuf *sb, const char *s, size_t n)
 	size_t cols = 0;
 
 	for (size_t i = 0; i < n;) {
-		size_t run = plain_run(p + i, n - i, '\\', '\\');
+		size_t run = add_plain_run(sb, s + i, n - i, '\\', '\\');
 		unsigned char c;
 		size_t len;
 
 		if (run) {
-			strbuf__add(sb, s + i, run);
 			cols += run;
 			i += run;
 			continue;
@@ -203,12 +209,11 @@ bool escape__json(struct strbuf *sb, const char *s, size_t n)
 	bool invalid = false;
 
 	for (size_t i = 0; i < n;) {
-		size_t run = plain_run(p + i, n - i, '"', '\\');
+		size_t run = add_plain_run(sb, s + i, n - i, '"', '\\');
 		unsigned char c;
 		size_t len;
 
 		if (run) {
-			strbuf__add(sb, s + i, run);
 			i += run;
 			continue;
 		}
