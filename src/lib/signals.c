@@ -56,7 +56,6 @@ const char *signal__name(int sig)
 const char *signal__format(int sig, char *buf, size_t len)
 {
 	const char *name = signal__name(sig);
-
 	char *p = buf;
 
 	if (name)

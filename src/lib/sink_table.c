@@ -175,7 +175,7 @@ static void print_header_multi(struct table_sink *t)
 static void row_single(struct table_sink *t, const struct schema *sc, const void *ev, size_t size)
 {
 	struct field_ctx c = ctx_of(t, sc, ev, size);
-	int last = t->last;
+	int last = sc == t->schemas[0] ? t->last : last_shown(sc);
 
 	for (int i = 0; i <= last; i++) {
 		const struct field *f = &sc->fields[i];

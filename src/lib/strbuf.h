@@ -17,13 +17,16 @@ void strbuf__reset(struct strbuf *sb);
 /* Gives back what the buffer holds beyond cap bytes (never less than it uses). */
 void strbuf__shrink(struct strbuf *sb, size_t cap);
 void strbuf__free(struct strbuf *sb);
-/* Room for extra more bytes and the NUL; false (and oom set) when there is none. */
+/*
+ * Room for extra more bytes and the NUL; false (and oom set) when there is
+ * none, and after any failure: a buffer that ran out takes nothing more.
+ */
 bool strbuf__grow(struct strbuf *sb, size_t extra);
 
 /* Inline: a table row or JSON line makes dozens of these calls. */
 static inline void strbuf__add(struct strbuf *sb, const char *s, size_t n)
 {
-	if (sb->len + n + 1 > sb->cap && !strbuf__grow(sb, n))
+	if ((sb->oom || sb->len + n + 1 > sb->cap) && !strbuf__grow(sb, n))
 		return;
 	memcpy(sb->buf + sb->len, s, n);
 	sb->len += n;
@@ -32,7 +35,7 @@ static inline void strbuf__add(struct strbuf *sb, const char *s, size_t n)
 
 static inline void strbuf__addc(struct strbuf *sb, char c)
 {
-	if (sb->len + 2 > sb->cap && !strbuf__grow(sb, 1))
+	if ((sb->oom || sb->len + 2 > sb->cap) && !strbuf__grow(sb, 1))
 		return;
 	sb->buf[sb->len++] = c;
 	sb->buf[sb->len] = 0;
@@ -40,10 +43,7 @@ static inline void strbuf__addc(struct strbuf *sb, char c)
 
 void strbuf__adds(struct strbuf *sb, const char *s);
 void strbuf__addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/*
- * v in decimal at p, which has room for 20 bytes, without a NUL; returns the
- * end.  Numbers without printf, which dominated the per-event cost.
- */
+/* v in decimal at p, which has room for 20 bytes, without a NUL; returns the end. */
 char *decimal__put(char *p, unsigned long long v);
 /* Decimal numbers without printf, which dominated the per-event cost. */
 void strbuf__add_u64(struct strbuf *sb, unsigned long long v);
@@ -51,7 +51,7 @@ void strbuf__add_i64(struct strbuf *sb, long long v);
 /* n copies of c */
 static inline void strbuf__pad(struct strbuf *sb, char c, size_t n)
 {
-	if (!n || (sb->len + n + 1 > sb->cap && !strbuf__grow(sb, n)))
+	if (!n || ((sb->oom || sb->len + n + 1 > sb->cap) && !strbuf__grow(sb, n)))
 		return;
 	memset(sb->buf + sb->len, c, n);
 	sb->len += n;
