@@ -30,7 +30,8 @@ struct sink {
  * A table of one schema (nschemas == 1): one column per field whose groups
  * intersect the schema's groups.  Of several schemas: TIME, TYPE, PID, COMM,
  * CONTAINER when a schema's groups have G_CONTAINER, and the other fields as
- * KEY=VALUE in a last DETAILS column.
+ * KEY=VALUE in a last DETAILS column.  The array schemas is read during the
+ * call only; the schemas themselves must outlive the sink.
  */
 struct sink *sink_table__new(FILE *out, const struct render_opts *ro,
 			     const struct schema *const *schemas, int nschemas);

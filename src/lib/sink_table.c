@@ -13,9 +13,13 @@ struct table_sink {
 	struct sink base;
 	struct output *out;
 	struct render_opts ro;
-	const struct schema *const *schemas;
 	int nschemas;
-	int last; /* of one schema: the index of its last column (last_shown) */
+	/*
+	 * Of one schema: it, compared by address only (the caller's array of
+	 * schemas is not kept), and the index of its last column (last_shown).
+	 */
+	const struct schema *single;
+	int last;
 	bool container_col; /* of several schemas: a CONTAINER column */
 	struct strbuf line;
 	struct strbuf cell; /* a right-aligned cell, before its padding */
@@ -134,9 +138,8 @@ static int last_shown(const struct schema *sc)
 	return last;
 }
 
-static void print_header_single(struct table_sink *t)
+static void print_header_single(struct table_sink *t, const struct schema *sc)
 {
-	const struct schema *sc = t->schemas[0];
 	int last = t->last;
 
 	for (int i = 0; i <= last; i++) {
@@ -175,7 +178,7 @@ static void print_header_multi(struct table_sink *t)
 static void row_single(struct table_sink *t, const struct schema *sc, const void *ev, size_t size)
 {
 	struct field_ctx c = ctx_of(t, sc, ev, size);
-	int last = sc == t->schemas[0] ? t->last : last_shown(sc);
+	int last = sc == t->single ? t->last : last_shown(sc);
 
 	for (int i = 0; i <= last; i++) {
 		const struct field *f = &sc->fields[i];
@@ -296,16 +299,16 @@ struct sink *sink_table__new(FILE *out, const struct render_opts *ro,
 		return NULL;
 	}
 	t->ro = *ro;
-	t->schemas = schemas;
 	t->nschemas = nschemas;
 	for (int i = 0; i < nschemas; i++)
 		t->container_col |= (schemas[i]->groups & G_CONTAINER) != 0;
 	if (nschemas == 1) {
+		t->single = schemas[0];
 		t->last = last_shown(schemas[0]);
-		print_header_single(t);
-	}
-	else
+		print_header_single(t, schemas[0]);
+	} else {
 		print_header_multi(t);
+	}
 	emit_line(t);
 	return &t->base;
 }
